@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The plain data model between parsers and back-ends: a device and its peers
+ * as wg understands them. Config files and UAPI text are parsed into it, and
+ * it is formatted back out; neither side touches sockets or files.
+ *
+ * A model used as a *change* (set/setconf/addconf) says which fields are
+ * present through the HAS_ flags; one used as a *state* (get/show) fills all.
+ */
+#ifndef WGC_MODEL_H
+#define WGC_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "../core/messages.h"
+
+struct wgc_allowed_ip {
+	uint16_t family; /* AF_INET or AF_INET6 */
+	uint8_t cidr;
+	bool remove;     /* a "-prefix" entry: take this one away */
+	union {
+		struct in_addr ip4;
+		struct in6_addr ip6;
+	};
+};
+
+union wgc_endpoint {
+	struct sockaddr addr;
+	struct sockaddr_in addr4;
+	struct sockaddr_in6 addr6;
+};
+
+enum wgc_peer_flags {
+	WGC_PEER_REMOVE_ME = 1U << 0,
+	WGC_PEER_REPLACE_ALLOWEDIPS = 1U << 1,
+	WGC_PEER_UPDATE_ONLY = 1U << 2,
+	WGC_PEER_HAS_PUBLIC_KEY = 1U << 3,
+	WGC_PEER_HAS_PRESHARED_KEY = 1U << 4,
+	WGC_PEER_HAS_PERSISTENT_KEEPALIVE = 1U << 5,
+	WGC_PEER_HAS_ENDPOINT = 1U << 6,
+};
+
+struct wgc_peer_model {
+	uint32_t flags;
+	uint8_t public_key[WGC_KEY_LEN];
+	uint8_t preshared_key[WGC_KEY_LEN]; /* all zero: none */
+	union wgc_endpoint endpoint;        /* sa_family 0: none */
+	uint16_t persistent_keepalive;      /* seconds, 0: off */
+	int64_t last_handshake_sec;         /* 0/0: never */
+	int64_t last_handshake_nsec;
+	uint64_t rx_bytes, tx_bytes;
+	struct wgc_allowed_ip *allowed_ips;
+	size_t n_allowed_ips, cap_allowed_ips;
+};
+
+enum wgc_device_flags {
+	WGC_DEVICE_REPLACE_PEERS = 1U << 0,
+	WGC_DEVICE_HAS_PRIVATE_KEY = 1U << 1,
+	WGC_DEVICE_HAS_PUBLIC_KEY = 1U << 2,
+	WGC_DEVICE_HAS_LISTEN_PORT = 1U << 3,
+	WGC_DEVICE_HAS_FWMARK = 1U << 4,
+};
+
+struct wgc_device_model {
+	char name[16];                      /* IFNAMSIZ */
+	uint32_t flags;
+	uint8_t private_key[WGC_KEY_LEN];   /* all zero: none */
+	uint8_t public_key[WGC_KEY_LEN];
+	uint32_t fwmark;                    /* 0: off */
+	uint16_t listen_port;
+	struct wgc_peer_model *peers;
+	size_t n_peers, cap_peers;
+};
+
+/* Growth helpers; they return NULL on allocation failure. */
+struct wgc_peer_model *wgc_model_add_peer(struct wgc_device_model *dev);
+struct wgc_allowed_ip *wgc_model_add_allowed_ip(struct wgc_peer_model *peer);
+/* Frees the arrays and wipes every key in the model. */
+void wgc_model_free(struct wgc_device_model *dev);
+
+#endif

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The one door to the cryptographic libraries. Nothing outside crypto.c
+ * includes an OpenSSL or libsodium header, so the backend for each primitive
+ * can be swapped after measuring (see bench/RESULTS.md).
+ *
+ * Every function is thread-safe and may be called from several data-path
+ * threads at once. In-place operation (dst == src) is allowed for the AEADs.
+ */
+#ifndef WGC_CRYPTO_H
+#define WGC_CRYPTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "messages.h"
+
+/* Must be called once before anything else; false when no backend works. */
+bool wgc_crypto_init(void);
+
+/* A wipe the compiler may not elide. */
+void wgc_wipe(void *p, size_t len);
+/* Constant-time comparisons: timing depends on len only. */
+bool wgc_equal(const void *a, const void *b, size_t len);
+bool wgc_is_zero(const void *p, size_t len);
+
+/* From the kernel's CSPRNG; aborts if it cannot be read, as nothing is safe then. */
+void wgc_random_bytes(void *buf, size_t len);
+uint32_t wgc_random_u32(void);
+/* Uniform in [0, bound) */
+uint32_t wgc_random_below(uint32_t bound);
+
+void wgc_x25519_clamp(uint8_t key[WGC_KEY_LEN]);
+void wgc_x25519_generate(uint8_t private_key[WGC_KEY_LEN]);
+/* false for a private key that yields no usable public key */
+bool wgc_x25519_public(uint8_t public_key[WGC_KEY_LEN], const uint8_t private_key[WGC_KEY_LEN]);
+/* false, with shared zeroed, when the result is all zeros (small-order point) */
+bool wgc_x25519(uint8_t shared[WGC_KEY_LEN], const uint8_t private_key[WGC_KEY_LEN],
+		const uint8_t public_key[WGC_KEY_LEN]);
+
+void wgc_blake2s(uint8_t out[WGC_HASH_LEN], const void *in, size_t len);
+/* BLAKE2s-256 of a || b, the shape of Noise's MixHash */
+void wgc_blake2s_concat(uint8_t out[WGC_HASH_LEN], const void *a, size_t alen, const void *b, size_t blen);
+/* Keyed BLAKE2s with a 16-byte output (mac1, mac2, cookies); keylen 1..32 */
+void wgc_blake2s_mac(uint8_t out[WGC_MAC_LEN], const uint8_t *key, size_t keylen, const void *in, size_t len);
+void wgc_hmac_blake2s(uint8_t out[WGC_HASH_LEN], const uint8_t *key, size_t keylen, const void *in, size_t len);
+/*
+ * The whitepaper's KDF_n: HKDF with HMAC-BLAKE2s over chaining_key and input.
+ * Outputs t1..t3 are written when non-NULL; t2 requires t1, t3 requires t2.
+ */
+void wgc_kdf(uint8_t *t1, uint8_t *t2, uint8_t *t3, const uint8_t chaining_key[WGC_HASH_LEN],
+	     const void *input, size_t len);
+
+/*
+ * ChaCha20-Poly1305 (RFC 8439) with WireGuard's nonce: 32 zero bits then the
+ * 64-bit counter little-endian. seal writes len + 16 bytes; open reads
+ * len >= 16 bytes including the tag, writes len - 16 and returns false, with
+ * nothing trustworthy in dst, when the tag does not verify.
+ */
+bool wgc_aead_seal(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *ad, size_t adlen,
+		   uint64_t nonce, const uint8_t key[WGC_KEY_LEN]);
+bool wgc_aead_open(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *ad, size_t adlen,
+		   uint64_t nonce, const uint8_t key[WGC_KEY_LEN]);
+
+/* XChaCha20-Poly1305 with a 24-byte nonce (cookie replies) */
+bool wgc_xaead_seal(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *ad, size_t adlen,
+		    const uint8_t nonce[WGC_COOKIE_NONCE_LEN], const uint8_t key[WGC_KEY_LEN]);
+bool wgc_xaead_open(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *ad, size_t adlen,
+		    const uint8_t nonce[WGC_COOKIE_NONCE_LEN], const uint8_t key[WGC_KEY_LEN]);
+
+/* TAI64N label of a wall-clock time (seconds and nanoseconds since the epoch) */
+void wgc_tai64n(uint8_t out[WGC_TAI64N_LEN], int64_t unix_sec, uint32_t nsec);
+
+#endif

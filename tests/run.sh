@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Runs the test groups named as arguments (unit, net, slow; default: unit net)
+# and ends with the line "N passed, N failed". Each test program prints
+# "ok - name" / "not ok - name"; a program that exits non-zero without
+# reporting a failure counts as one failure of its own.
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+export BUILD
+groups=("$@")
+[ ${#groups[@]} -gt 0 ] || groups=(unit net)
+
+passed=0 failed=0
+failed_names=()
+
+run_one() {
+	local name=$1; shift
+	local out rc p f
+	out=$(mktemp)
+	"$@" >"$out" 2>&1
+	rc=$?
+	p=$(grep -c '^ok - ' "$out")
+	f=$(grep -c '^not ok - ' "$out")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+		echo "not ok - $name (exit status $rc)" >>"$out"
+	fi
+	if [ "$f" -gt 0 ] || [ -n "${VERBOSE:-}" ]; then
+		cat "$out"
+	else
+		grep -E '^(ok|not ok) - ' "$out"
+	fi
+	while read -r line; do failed_names+=("$name: ${line#not ok - }"); done < <(grep '^not ok - ' "$out")
+	passed=$((passed + p))
+	failed=$((failed + f))
+	rm -f "$out"
+}
+
+for g in "${groups[@]}"; do
+	case $g in
+	unit)
+		for t in "$BUILD"/tests/test_*; do
+			[ -x "$t" ] || continue
+			echo "# unit: ${t##*/}"
+			run_one "${t##*/}" "$t"
+		done ;;
+	net|slow)
+		for t in tests/"$g"/*.sh; do
+			[ -f "$t" ] || continue
+			echo "# $g: ${t##*/}"
+			run_one "${t##*/}" bash "$t"
+		done ;;
+	*) echo "unknown test group: $g" >&2; exit 2 ;;
+	esac
+done
+
+if [ "$failed" -gt 0 ]; then
+	echo "# failures:"
+	printf '#   %s\n' "${failed_names[@]}"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
