@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: MIT
+/* Peers of a device: creation, lookup by public key, removal, up and down. */
+#include "device.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto.h"
+
+enum { INITIAL_PEER_BUCKETS = 64 };
+
+static uint32_t jitter_random(void *ctx)
+{
+	(void)ctx;
+	return wgc_random_u32();
+}
+
+static size_t peer_bucket(const struct wgc_device *dev, const uint8_t key[WGC_KEY_LEN])
+{
+	/* public keys are uniform; the seed keeps chains from being planned */
+	uint64_t h = wgc_load_le64(key) ^ dev->hash_seed;
+
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 32;
+	return (size_t)h & (dev->n_peer_buckets - 1);
+}
+
+int wgc_device_init(struct wgc_device *dev, const struct wgc_device_ops *ops, void *ctx)
+{
+	memset(dev, 0, sizeof(*dev));
+	dev->peer_buckets = calloc(INITIAL_PEER_BUCKETS, sizeof(*dev->peer_buckets));
+	if (!dev->peer_buckets)
+		return -ENOMEM;
+	dev->n_peer_buckets = INITIAL_PEER_BUCKETS;
+	if (wgc_index_init(&dev->indices)) {
+		free(dev->peer_buckets);
+		return -ENOMEM;
+	}
+	wgc_allowedips_init(&dev->allowedips);
+	dev->hash_seed = wgc_random_u32();
+	dev->ops = ops;
+	dev->ops_ctx = ctx;
+	dev->mtu = WGC_DEFAULT_MTU;
+	return 0;
+}
+
+void wgc_device_free(struct wgc_device *dev)
+{
+	while (dev->peers_head)
+		wgc_device_remove_peer(dev, dev->peers_head);
+	wgc_allowedips_free(&dev->allowedips);
+	wgc_index_free(&dev->indices);
+	free(dev->peer_buckets);
+	wgc_identity_clear(&dev->identity);
+	wgc_cookie_checker_wipe(&dev->cookie_checker);
+	memset(dev, 0, sizeof(*dev));
+}
+
+struct wgc_peer *wgc_device_find_peer(const struct wgc_device *dev, const uint8_t public_key[WGC_KEY_LEN])
+{
+	struct wgc_peer *p;
+
+	for (p = dev->peer_buckets[peer_bucket(dev, public_key)]; p; p = p->hash_next)
+		if (wgc_equal(p->public_key, public_key, WGC_KEY_LEN))
+			return p;
+	return NULL;
+}
+
+static void grow_peer_table(struct wgc_device *dev)
+{
+	size_t old_n = dev->n_peer_buckets, i;
+	struct wgc_peer **old = dev->peer_buckets;
+	struct wgc_peer **fresh = calloc(old_n * 2, sizeof(*fresh));
+
+	if (!fresh)
+		return;
+	dev->peer_buckets = fresh;
+	dev->n_peer_buckets = old_n * 2;
+	for (i = 0; i < old_n; i++) {
+		struct wgc_peer *p = old[i], *next;
+		for (; p; p = next) {
+			size_t b = peer_bucket(dev, p->public_key);
+			next = p->hash_next;
+			p->hash_next = fresh[b];
+			fresh[b] = p;
+		}
+	}
+	free(old);
+}
+
+struct wgc_peer *wgc_device_add_peer(struct wgc_device *dev, const uint8_t public_key[WGC_KEY_LEN])
+{
+	struct wgc_peer *peer;
+	size_t b;
+
+	if (dev->identity.has_identity && wgc_equal(public_key, dev->identity.static_public, WGC_KEY_LEN)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (wgc_device_find_peer(dev, public_key)) {
+		errno = EEXIST;
+		return NULL;
+	}
+	if (dev->n_peers >= WGC_MAX_PEERS) {
+		errno = ENOSPC;
+		return NULL;
+	}
+	peer = calloc(1, sizeof(*peer));
+	if (!peer) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	peer->device = dev;
+	memcpy(peer->public_key, public_key, WGC_KEY_LEN);
+	wgc_handshake_init(&peer->handshake, &dev->identity, public_key, NULL, peer);
+	wgc_cookie_maker_init(&peer->cookie, public_key);
+	wgc_timers_init(&peer->timers, wgc_random_u32());
+	wgc_timers_set_jitter_source(&peer->timers, jitter_random, NULL);
+	if (!dev->up)
+		wgc_timers_stop(&peer->timers);
+	peer->serial = dev->next_serial++;
+
+	if (dev->n_peers >= dev->n_peer_buckets)
+		grow_peer_table(dev);
+	b = peer_bucket(dev, public_key);
+	peer->hash_next = dev->peer_buckets[b];
+	dev->peer_buckets[b] = peer;
+	peer->list_prev = dev->peers_tail;
+	if (dev->peers_tail)
+		dev->peers_tail->list_next = peer;
+	else
+		dev->peers_head = peer;
+	dev->peers_tail = peer;
+	dev->n_peers++;
+	return peer;
+}
+
+static void purge_staged(struct wgc_peer *peer)
+{
+	struct wgc_staged *s = &peer->staged;
+
+	while (s->count) {
+		free(s->packets[s->head]);
+		s->packets[s->head] = NULL;
+		s->head = (s->head + 1) % WGC_MAX_STAGED_PACKETS;
+		s->count--;
+	}
+	s->head = 0;
+}
+
+void wgc_peer_purge_staged(struct wgc_peer *peer)
+{
+	purge_staged(peer);
+}
+
+void wgc_device_remove_peer(struct wgc_device *dev, struct wgc_peer *peer)
+{
+	struct wgc_peer **pp;
+
+	wgc_timers_stop(&peer->timers);
+	wgc_allowedips_remove_by_peer(&dev->allowedips, peer);
+	wgc_keypairs_clear(&peer->keypairs, &dev->indices);
+	wgc_handshake_destroy(&peer->handshake, &dev->indices);
+	purge_staged(peer);
+	for (pp = &dev->peer_buckets[peer_bucket(dev, peer->public_key)]; *pp; pp = &(*pp)->hash_next) {
+		if (*pp == peer) {
+			*pp = peer->hash_next;
+			break;
+		}
+	}
+	if (peer->list_prev)
+		peer->list_prev->list_next = peer->list_next;
+	else
+		dev->peers_head = peer->list_next;
+	if (peer->list_next)
+		peer->list_next->list_prev = peer->list_prev;
+	else
+		dev->peers_tail = peer->list_prev;
+	dev->n_peers--;
+	wgc_cookie_maker_wipe(&peer->cookie);
+	wgc_wipe(peer, sizeof(*peer));
+	free(peer);
+}
+
+void wgc_device_set_private_key(struct wgc_device *dev, const uint8_t key[WGC_KEY_LEN])
+{
+	struct wgc_peer *peer, *next;
+
+	if (dev->identity.has_identity && wgc_equal(key, dev->identity.static_private, WGC_KEY_LEN))
+		return;
+	if (wgc_is_zero(key, WGC_KEY_LEN))
+		wgc_identity_clear(&dev->identity);
+	else
+		wgc_identity_set(&dev->identity, key);
+	wgc_cookie_checker_init(&dev->cookie_checker, dev->identity.static_public);
+	for (peer = dev->peers_head; peer; peer = next) {
+		next = peer->list_next;
+		if (dev->identity.has_identity &&
+		    wgc_equal(peer->public_key, dev->identity.static_public, WGC_KEY_LEN)) {
+			wgc_device_remove_peer(dev, peer);
+			continue;
+		}
+		wgc_handshake_precompute(&peer->handshake);
+		wgc_keypairs_expire_current(&peer->keypairs);
+	}
+}
+
+void wgc_device_set_up(struct wgc_device *dev, bool up, uint64_t now_ms)
+{
+	struct wgc_peer *peer;
+
+	if (dev->up == up)
+		return;
+	dev->up = up;
+	for (peer = dev->peers_head; peer; peer = peer->list_next) {
+		if (up) {
+			wgc_timers_start(&peer->timers);
+			wgc_peer_send_staged(peer, now_ms);
+			if (peer->persistent_keepalive)
+				wgc_peer_send_keepalive(peer, now_ms);
+		} else {
+			wgc_timers_stop(&peer->timers);
+			wgc_keypairs_clear(&peer->keypairs, &dev->indices);
+			wgc_handshake_clear(&peer->handshake, &dev->indices);
+			purge_staged(peer);
+		}
+	}
+}
+
+void wgc_peer_set_psk(struct wgc_peer *peer, const uint8_t *psk)
+{
+	wgc_handshake_set_psk(&peer->handshake, psk);
+}
+
+void wgc_peer_set_persistent_keepalive(struct wgc_peer *peer, uint16_t seconds, uint64_t now_ms)
+{
+	uint32_t actions = wgc_timers_set_persistent_keepalive(&peer->timers, seconds);
+
+	peer->persistent_keepalive = seconds;
+	if (actions & WGC_TIMER_ACTION_SEND_KEEPALIVE && peer->device->up)
+		wgc_peer_send_keepalive(peer, now_ms);
+}
+
+uint64_t wgc_peer_tick(struct wgc_peer *peer, uint64_t now_ms)
+{
+	struct wgc_device *dev = peer->device;
+	uint32_t actions = wgc_timers_expire(&peer->timers, now_ms);
+
+	if (actions & WGC_TIMER_ACTION_ZERO_KEYS) {
+		wgc_keypairs_clear(&peer->keypairs, &dev->indices);
+		wgc_handshake_clear(&peer->handshake, &dev->indices);
+	}
+	if (actions & WGC_TIMER_ACTION_GIVE_UP)
+		purge_staged(peer);
+	if (actions & (WGC_TIMER_ACTION_SEND_INITIATION_RETRY | WGC_TIMER_ACTION_SEND_INITIATION)) {
+		if (dev->ops->clear_src_cache)
+			dev->ops->clear_src_cache(dev->ops_ctx, peer);
+		wgc_peer_initiate_handshake(peer, !(actions & WGC_TIMER_ACTION_SEND_INITIATION), now_ms);
+	}
+	if (actions & WGC_TIMER_ACTION_SEND_KEEPALIVE)
+		wgc_peer_send_keepalive(peer, now_ms);
+	else if (actions & WGC_TIMER_ACTION_PERSISTENT_KEEPALIVE && peer->persistent_keepalive)
+		wgc_peer_send_keepalive(peer, now_ms);
+	return wgc_timers_next_deadline(&peer->timers);
+}
+
+uint64_t wgc_device_tick(struct wgc_device *dev, uint64_t now_ms)
+{
+	struct wgc_peer *peer, *next;
+	uint64_t earliest = 0, d;
+
+	for (peer = dev->peers_head; peer; peer = next) {
+		next = peer->list_next;
+		d = wgc_peer_tick(peer, now_ms);
+		if (d && (!earliest || d < earliest))
+			earliest = d;
+	}
+	return earliest;
+}

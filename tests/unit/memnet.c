@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+#include "memnet.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/crypto.h"
+
+static bool send_to_peer(void *ctx, struct wgc_peer *peer, const uint8_t *msg, size_t len)
+{
+	struct memnet_host *h = ctx;
+
+	(void)peer;
+	if (h->n_out == MEMNET_QUEUE || len > MEMNET_MSG_MAX)
+		return false;
+	memcpy(h->out[h->n_out].data, msg, len);
+	h->out[h->n_out].len = len;
+	h->n_out++;
+	return true;
+}
+
+static void send_reply(void *ctx, const void *src_info, const uint8_t *msg, size_t len)
+{
+	(void)src_info;
+	send_to_peer(ctx, NULL, msg, len);
+}
+
+static void deliver(void *ctx, struct wgc_peer *peer, const uint8_t *packet, size_t len)
+{
+	struct memnet_host *h = ctx;
+
+	(void)peer;
+	h->delivered++;
+	if (len <= sizeof(h->last_delivered)) {
+		memcpy(h->last_delivered, packet, len);
+		h->last_delivered_len = len;
+	}
+}
+
+static void set_endpoint(void *ctx, struct wgc_peer *peer, const void *src_info)
+{
+	struct memnet_host *h = ctx;
+
+	(void)peer;
+	(void)src_info;
+	h->endpoint_updates++;
+}
+
+static void wall_time(void *ctx, int64_t *sec, uint32_t *nsec)
+{
+	struct memnet_host *h = ctx;
+
+	int64_t ms = (int64_t)h->net->now_ms + h->net->wall_offset_ms;
+
+	*sec = 1700000000 + ms / 1000;
+	*nsec = (uint32_t)(ms % 1000) * 1000000U;
+}
+
+static const struct wgc_device_ops ops = {
+	.send_to_peer = send_to_peer,
+	.send_reply = send_reply,
+	.deliver = deliver,
+	.set_endpoint = set_endpoint,
+	.wall_time = wall_time,
+};
+
+static void host_init(struct memnet *n, struct memnet_host *h, uint8_t last_octet)
+{
+	uint8_t key[WGC_KEY_LEN];
+
+	memset(h, 0, sizeof(*h));
+	h->net = n;
+	if (wgc_device_init(&h->dev, &ops, h))
+		abort();
+	wgc_x25519_generate(key);
+	wgc_device_set_private_key(&h->dev, key);
+	wgc_wipe(key, sizeof(key));
+	h->addr.sin_family = AF_INET;
+	h->addr.sin_port = htons(51820);
+	h->addr.sin_addr.s_addr = htonl(0xc0000200U | last_octet); /* 192.0.2.x, never sent anywhere */
+}
+
+static void connect_hosts(struct memnet *n, struct memnet_host *h, struct memnet_host *other, uint8_t other_octet,
+			  const uint8_t *psk)
+{
+	struct in_addr inner = { htonl(0x0a000000U | other_octet) };
+
+	h->peer = wgc_device_add_peer(&h->dev, other->dev.identity.static_public);
+	if (!h->peer)
+		abort();
+	wgc_peer_set_psk(h->peer, psk);
+	if (wgc_allowedips_insert_v4(&h->dev.allowedips, &inner, 32, h->peer))
+		abort();
+	wgc_device_set_up(&h->dev, true, n->now_ms);
+}
+
+void memnet_init(struct memnet *n, const uint8_t *psk_a, const uint8_t *psk_b)
+{
+	memset(n, 0, sizeof(*n));
+	n->now_ms = 1000000;
+	host_init(n, &n->a, 1);
+	host_init(n, &n->b, 2);
+	connect_hosts(n, &n->a, &n->b, 2, psk_a);
+	connect_hosts(n, &n->b, &n->a, 1, psk_b);
+}
+
+void memnet_free(struct memnet *n)
+{
+	wgc_device_free(&n->a.dev);
+	wgc_device_free(&n->b.dev);
+}
+
+size_t memnet_ipv4(uint8_t *buf, uint8_t src, uint8_t dst, size_t payload, uint32_t tag)
+{
+	size_t len = 20 + payload, i;
+
+	memset(buf, 0, len);
+	buf[0] = 0x45;
+	buf[2] = (uint8_t)(len >> 8);
+	buf[3] = (uint8_t)len;
+	buf[8] = 64;
+	buf[9] = 17;
+	buf[12] = 10, buf[15] = src;
+	buf[16] = 10, buf[19] = dst;
+	for (i = 0; i < payload; i++)
+		buf[20 + i] = (uint8_t)(tag >> (8 * (i % 4)));
+	return len;
+}
+
+bool memnet_pop(struct memnet_host *from, struct memnet_msg *msg)
+{
+	if (!from->n_out)
+		return false;
+	*msg = from->out[0];
+	memmove(from->out, from->out + 1, (from->n_out - 1) * sizeof(from->out[0]));
+	from->n_out--;
+	return true;
+}
+
+enum wgc_rx_verdict memnet_deliver(struct memnet *n, struct memnet_host *from, struct memnet_host *to,
+				   const struct memnet_msg *msg, bool under_load)
+{
+	return wgc_device_receive(&to->dev, msg->data, msg->len, (const struct sockaddr *)&from->addr, from,
+				  under_load, n->now_ms);
+}
+
+size_t memnet_pump(struct memnet *n)
+{
+	struct memnet_msg msg;
+	size_t moved = 0;
+	bool any = true;
+
+	while (any && moved < 10000) {
+		any = false;
+		if (memnet_pop(&n->a, &msg)) {
+			memnet_deliver(n, &n->a, &n->b, &msg, false);
+			moved++;
+			any = true;
+		}
+		if (memnet_pop(&n->b, &msg)) {
+			memnet_deliver(n, &n->b, &n->a, &msg, false);
+			moved++;
+			any = true;
+		}
+	}
+	return moved;
+}
+
+void memnet_advance(struct memnet *n, uint64_t ms, uint64_t step_ms)
+{
+	uint64_t end = n->now_ms + ms;
+
+	while (n->now_ms < end) {
+		uint64_t step = end - n->now_ms < step_ms ? end - n->now_ms : step_ms;
+		n->now_ms += step;
+		wgc_device_tick(&n->a.dev, n->now_ms);
+		wgc_device_tick(&n->b.dev, n->now_ms);
+	}
+}

@@ -1,0 +1,521 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Two in-memory peers: handshakes with and without a preshared key, a long
+ * exchange with reordering and loss, replays, tampering with every byte of
+ * every message type, cookies under load, and the timers driving real
+ * sessions on a fake clock.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/crypto.h"
+#include "harness.h"
+#include "memnet.h"
+
+static struct memnet net;
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+static uint32_t rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)rng_state;
+}
+
+static void send_ab(struct memnet_host *from, uint8_t src, uint8_t dst, uint32_t tag)
+{
+	uint8_t pkt[256];
+	size_t len = memnet_ipv4(pkt, src, dst, 32 + tag % 64, tag);
+
+	wgc_peer_send_packet(from->peer, pkt, len, net.now_ms);
+}
+
+static void handshake(void)
+{
+	send_ab(&net.a, 1, 2, 7);
+	memnet_pump(&net);
+}
+
+static void test_handshake_no_psk(void)
+{
+	memnet_init(&net, NULL, NULL);
+	send_ab(&net.a, 1, 2, 7);
+	CHECK(net.a.n_out == 1 && net.a.out[0].len == WGC_MSG_INITIATION_LEN);
+	CHECK(net.a.peer->staged.count == 1);
+	memnet_pump(&net);
+	CHECK(net.b.delivered == 1);
+	CHECK(net.a.peer->keypairs.current != NULL);
+	CHECK(net.b.peer->keypairs.current != NULL);
+	CHECK(net.b.peer->keypairs.next == NULL);
+	CHECK(net.a.peer->last_handshake_sec != 0 && net.b.peer->last_handshake_sec != 0);
+	CHECK(net.a.peer->staged.count == 0);
+	/* the other direction now works at once, with no new handshake */
+	send_ab(&net.b, 2, 1, 9);
+	CHECK(net.b.n_out == 1 && wgc_message_type(net.b.out[0].data, net.b.out[0].len) == WGC_MSG_DATA);
+	memnet_pump(&net);
+	CHECK(net.a.delivered == 1);
+	CHECK(net.a.last_delivered_len == 20 + 32 + 9 % 64);
+	memnet_free(&net);
+}
+
+static void test_handshake_psk(void)
+{
+	uint8_t psk[WGC_KEY_LEN], other[WGC_KEY_LEN];
+
+	wgc_random_bytes(psk, sizeof(psk));
+	memnet_init(&net, psk, psk);
+	handshake();
+	CHECK(net.b.delivered == 1);
+	memnet_free(&net);
+
+	/* mismatched preshared keys: the response does not authenticate */
+	memcpy(other, psk, sizeof(other));
+	other[5] ^= 1;
+	memnet_init(&net, psk, other);
+	handshake();
+	CHECK(net.b.delivered == 0);
+	CHECK(net.a.peer->keypairs.current == NULL);
+	memnet_free(&net);
+
+	/* PSK on one side only */
+	memnet_init(&net, psk, NULL);
+	handshake();
+	CHECK(net.b.delivered == 0);
+	memnet_free(&net);
+}
+
+enum { EXCHANGE = 100000, BLOCK = 64 };
+
+/* 100,000 packets each way, shuffled within blocks, ~1% lost, then replays. */
+static void exchange(const uint8_t *psk)
+{
+	static struct memnet_msg msgs[BLOCK];
+	struct memnet_msg held_back, replay_msg;
+	size_t sent = 0, expect = 0, i, n, rejected_replays = 0;
+	bool have_held = false;
+	int dir;
+
+	memnet_init(&net, psk, psk);
+	handshake();
+	CHECK(net.b.delivered == 1);
+	for (dir = 0; dir < 2; dir++) {
+		struct memnet_host *from = dir ? &net.b : &net.a, *to = dir ? &net.a : &net.b;
+		size_t base = to->delivered;
+		rejected_replays = 0;
+		expect = 0;
+		sent = 0;
+		while (sent < EXCHANGE) {
+			for (n = 0; n < BLOCK && sent < EXCHANGE; n++, sent++) {
+				send_ab(from, dir ? 2 : 1, dir ? 1 : 2, (uint32_t)sent);
+				if (!memnet_pop(from, &msgs[n]))
+					abort();
+			}
+			if (sent == BLOCK * 2 && !have_held) {
+				held_back = msgs[0]; /* delivered much later: outside the window by then */
+				have_held = true;
+				msgs[0] = msgs[--n];
+			}
+			for (i = n; i > 1; i--) {
+				size_t j = rng() % i;
+				struct memnet_msg t = msgs[i - 1];
+				msgs[i - 1] = msgs[j];
+				msgs[j] = t;
+			}
+			for (i = 0; i < n; i++) {
+				if (rng() % 100 == 0)
+					continue; /* lost */
+				if (memnet_deliver(&net, from, to, &msgs[i], false) == WGC_RX_DATA) {
+					expect++;
+					replay_msg = msgs[i];
+				}
+			}
+		}
+		CHECK(to->delivered - base == expect);
+		CHECK(expect > EXCHANGE * 97 / 100 && expect < EXCHANGE);
+		/* replays of recent and old packets are refused */
+		for (i = 0; i < 10; i++)
+			if (memnet_deliver(&net, from, to, &replay_msg, false) == WGC_RX_DROP)
+				rejected_replays++;
+		CHECK(rejected_replays == 10);
+		if (have_held && dir == 0) {
+			size_t before = to->delivered;
+			CHECK(memnet_deliver(&net, from, to, &held_back, false) == WGC_RX_DROP);
+			CHECK(to->delivered == before);
+		}
+		/* nothing else was generated along the way (no rekey yet) */
+		CHECK(net.a.n_out == 0 && net.b.n_out == 0);
+	}
+	memnet_free(&net);
+}
+
+static void test_exchange_no_psk(void)
+{
+	exchange(NULL);
+}
+
+static void test_exchange_psk(void)
+{
+	uint8_t psk[WGC_KEY_LEN];
+
+	wgc_random_bytes(psk, sizeof(psk));
+	exchange(psk);
+}
+
+/* A message with one byte flipped must not be processed; the original then is. */
+static void tamper_each_byte(struct memnet_host *from, struct memnet_host *to, const struct memnet_msg *orig,
+			     bool under_load_for_mac2, enum wgc_rx_verdict good)
+{
+	size_t i, accepted = 0;
+	size_t mac2_start = orig->len - WGC_MAC_LEN;
+	bool has_mac2 = wgc_message_type(orig->data, orig->len) == WGC_MSG_HANDSHAKE_INITIATION ||
+			wgc_message_type(orig->data, orig->len) == WGC_MSG_HANDSHAKE_RESPONSE;
+
+	for (i = 0; i < orig->len; i++) {
+		struct memnet_msg m = *orig;
+		bool load = has_mac2 && i >= mac2_start && under_load_for_mac2;
+		enum wgc_rx_verdict v;
+
+		if (has_mac2 && i >= mac2_start && !under_load_for_mac2)
+			continue;
+		m.data[i] ^= (uint8_t)(1U << (i % 8));
+		v = memnet_deliver(&net, from, to, &m, load);
+		if (v == good)
+			accepted++;
+		to->n_out = 0; /* drop cookie replies provoked under load */
+	}
+	CHECK(accepted == 0);
+	CHECK(memnet_deliver(&net, from, to, orig, false) == good);
+}
+
+static void test_tamper_initiation(void)
+{
+	struct memnet_msg init;
+
+	memnet_init(&net, NULL, NULL);
+	send_ab(&net.a, 1, 2, 1);
+	CHECK(memnet_pop(&net.a, &init));
+	/* mac2 of a message without a cookie is zero: under load, any flip there fails too */
+	tamper_each_byte(&net.a, &net.b, &init, true, WGC_RX_HANDSHAKE);
+	CHECK(net.b.n_out == 1); /* the response to the genuine initiation */
+	memnet_free(&net);
+}
+
+static void test_tamper_response(void)
+{
+	struct memnet_msg init, resp;
+
+	memnet_init(&net, NULL, NULL);
+	send_ab(&net.a, 1, 2, 1);
+	CHECK(memnet_pop(&net.a, &init));
+	CHECK(memnet_deliver(&net, &net.a, &net.b, &init, false) == WGC_RX_HANDSHAKE);
+	CHECK(memnet_pop(&net.b, &resp) && resp.len == WGC_MSG_RESPONSE_LEN);
+	tamper_each_byte(&net.b, &net.a, &resp, true, WGC_RX_HANDSHAKE);
+	CHECK(net.a.peer->keypairs.current != NULL);
+	memnet_free(&net);
+}
+
+static void test_tamper_cookie_reply(void)
+{
+	struct memnet_msg init, cookie;
+
+	memnet_init(&net, NULL, NULL);
+	send_ab(&net.a, 1, 2, 1);
+	CHECK(memnet_pop(&net.a, &init));
+	CHECK(memnet_deliver(&net, &net.a, &net.b, &init, true) == WGC_RX_COOKIE_SENT);
+	CHECK(memnet_pop(&net.b, &cookie) && cookie.len == WGC_MSG_COOKIE_LEN);
+	tamper_each_byte(&net.b, &net.a, &cookie, false, WGC_RX_HANDSHAKE);
+	CHECK(net.a.peer->cookie.cookie_valid);
+	memnet_free(&net);
+}
+
+static void test_tamper_data(void)
+{
+	struct memnet_msg data;
+
+	memnet_init(&net, NULL, NULL);
+	handshake();
+	send_ab(&net.a, 1, 2, 77);
+	CHECK(memnet_pop(&net.a, &data) && wgc_message_type(data.data, data.len) == WGC_MSG_DATA);
+	tamper_each_byte(&net.a, &net.b, &data, false, WGC_RX_DATA);
+	memnet_free(&net);
+}
+
+static void test_cookie_under_load(void)
+{
+	struct memnet_msg m;
+
+	memnet_init(&net, NULL, NULL);
+	send_ab(&net.a, 1, 2, 1);
+	CHECK(memnet_pop(&net.a, &m));
+	CHECK(memnet_deliver(&net, &net.a, &net.b, &m, true) == WGC_RX_COOKIE_SENT);
+	CHECK(net.b.peer->keypairs.next == NULL); /* no DH work was done */
+	CHECK(memnet_pop(&net.b, &m));
+	CHECK(memnet_deliver(&net, &net.b, &net.a, &m, false) == WGC_RX_HANDSHAKE);
+	/* the retry after REKEY_TIMEOUT carries mac2 and passes while still under load */
+	memnet_advance(&net, (WGC_REKEY_TIMEOUT + 1) * 1000, 100);
+	CHECK(memnet_pop(&net.a, &m) && m.len == WGC_MSG_INITIATION_LEN);
+	CHECK(!wgc_is_zero(m.data + WGC_MAC2_OFFSET(m.len), WGC_MAC_LEN));
+	CHECK(memnet_deliver(&net, &net.a, &net.b, &m, true) == WGC_RX_HANDSHAKE);
+	memnet_pump(&net);
+	CHECK(net.b.delivered == 1);
+	/* a cookie for another source address does not help */
+	memnet_free(&net);
+}
+
+static void test_replayed_initiation(void)
+{
+	struct memnet_msg init, init2;
+
+	memnet_init(&net, NULL, NULL);
+	send_ab(&net.a, 1, 2, 1);
+	CHECK(memnet_pop(&net.a, &init));
+	CHECK(memnet_deliver(&net, &net.a, &net.b, &init, false) == WGC_RX_HANDSHAKE);
+	net.b.n_out = 0;
+	net.now_ms += 5000;
+	CHECK(memnet_deliver(&net, &net.a, &net.b, &init, false) == WGC_RX_DROP);
+	CHECK(net.b.n_out == 0);
+
+	/* a fresh initiation whose timestamp is older than the last one: stale */
+	net.wall_offset_ms = -60000;
+	wgc_peer_initiate_handshake(net.a.peer, false, net.now_ms + 10000);
+	CHECK(memnet_pop(&net.a, &init2));
+	CHECK(memnet_deliver(&net, &net.a, &net.b, &init2, false) == WGC_RX_DROP);
+
+	/* a newer one is accepted, but not a second within 1/INITIATIONS_PER_SECOND */
+	net.wall_offset_ms = 0;
+	net.now_ms += 20000;
+	wgc_peer_initiate_handshake(net.a.peer, false, net.now_ms);
+	CHECK(memnet_pop(&net.a, &init2));
+	CHECK(memnet_deliver(&net, &net.a, &net.b, &init2, false) == WGC_RX_HANDSHAKE);
+	net.now_ms += 5;
+	net.wall_offset_ms = 1000;
+	wgc_peer_initiate_handshake(net.a.peer, false, net.now_ms + 6000);
+	CHECK(memnet_pop(&net.a, &init));
+	CHECK(memnet_deliver(&net, &net.a, &net.b, &init, false) == WGC_RX_DROP);
+	net.now_ms += 1000 / WGC_INITIATIONS_PER_SECOND;
+	CHECK(memnet_deliver(&net, &net.a, &net.b, &init, false) == WGC_RX_HANDSHAKE);
+	memnet_free(&net);
+}
+
+static void test_wrong_lengths_and_garbage(void)
+{
+	struct memnet_msg m;
+	size_t i, accepted = 0;
+	static const size_t lens[] = { WGC_MSG_INITIATION_LEN, WGC_MSG_RESPONSE_LEN, WGC_MSG_COOKIE_LEN };
+
+	memnet_init(&net, NULL, NULL);
+	handshake();
+	for (i = 0; i < 3; i++) {
+		memset(&m, 0, sizeof(m));
+		wgc_store_le32(m.data, (uint32_t)(i + 1));
+		m.len = lens[i] - 1;
+		CHECK(memnet_deliver(&net, &net.a, &net.b, &m, false) == WGC_RX_DROP);
+		m.len = lens[i] + 1;
+		CHECK(memnet_deliver(&net, &net.a, &net.b, &m, false) == WGC_RX_DROP);
+	}
+	m.len = WGC_MSG_DATA_MIN_LEN - 1;
+	wgc_store_le32(m.data, WGC_MSG_DATA);
+	CHECK(memnet_deliver(&net, &net.a, &net.b, &m, false) == WGC_RX_DROP);
+	for (i = 0; i < 200000; i++) {
+		size_t j;
+		m.len = rng() % 300;
+		for (j = 0; j < m.len; j++)
+			m.data[j] = (uint8_t)rng();
+		if (m.len >= 4 && rng() % 2) {
+			m.data[0] = (uint8_t)(1 + rng() % 4);
+			m.data[1] = m.data[2] = m.data[3] = 0;
+		}
+		if (memnet_deliver(&net, &net.a, &net.b, &m, rng() % 2) != WGC_RX_DROP)
+			accepted++;
+	}
+	CHECK(accepted == 0);
+	CHECK(net.b.n_out == 0);
+	memnet_free(&net);
+}
+
+static void test_inbound_source_check(void)
+{
+	uint8_t pkt[128];
+	size_t len;
+	struct memnet_msg m;
+
+	memnet_init(&net, NULL, NULL);
+	handshake();
+	/* a packet claiming a source the peer is not allowed to use */
+	len = memnet_ipv4(pkt, 99, 2, 16, 1);
+	wgc_peer_send_packet(net.a.peer, pkt, len, net.now_ms);
+	CHECK(memnet_pop(&net.a, &m));
+	CHECK(memnet_deliver(&net, &net.a, &net.b, &m, false) == WGC_RX_DROP);
+	CHECK(net.b.delivered == 1);
+	/* not an IP packet at all */
+	memset(pkt, 0x11, 40);
+	wgc_peer_send_packet(net.a.peer, pkt, 40, net.now_ms);
+	CHECK(memnet_pop(&net.a, &m));
+	CHECK(memnet_deliver(&net, &net.a, &net.b, &m, false) == WGC_RX_DROP);
+	/* a length field larger than what arrived */
+	len = memnet_ipv4(pkt, 1, 2, 16, 1);
+	pkt[3] = (uint8_t)(len + 32); /* beyond even the padding */
+	wgc_peer_send_packet(net.a.peer, pkt, len, net.now_ms);
+	CHECK(memnet_pop(&net.a, &m));
+	CHECK(memnet_deliver(&net, &net.a, &net.b, &m, false) == WGC_RX_DROP);
+	memnet_free(&net);
+}
+
+static void test_keys_zeroed_after_540s(void)
+{
+	memnet_init(&net, NULL, NULL);
+	handshake();
+	CHECK(net.a.peer->keypairs.current && net.b.peer->keypairs.current);
+	memnet_advance(&net, (uint64_t)WGC_REJECT_AFTER_TIME * 3 * 1000 - 2000, 1000);
+	memnet_pump(&net);
+	CHECK(net.a.peer->keypairs.current != NULL);
+	memnet_advance(&net, 2000, 1000);
+	CHECK(net.a.peer->keypairs.current == NULL && net.a.peer->keypairs.previous == NULL);
+	CHECK(net.b.peer->keypairs.current == NULL && net.b.peer->keypairs.previous == NULL);
+	CHECK(net.a.dev.indices.count == 0 && net.b.dev.indices.count == 0);
+	memnet_free(&net);
+}
+
+static void test_rekey_after_time(void)
+{
+	struct wgc_keypair *first;
+	size_t delivered;
+
+	memnet_init(&net, NULL, NULL);
+	handshake();
+	first = net.a.peer->keypairs.current;
+	/* traffic both ways every second for REKEY_AFTER_TIME + a bit: a new session appears */
+	while (net.now_ms < 1000000 + (WGC_REKEY_AFTER_TIME + 5) * 1000) {
+		send_ab(&net.a, 1, 2, 1);
+		send_ab(&net.b, 2, 1, 1);
+		memnet_pump(&net);
+		memnet_advance(&net, 1000, 1000);
+		memnet_pump(&net);
+	}
+	CHECK(net.a.peer->keypairs.current != first);
+	CHECK(net.a.peer->keypairs.previous == first);
+	delivered = net.b.delivered;
+	send_ab(&net.a, 1, 2, 1);
+	memnet_pump(&net);
+	CHECK(net.b.delivered == delivered + 1);
+	memnet_free(&net);
+}
+
+static void test_reject_after_time(void)
+{
+	struct memnet_msg m;
+
+	memnet_init(&net, NULL, NULL);
+	handshake();
+	send_ab(&net.a, 1, 2, 3);
+	CHECK(memnet_pop(&net.a, &m));
+	/* a message held past REJECT_AFTER_TIME is refused even though it is genuine */
+	net.now_ms += WGC_REJECT_AFTER_TIME * 1000;
+	CHECK(memnet_deliver(&net, &net.a, &net.b, &m, false) == WGC_RX_DROP);
+	memnet_free(&net);
+}
+
+static void test_retry_and_give_up(void)
+{
+	size_t initiations = 0;
+	struct memnet_msg m;
+
+	memnet_init(&net, NULL, NULL);
+	send_ab(&net.a, 1, 2, 1); /* B never answers: everything A sends is lost */
+	while (net.now_ms < 1000000 + 120000) {
+		while (memnet_pop(&net.a, &m))
+			if (wgc_message_type(m.data, m.len) == WGC_MSG_HANDSHAKE_INITIATION)
+				initiations++;
+		memnet_advance(&net, 100, 100);
+	}
+	/* the first, then MAX_TIMER_HANDSHAKES retries, then silence */
+	if (initiations != WGC_MAX_TIMER_HANDSHAKES + 2)
+		fprintf(stderr, "initiations: %zu\n", initiations);
+	/* as the kernel: the first, then retries until attempts pass MAX_TIMER_HANDSHAKES */
+	CHECK(initiations == WGC_MAX_TIMER_HANDSHAKES + 2);
+	CHECK(net.a.peer->staged.count == 0);
+	memnet_free(&net);
+}
+
+static void test_persistent_keepalive(void)
+{
+	struct memnet_msg m;
+	size_t keepalives = 0;
+
+	memnet_init(&net, NULL, NULL);
+	handshake();
+	wgc_peer_set_persistent_keepalive(net.a.peer, 25, net.now_ms);
+	memnet_pump(&net);
+	while (net.now_ms < 1000000 + 100000) {
+		memnet_advance(&net, 1000, 1000);
+		while (memnet_pop(&net.a, &m)) {
+			if (m.len == WGC_MSG_KEEPALIVE_LEN)
+				keepalives++;
+			memnet_deliver(&net, &net.a, &net.b, &m, false);
+		}
+		while (memnet_pop(&net.b, &m))
+			memnet_deliver(&net, &net.b, &net.a, &m, false);
+	}
+	CHECK(keepalives >= 3 && keepalives <= 5);
+	memnet_free(&net);
+}
+
+static void test_remove_peer_and_key_change(void)
+{
+	uint8_t key[WGC_KEY_LEN];
+	struct memnet_msg m;
+
+	memnet_init(&net, NULL, NULL);
+	handshake();
+	/* B gets a new private key: A's old session stops working on B */
+	wgc_x25519_generate(key);
+	wgc_device_set_private_key(&net.b.dev, key);
+	CHECK(!atomic_load(&net.b.peer->keypairs.current->send_valid));
+	/* A learns the new public key */
+	wgc_device_remove_peer(&net.a.dev, net.a.peer);
+	CHECK(net.a.dev.n_peers == 0 && net.a.dev.indices.count == 0);
+	net.a.peer = wgc_device_add_peer(&net.a.dev, net.b.dev.identity.static_public);
+	CHECK(net.a.peer != NULL);
+	{
+		struct in_addr inner = { htonl(0x0a000002U) };
+		CHECK(wgc_allowedips_insert_v4(&net.a.dev.allowedips, &inner, 32, net.a.peer) == 0);
+	}
+	net.now_ms += 1000; /* a later timestamp than the first handshake's */
+	handshake();
+	CHECK(net.b.delivered == 2);
+	/* a peer with our own public key is refused */
+	CHECK(wgc_device_add_peer(&net.a.dev, net.a.dev.identity.static_public) == NULL);
+	/* removing B's peer while packets fly: they are dropped, nothing crashes */
+	send_ab(&net.a, 1, 2, 5);
+	CHECK(memnet_pop(&net.a, &m));
+	wgc_device_remove_peer(&net.b.dev, net.b.peer);
+	CHECK(memnet_deliver(&net, &net.a, &net.b, &m, false) == WGC_RX_DROP);
+	memnet_free(&net);
+	wgc_wipe(key, sizeof(key));
+}
+
+int main(void)
+{
+	if (!wgc_crypto_init())
+		return 1;
+	RUN_TEST(test_handshake_no_psk);
+	RUN_TEST(test_handshake_psk);
+	RUN_TEST(test_exchange_no_psk);
+	RUN_TEST(test_exchange_psk);
+	RUN_TEST(test_tamper_initiation);
+	RUN_TEST(test_tamper_response);
+	RUN_TEST(test_tamper_cookie_reply);
+	RUN_TEST(test_tamper_data);
+	RUN_TEST(test_cookie_under_load);
+	RUN_TEST(test_replayed_initiation);
+	RUN_TEST(test_wrong_lengths_and_garbage);
+	RUN_TEST(test_inbound_source_check);
+	RUN_TEST(test_keys_zeroed_after_540s);
+	RUN_TEST(test_rekey_after_time);
+	RUN_TEST(test_reject_after_time);
+	RUN_TEST(test_retry_and_give_up);
+	RUN_TEST(test_persistent_keepalive);
+	RUN_TEST(test_remove_peer_and_key_change);
+	return harness_exit_code();
+}
