@@ -43,7 +43,7 @@ COMMON_LIB := $(BUILD)/libwgccommon.a
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
-PROGRAMS := $(if $(DAEMON_SRC),$(BUILD)/wgcd) $(if $(CLI_SRC),$(BUILD)/wgc)
+PROGRAMS := $(if $(wildcard src/daemon/main.c),$(BUILD)/wgcd) $(if $(CLI_SRC),$(BUILD)/wgc)
 
 all: $(PROGRAMS) $(UNIT_BINS) $(TOOL_BINS) $(BENCH_BINS)
 
@@ -68,6 +68,13 @@ $(BUILD)/wgcd: $(call obj,$(DAEMON_SRC)) $(LIBS)
 
 $(BUILD)/wgc: $(call obj,$(CLI_SRC)) $(LIBS)
 	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# tests of the daemon's modules link them, all but its main()
+DAEMON_LIB_OBJS := $(call obj,$(filter-out src/daemon/main.c,$(DAEMON_SRC)))
+$(BUILD)/tests/test_daemon_%: $(BUILD)/tests/unit/test_daemon_%.o $(DAEMON_LIB_OBJS) $(call obj,$(UNIT_HELPER_SRC)) $(LIBS)
+	$(call msg,LINK,$@)
+	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(call obj,$(UNIT_HELPER_SRC)) $(LIBS)

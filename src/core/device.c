@@ -159,6 +159,8 @@ void wgc_device_remove_peer(struct wgc_device *dev, struct wgc_peer *peer)
 {
 	struct wgc_peer **pp;
 
+	if (dev->ops->peer_removed)
+		dev->ops->peer_removed(dev->ops_ctx, peer);
 	wgc_timers_stop(&peer->timers);
 	wgc_allowedips_remove_by_peer(&dev->allowedips, peer);
 	wgc_keypairs_clear(&peer->keypairs, &dev->indices);

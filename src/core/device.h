@@ -39,6 +39,8 @@ struct wgc_device_ops {
 	void (*clear_src_cache)(void *ctx, struct wgc_peer *peer);
 	/* Wall-clock time, for TAI64N timestamps and the latest handshake. */
 	void (*wall_time)(void *ctx, int64_t *sec, uint32_t *nsec);
+	/* The peer is about to be freed (also when a key change removes it). */
+	void (*peer_removed)(void *ctx, struct wgc_peer *peer);
 };
 
 enum { WGC_MAX_STAGED_PACKETS = 128 };

@@ -32,7 +32,8 @@ void wgc_peer_initiate_handshake(struct wgc_peer *peer, bool is_retry, uint64_t 
 	if (!dev->up || !wgc_timers_initiation_allowed(&peer->timers, now_ms, is_retry))
 		return;
 	dev->ops->wall_time(dev->ops_ctx, &sec, &nsec);
-	wgc_tai64n(timestamp, sec, nsec);
+	/* coarse nanoseconds, as the kernel sends: the timestamp must not reveal the clock finely */
+	wgc_tai64n(timestamp, sec, nsec & ~0xffffffU);
 	if (!wgc_noise_create_initiation(&peer->handshake, &dev->indices, &msg, timestamp))
 		return;
 	wgc_cookie_add_macs(&peer->cookie, (uint8_t *)&msg, sizeof(msg), now_ms);

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Life cycle of the daemon's device and its UAPI configuration: a set
+ * request is parsed whole and validated before anything changes (so a bad
+ * one changes nothing), the listen port is moved first (the one step that
+ * can fail for outside reasons), then the rest is applied under the lock.
+ */
+#include "daemon/wgcd.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "common/uapi.h"
+#include "core/crypto.h"
+#include "daemon/log.h"
+
+enum { TIMER_TICK_MS = 100 };
+
+void wgcd_request_stop(struct wgcd *d)
+{
+	uint64_t one = 1;
+
+	if (write(d->stop_fd, &one, sizeof(one)) < 0)
+		atomic_store(&d->stopping, true);
+}
+
+static void *timer_main(void *arg)
+{
+	struct wgcd *d = arg;
+	struct timespec ts = { 0, TIMER_TICK_MS * 1000000L };
+
+	while (!atomic_load(&d->stopping)) {
+		nanosleep(&ts, NULL);
+		pthread_mutex_lock(&d->lock);
+		wgc_device_tick(&d->core, wgcd_now_ms());
+		pthread_mutex_unlock(&d->lock);
+	}
+	return NULL;
+}
+
+int wgcd_init(struct wgcd *d, const char *ifname)
+{
+	memset(d, 0, sizeof(*d));
+	snprintf(d->ifname, sizeof(d->ifname), "%s", ifname);
+	pthread_mutex_init(&d->cfg_lock, NULL);
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_rwlock_init(&d->udp_lock, NULL);
+	d->udp.fd4 = d->udp.fd6 = -1;
+	d->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (d->stop_fd < 0)
+		return -errno;
+	if (wgc_device_init(&d->core, &wgcd_core_ops, d))
+		return -ENOMEM;
+	d->n_lanes = 1;
+	return 0;
+}
+
+int wgcd_start(struct wgcd *d)
+{
+	int ret = wgcd_start_udp_readers(d);
+
+	if (!ret)
+		ret = wgcd_start_lanes(d);
+	if (!ret) {
+		if (pthread_create(&d->timer_thread, NULL, timer_main, d))
+			return -EAGAIN;
+		d->timer_started = true;
+	}
+	return ret;
+}
+
+void wgcd_destroy(struct wgcd *d)
+{
+	atomic_store(&d->stopping, true);
+	pthread_rwlock_wrlock(&d->udp_lock);
+	wgc_udp_wake(&d->udp);
+	pthread_rwlock_unlock(&d->udp_lock);
+	wgcd_stop_udp_readers(d);
+	wgcd_stop_lanes(d);
+	if (d->timer_started)
+		pthread_join(d->timer_thread, NULL);
+	pthread_mutex_lock(&d->lock);
+	wgc_device_free(&d->core);
+	pthread_mutex_unlock(&d->lock);
+	wgc_udp_close(&d->udp);
+	wgc_tun_close(&d->tun);
+	if (d->stop_fd >= 0)
+		close(d->stop_fd);
+	d->stop_fd = -1;
+}
+
+void wgcd_link_changed(struct wgcd *d, bool up, int mtu)
+{
+	pthread_mutex_lock(&d->lock);
+	if (mtu > 0)
+		d->core.mtu = (size_t)mtu;
+	if (up != d->core.up)
+		wgc_log(WGC_LOG_VERBOSE, "Interface state was %s, requested %s", d->core.up ? "up" : "down",
+			up ? "up" : "down");
+	wgc_device_set_up(&d->core, up, wgcd_now_ms());
+	pthread_mutex_unlock(&d->lock);
+}
+
+/* ---- get ---- */
+
+struct walk_ctx {
+	struct wgc_peer_model *peer;
+	int err;
+};
+
+static int add_allowed_ip(void *ctx, int family, const void *addr, uint8_t cidr)
+{
+	struct walk_ctx *w = ctx;
+	struct wgc_allowed_ip *ip = wgc_model_add_allowed_ip(w->peer);
+
+	if (!ip) {
+		w->err = -ENOMEM;
+		return -ENOMEM;
+	}
+	ip->family = (uint16_t)family;
+	ip->cidr = cidr;
+	if (family == AF_INET)
+		memcpy(&ip->ip4, addr, sizeof(ip->ip4));
+	else
+		memcpy(&ip->ip6, addr, sizeof(ip->ip6));
+	return 0;
+}
+
+static int snapshot(struct wgcd *d, struct wgc_device_model *m)
+{
+	struct wgc_peer *peer;
+
+	snprintf(m->name, sizeof(m->name), "%s", d->ifname);
+	if (d->core.identity.has_identity) {
+		m->flags |= WGC_DEVICE_HAS_PRIVATE_KEY | WGC_DEVICE_HAS_PUBLIC_KEY;
+		memcpy(m->private_key, d->core.identity.static_private, WGC_KEY_LEN);
+		memcpy(m->public_key, d->core.identity.static_public, WGC_KEY_LEN);
+	}
+	m->flags |= WGC_DEVICE_HAS_LISTEN_PORT | WGC_DEVICE_HAS_FWMARK;
+	m->listen_port = d->udp.port;
+	m->fwmark = d->udp.fwmark;
+	for (peer = d->core.peers_head; peer; peer = peer->list_next) {
+		struct wgc_peer_model *p = wgc_model_add_peer(m);
+		struct wgcd_peer *wp = peer->user;
+		struct walk_ctx w;
+
+		if (!p)
+			return -ENOMEM;
+		p->flags = WGC_PEER_HAS_PUBLIC_KEY | WGC_PEER_HAS_PERSISTENT_KEEPALIVE;
+		memcpy(p->public_key, peer->public_key, WGC_KEY_LEN);
+		if (!wgc_is_zero(peer->handshake.preshared_key, WGC_KEY_LEN)) {
+			p->flags |= WGC_PEER_HAS_PRESHARED_KEY;
+			memcpy(p->preshared_key, peer->handshake.preshared_key, WGC_KEY_LEN);
+		}
+		if (wp && wp->endpoint.addr.sa_family) {
+			p->flags |= WGC_PEER_HAS_ENDPOINT;
+			p->endpoint = wp->endpoint;
+		}
+		p->persistent_keepalive = peer->persistent_keepalive;
+		p->last_handshake_sec = peer->last_handshake_sec;
+		p->last_handshake_nsec = peer->last_handshake_nsec;
+		p->rx_bytes = peer->rx_bytes;
+		p->tx_bytes = peer->tx_bytes;
+		w.peer = p;
+		w.err = 0;
+		wgc_allowedips_walk_by_peer(&d->core.allowedips, peer, add_allowed_ip, &w);
+		if (w.err)
+			return w.err;
+	}
+	return 0;
+}
+
+/* ---- set ---- */
+
+static int apply_allowed_ips(struct wgcd *d, struct wgc_peer *peer, const struct wgc_peer_model *p)
+{
+	size_t i;
+	int ret;
+
+	if (p->flags & WGC_PEER_REPLACE_ALLOWEDIPS)
+		wgc_allowedips_remove_by_peer(&d->core.allowedips, peer);
+	for (i = 0; i < p->n_allowed_ips; i++) {
+		const struct wgc_allowed_ip *ip = &p->allowed_ips[i];
+		if (ip->family == AF_INET)
+			ret = ip->remove ? wgc_allowedips_remove_v4(&d->core.allowedips, &ip->ip4, ip->cidr, peer)
+					 : wgc_allowedips_insert_v4(&d->core.allowedips, &ip->ip4, ip->cidr, peer);
+		else
+			ret = ip->remove ? wgc_allowedips_remove_v6(&d->core.allowedips, &ip->ip6, ip->cidr, peer)
+					 : wgc_allowedips_insert_v6(&d->core.allowedips, &ip->ip6, ip->cidr, peer);
+		/* removing a prefix the peer does not hold is not an error */
+		if (ret && !(ip->remove && ret != -ENOMEM))
+			return ret;
+	}
+	return 0;
+}
+
+static int apply_peer(struct wgcd *d, const struct wgc_peer_model *p, uint64_t now)
+{
+	struct wgc_peer *peer = wgc_device_find_peer(&d->core, p->public_key);
+
+	if (p->flags & WGC_PEER_REMOVE_ME) {
+		if (peer)
+			wgc_device_remove_peer(&d->core, peer);
+		return 0;
+	}
+	if (!peer) {
+		if (p->flags & WGC_PEER_UPDATE_ONLY)
+			return 0;
+		/* like the kernel, a peer with our own public key is skipped quietly */
+		if (d->core.identity.has_identity &&
+		    wgc_equal(p->public_key, d->core.identity.static_public, WGC_KEY_LEN))
+			return 0;
+		peer = wgc_device_add_peer(&d->core, p->public_key);
+		if (!peer)
+			return -errno;
+		peer->user = calloc(1, sizeof(struct wgcd_peer));
+		if (!peer->user) {
+			wgc_device_remove_peer(&d->core, peer);
+			return -ENOMEM;
+		}
+		wgc_log(WGC_LOG_VERBOSE, "peer(%.8s...) - Created", "new");
+	}
+	if (p->flags & WGC_PEER_HAS_PRESHARED_KEY)
+		wgc_peer_set_psk(peer, wgc_is_zero(p->preshared_key, WGC_KEY_LEN) ? NULL : p->preshared_key);
+	if (p->flags & WGC_PEER_HAS_ENDPOINT) {
+		struct wgcd_peer *wp = peer->user;
+		wp->endpoint = p->endpoint;
+		memset(&wp->src, 0, sizeof(wp->src));
+	}
+	if (p->flags & WGC_PEER_HAS_PERSISTENT_KEEPALIVE)
+		wgc_peer_set_persistent_keepalive(peer, p->persistent_keepalive, now);
+	return apply_allowed_ips(d, peer, p);
+}
+
+static int apply(struct wgcd *d, const struct wgc_device_model *m)
+{
+	uint64_t now = wgcd_now_ms();
+	struct wgc_peer *peer, *next;
+	size_t i;
+	int ret = 0;
+
+	if (m->flags & WGC_DEVICE_HAS_FWMARK) {
+		pthread_rwlock_rdlock(&d->udp_lock);
+		ret = wgc_udp_set_fwmark(&d->udp, m->fwmark);
+		pthread_rwlock_unlock(&d->udp_lock);
+		if (ret)
+			return ret;
+	}
+	pthread_mutex_lock(&d->lock);
+	if (m->flags & WGC_DEVICE_HAS_PRIVATE_KEY)
+		wgc_device_set_private_key(&d->core, m->private_key);
+	if (m->flags & WGC_DEVICE_REPLACE_PEERS) {
+		for (peer = d->core.peers_head; peer; peer = next) {
+			next = peer->list_next;
+			wgc_device_remove_peer(&d->core, peer);
+		}
+	}
+	for (i = 0; i < m->n_peers && !ret; i++)
+		ret = apply_peer(d, &m->peers[i], now);
+	pthread_mutex_unlock(&d->lock);
+	return ret;
+}
+
+int wgcd_uapi_handle(void *ctx, const char *req, size_t len, struct wgc_strbuf *reply)
+{
+	struct wgcd *d = ctx;
+	struct wgc_device_model m;
+	char err[WGC_UAPI_ERRLEN];
+	int ret;
+
+	memset(&m, 0, sizeof(m));
+	if (len >= 6 && !memcmp(req, "get=1\n", 6)) {
+		if (len != 7 || req[6] != '\n')
+			return -EPROTO;
+		pthread_mutex_lock(&d->lock);
+		ret = snapshot(d, &m);
+		pthread_mutex_unlock(&d->lock);
+		if (!ret)
+			ret = wgc_uapi_format_get(reply, &m);
+		wgc_model_free(&m);
+		return ret;
+	}
+	ret = wgc_uapi_parse_set(&m, req, len, err);
+	if (ret) {
+		wgc_log(WGC_LOG_ERROR, "UAPI set: %s", err);
+		return ret;
+	}
+	pthread_mutex_lock(&d->cfg_lock);
+	if (m.flags & WGC_DEVICE_HAS_LISTEN_PORT) {
+		ret = wgcd_set_listen_port(d, m.listen_port);
+		if (ret)
+			wgc_log(WGC_LOG_ERROR, "Failed to set listen_port: %s", strerror(-ret));
+		else
+			d->listen_port = m.listen_port;
+	}
+	if (!ret)
+		ret = apply(d, &m);
+	pthread_mutex_unlock(&d->cfg_lock);
+	wgc_model_free(&m);
+	if (!ret)
+		wgc_strbuf_printf(reply, "errno=0\n\n");
+	return ret;
+}

@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The data path: run-to-completion lanes.
+ *
+ * A lane owns one TUN queue. It reads a batch of packets, and under the
+ * device lock routes each, reserves a nonce and does the accounting; then,
+ * with no lock held, encrypts the batch in place and hands it to
+ * sendmmsg. A UDP reader owns one socket: it takes a batch with recvmmsg,
+ * looks the keypairs up under the lock, decrypts with no lock held, then
+ * under the lock runs the replay window and the rest of the receive
+ * bookkeeping in arrival order, and writes the inner packets to the TUN.
+ *
+ * Per-peer order holds because one thread handles a given flow in each
+ * direction (the kernel spreads TUN flows over queues by hash), and all
+ * crypto happens outside the lock, so lanes and readers use every core.
+ * Nothing is allocated per packet: batches live in per-thread buffers.
+ */
+#include "daemon/wgcd.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/crypto.h"
+#include "daemon/log.h"
+
+enum {
+	BATCH = WGC_UDP_BATCH_MAX,
+	/* the largest IP packet, the data header in front, padding and tag behind */
+	SLOT = 65535 + WGC_DATA_OVERHEAD + WGC_MESSAGE_PADDING_MULTIPLE,
+	HANDSHAKE_LOAD_THRESHOLD = 512, /* handshake messages per second before we demand cookies */
+};
+
+uint64_t wgcd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The thread's collector for packets the core delivers during a receive batch. */
+struct delivery {
+	const uint8_t *pkt[BATCH];
+	size_t len[BATCH];
+	unsigned n;
+};
+static __thread struct delivery *current_delivery;
+
+static void send_one(struct wgcd *d, const union wgc_endpoint *to, struct wgc_udp_source *src, const uint8_t *msg,
+		     size_t len, bool *ok)
+{
+	struct wgc_udp_tx tx = { .buf = msg, .len = len, .to = *to, .src = *src };
+
+	pthread_rwlock_rdlock(&d->udp_lock);
+	*ok = wgc_udp_send(&d->udp, &tx, 1) == 1;
+	pthread_rwlock_unlock(&d->udp_lock);
+	if (tx.src_rejected)
+		memset(src, 0, sizeof(*src));
+}
+
+static bool core_send_to_peer(void *ctx, struct wgc_peer *peer, const uint8_t *msg, size_t len)
+{
+	struct wgcd_peer *wp = peer->user;
+	bool ok = false;
+
+	if (!wp || !wp->endpoint.addr.sa_family)
+		return false;
+	send_one(ctx, &wp->endpoint, &wp->src, msg, len, &ok);
+	return ok;
+}
+
+static void core_send_reply(void *ctx, const void *src_info, const uint8_t *msg, size_t len)
+{
+	const struct wgcd_origin *o = src_info;
+	struct wgc_udp_source src = o->local;
+	bool ok;
+
+	send_one(ctx, &o->from, &src, msg, len, &ok);
+}
+
+static void core_deliver(void *ctx, struct wgc_peer *peer, const uint8_t *packet, size_t len)
+{
+	struct wgcd *d = ctx;
+	struct delivery *dl = current_delivery;
+
+	(void)peer;
+	if (dl && dl->n < BATCH) {
+		dl->pkt[dl->n] = packet;
+		dl->len[dl->n] = len;
+		dl->n++;
+		return;
+	}
+	wgc_tun_write(&d->tun, 0, packet, len);
+}
+
+static void core_set_endpoint(void *ctx, struct wgc_peer *peer, const void *src_info)
+{
+	const struct wgcd_origin *o = src_info;
+	struct wgcd_peer *wp = peer->user;
+
+	(void)ctx;
+	if (!wp || !o)
+		return;
+	wp->endpoint = o->from;
+	wp->src = o->local;
+}
+
+static void core_clear_src_cache(void *ctx, struct wgc_peer *peer)
+{
+	struct wgcd_peer *wp = peer->user;
+
+	(void)ctx;
+	if (wp)
+		memset(&wp->src, 0, sizeof(wp->src));
+}
+
+static void core_wall_time(void *ctx, int64_t *sec, uint32_t *nsec)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	*sec = ts.tv_sec;
+	*nsec = (uint32_t)ts.tv_nsec;
+}
+
+static void core_peer_removed(void *ctx, struct wgc_peer *peer)
+{
+	(void)ctx;
+	if (peer->user) {
+		wgc_wipe(peer->user, sizeof(struct wgcd_peer));
+		free(peer->user);
+		peer->user = NULL;
+	}
+}
+
+const struct wgc_device_ops wgcd_core_ops = {
+	.send_to_peer = core_send_to_peer,
+	.send_reply = core_send_reply,
+	.deliver = core_deliver,
+	.set_endpoint = core_set_endpoint,
+	.clear_src_cache = core_clear_src_cache,
+	.wall_time = core_wall_time,
+	.peer_removed = core_peer_removed,
+};
+
+/* ---- TUN -> network ---- */
+
+struct lane_buffers {
+	uint8_t slot[BATCH][SLOT];
+	size_t len[BATCH];
+	struct wgc_keypair *kp[BATCH];
+	uint64_t counter[BATCH];
+	struct wgc_udp_tx tx[BATCH];
+	uint8_t icmp[1280];
+};
+
+/* Reads up to BATCH packets, waiting at most a second for the first. Returns count or -errno. */
+static int read_tun_batch(struct wgcd *d, unsigned q, struct lane_buffers *b)
+{
+	struct pollfd pfd = { .fd = d->tun.fds[q], .events = POLLIN };
+	int n = 0, r;
+
+	r = poll(&pfd, 1, 1000);
+	if (r <= 0)
+		return r < 0 ? -errno : 0;
+	if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL))
+		return -EBADFD;
+	while (n < BATCH) {
+		ssize_t len = wgc_tun_read(&d->tun, q, b->slot[n] + WGC_MSG_DATA_HEADER_LEN, 65535);
+		if (len == -EAGAIN || len == -EINTR)
+			break;
+		if (len < 0)
+			return n ? n : (int)len;
+		if (len == 0)
+			continue;
+		b->len[n++] = (size_t)len;
+	}
+	return n;
+}
+
+static void process_tun_batch(struct wgcd *d, unsigned q, struct lane_buffers *b, unsigned n)
+{
+	uint64_t now = wgcd_now_ms();
+	unsigned i, m = 0;
+	size_t mtu;
+
+	pthread_mutex_lock(&d->lock);
+	mtu = d->core.mtu;
+	for (i = 0; i < n; i++) {
+		uint8_t *pkt = b->slot[i] + WGC_MSG_DATA_HEADER_LEN;
+		struct wgc_peer *peer = wgc_device_route(&d->core, pkt, b->len[i]);
+		struct wgcd_peer *wp;
+		struct wgc_keypair *kp;
+
+		b->kp[i] = NULL;
+		if (!peer) {
+			size_t il = wgcd_icmp_unreachable(b->icmp, sizeof(b->icmp), pkt, b->len[i]);
+			if (il)
+				wgc_tun_write(&d->tun, q, b->icmp, il);
+			continue;
+		}
+		wp = peer->user;
+		/* packets already waiting for a session go first, to keep order */
+		if (peer->staged.count || !wp->endpoint.addr.sa_family ||
+		    !(kp = wgc_keypairs_current_for_send(&peer->keypairs, now))) {
+			wgc_peer_send_packet(peer, pkt, b->len[i], now);
+			continue;
+		}
+		if (!wgc_transport_next_counter(kp, &b->counter[i])) {
+			wgc_keypair_put(kp);
+			wgc_peer_send_packet(peer, pkt, b->len[i], now);
+			continue;
+		}
+		b->kp[i] = kp;
+		b->tx[i].to = wp->endpoint;
+		b->tx[i].src = wp->src;
+		wgc_peer_sent_data(peer, b->len[i], wgc_transport_message_len(b->len[i], mtu), now);
+		wgc_peer_keep_key_fresh_send(peer, now);
+	}
+	pthread_mutex_unlock(&d->lock);
+
+	for (i = 0; i < n; i++) {
+		size_t wire;
+		struct wgc_udp_tx *tx;
+
+		if (!b->kp[i])
+			continue;
+		wire = wgc_transport_encrypt(b->kp[i], b->counter[i], b->slot[i], b->slot[i] + WGC_MSG_DATA_HEADER_LEN,
+					     b->len[i], mtu);
+		wgc_keypair_put(b->kp[i]);
+		if (!wire)
+			continue;
+		tx = &b->tx[m];
+		if (tx != &b->tx[i])
+			*tx = b->tx[i];
+		tx->buf = b->slot[i];
+		tx->len = wire;
+		tx->src_rejected = false;
+		m++;
+	}
+	if (m) {
+		pthread_rwlock_rdlock(&d->udp_lock);
+		wgc_udp_send(&d->udp, b->tx, m);
+		pthread_rwlock_unlock(&d->udp_lock);
+	}
+}
+
+static void *lane_main(void *arg)
+{
+	struct wgcd_lane *lane = arg;
+	struct wgcd *d = lane->d;
+	struct lane_buffers *b = malloc(sizeof(*b));
+
+	if (!b) {
+		wgc_log(WGC_LOG_ERROR, "lane %u: out of memory", lane->index);
+		wgcd_request_stop(d);
+		return NULL;
+	}
+	while (!atomic_load(&d->stopping)) {
+		int n = read_tun_batch(d, lane->index, b);
+		if (n == -EBADFD || n == -ENODEV) {
+			wgc_log(WGC_LOG_VERBOSE, "TUN interface is gone");
+			wgcd_request_stop(d);
+			break;
+		}
+		if (n > 0)
+			process_tun_batch(d, lane->index, b, (unsigned)n);
+	}
+	free(b);
+	return NULL;
+}
+
+int wgcd_start_lanes(struct wgcd *d)
+{
+	unsigned i;
+
+	for (i = 0; i < d->n_lanes; i++) {
+		d->lanes[i].d = d;
+		d->lanes[i].index = i;
+		if (pthread_create(&d->lanes[i].thread, NULL, lane_main, &d->lanes[i]))
+			return -EAGAIN;
+		d->lanes[i].started = true;
+	}
+	return 0;
+}
+
+void wgcd_stop_lanes(struct wgcd *d)
+{
+	unsigned i;
+
+	for (i = 0; i < d->n_lanes; i++) {
+		if (d->lanes[i].started)
+			pthread_join(d->lanes[i].thread, NULL);
+		d->lanes[i].started = false;
+	}
+}
+
+/* ---- network -> TUN ---- */
+
+struct reader_buffers {
+	uint8_t slot[BATCH][SLOT];
+	struct wgc_udp_rx rx[BATCH];
+	struct wgcd_origin origin[BATCH];
+	struct wgc_keypair *kp[BATCH];
+	uint64_t counter[BATCH];
+	size_t plain_len[BATCH];
+	bool ok[BATCH];
+	struct delivery delivered;
+};
+
+static bool under_load(struct wgcd *d, uint64_t now)
+{
+	if (now - d->load_window_start_ms >= 1000) {
+		d->load_window_start_ms = now;
+		d->load_window_count = 0;
+	}
+	if (++d->load_window_count > HANDSHAKE_LOAD_THRESHOLD)
+		d->under_load_until_ms = now + 1000;
+	return now < d->under_load_until_ms;
+}
+
+static void process_udp_batch(struct wgcd *d, struct reader_buffers *b, unsigned n)
+{
+	uint64_t now = wgcd_now_ms();
+	unsigned i;
+	unsigned n_data = 0;
+
+	/* handshakes, and lookups for data, under the lock */
+	pthread_mutex_lock(&d->lock);
+	for (i = 0; i < n; i++) {
+		const uint8_t *msg = b->slot[i];
+		size_t len = b->rx[i].len;
+		enum wgc_message_type type = wgc_message_type(msg, len);
+
+		b->kp[i] = NULL;
+		b->origin[i].from = b->rx[i].from;
+		b->origin[i].local = b->rx[i].local;
+		if (b->rx[i].truncated || type == WGC_MSG_INVALID)
+			continue;
+		if (type != WGC_MSG_DATA) {
+			bool loaded = type != WGC_MSG_HANDSHAKE_COOKIE && under_load(d, now);
+			wgc_device_receive(&d->core, msg, len, &b->rx[i].from.addr, &b->origin[i], loaded, now);
+			continue;
+		}
+		if (len >= WGC_MSG_DATA_MIN_LEN && d->core.up) {
+			struct wgc_index_entry *e =
+				wgc_index_lookup(&d->core.indices, wgc_load_le32(msg + 4), WGC_INDEX_KEYPAIR);
+			if (e) {
+				b->kp[i] = wgc_keypair_get(e->owner);
+				n_data++;
+			}
+		}
+	}
+	pthread_mutex_unlock(&d->lock);
+	if (!n_data)
+		return;
+
+	for (i = 0; i < n; i++) {
+		b->ok[i] = b->kp[i] && wgc_transport_decrypt(b->kp[i], b->slot[i], b->rx[i].len,
+							     b->slot[i] + WGC_MSG_DATA_HEADER_LEN, &b->plain_len[i],
+							     &b->counter[i], now);
+	}
+
+	b->delivered.n = 0;
+	current_delivery = &b->delivered;
+	pthread_mutex_lock(&d->lock);
+	for (i = 0; i < n; i++) {
+		struct wgc_keypair *kp = b->kp[i];
+
+		if (!kp)
+			continue;
+		/* an unlinked keypair was rotated out or its peer removed meanwhile */
+		if (b->ok[i] && kp->entry.linked && wgc_transport_accept_counter(kp, b->counter[i]))
+			wgc_peer_receive_data(kp->entry.peer, kp, b->slot[i] + WGC_MSG_DATA_HEADER_LEN,
+					      b->plain_len[i], &b->origin[i], now);
+		wgc_keypair_put(kp);
+	}
+	pthread_mutex_unlock(&d->lock);
+	current_delivery = NULL;
+
+	for (i = 0; i < b->delivered.n; i++)
+		wgc_tun_write(&d->tun, 0, b->delivered.pkt[i], b->delivered.len[i]);
+}
+
+static void *reader_main(void *arg)
+{
+	struct wgcd_udp_reader *r = arg;
+	struct wgcd *d = r->d;
+	struct reader_buffers *b = malloc(sizeof(*b));
+	unsigned i;
+
+	if (!b) {
+		wgc_log(WGC_LOG_ERROR, "UDP reader: out of memory");
+		wgcd_request_stop(d);
+		return NULL;
+	}
+	for (i = 0; i < BATCH; i++) {
+		b->rx[i].buf = b->slot[i];
+		b->rx[i].cap = SLOT - WGC_MESSAGE_PADDING_MULTIPLE;
+	}
+	while (!atomic_load(&d->stopping) && r->generation == d->udp_generation) {
+		int n = wgc_udp_recv(r->fd, b->rx, BATCH, true);
+		if (n == 0)
+			break; /* woken: the socket is being replaced or we stop */
+		if (n < 0) {
+			if (n == -EINTR || n == -EAGAIN)
+				continue;
+			if (n == -EBADF || n == -ENOTSOCK)
+				break;
+			continue; /* ICMP errors surface as ECONNREFUSED and the like */
+		}
+		process_udp_batch(d, b, (unsigned)n);
+	}
+	wgc_wipe(b, sizeof(*b));
+	free(b);
+	return NULL;
+}
+
+int wgcd_start_udp_readers(struct wgcd *d)
+{
+	int fds[2] = { d->udp.fd4, d->udp.fd6 };
+	unsigned i;
+
+	for (i = 0; i < 2; i++) {
+		struct wgcd_udp_reader *r = &d->readers[i];
+		r->d = d;
+		r->fd = fds[i];
+		r->generation = d->udp_generation;
+		r->started = false;
+		if (r->fd < 0)
+			continue;
+		if (pthread_create(&r->thread, NULL, reader_main, r))
+			return -EAGAIN;
+		r->started = true;
+	}
+	return 0;
+}
+
+void wgcd_stop_udp_readers(struct wgcd *d)
+{
+	unsigned i;
+
+	for (i = 0; i < 2; i++) {
+		if (d->readers[i].started)
+			pthread_join(d->readers[i].thread, NULL);
+		d->readers[i].started = false;
+	}
+}
+
+int wgcd_set_listen_port(struct wgcd *d, uint16_t port)
+{
+	struct wgc_udp old;
+	int ret;
+
+	pthread_rwlock_wrlock(&d->udp_lock);
+	if (port && port == d->udp.port) {
+		pthread_rwlock_unlock(&d->udp_lock);
+		return 0;
+	}
+	ret = wgc_udp_rebind(&d->udp, port, &old);
+	if (!ret)
+		d->udp_generation++;
+	pthread_rwlock_unlock(&d->udp_lock);
+	if (ret)
+		return ret;
+	wgcd_stop_udp_readers(d);
+	wgc_udp_close(&old);
+	return wgcd_start_udp_readers(d);
+}

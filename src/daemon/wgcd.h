@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The daemon's device: the protocol core plus a TUN interface, the UDP
+ * sockets and the threads that move packets between them.
+ *
+ * Locking, in the order they may be taken:
+ *   cfg_lock   serialises configuration changes that restart threads
+ *              (a listen-port change), never held by the data path;
+ *   lock       the protocol core (peers, handshakes, timers, indices,
+ *              replay windows) and every wgcd_peer;
+ *   udp_lock   read-held while sending, write-held to swap sockets.
+ * Crypto runs with no lock held: keypairs are reference counted, and a
+ * keypair found unlinked from the index afterwards is simply dropped.
+ */
+#ifndef WGCD_H
+#define WGCD_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/model.h"
+#include "common/strbuf.h"
+#include "core/device.h"
+#include "daemon/tun.h"
+#include "daemon/udp.h"
+
+/* Per-peer state of the daemon, hung on wgc_peer.user. */
+struct wgcd_peer {
+	union wgc_endpoint endpoint;  /* sa_family 0: not known yet */
+	struct wgc_udp_source src;    /* sticky source: where the peer last reached us */
+};
+
+/* What the receive path knows of a datagram's origin (the core's src_info). */
+struct wgcd_origin {
+	union wgc_endpoint from;
+	struct wgc_udp_source local;
+};
+
+enum { WGCD_MAX_LANES = 8 };
+
+struct wgcd;
+
+struct wgcd_lane {
+	struct wgcd *d;
+	unsigned index;
+	pthread_t thread;
+	bool started;
+};
+
+struct wgcd_udp_reader {
+	struct wgcd *d;
+	int fd;
+	unsigned generation;
+	pthread_t thread;
+	bool started;
+};
+
+struct wgcd {
+	char ifname[16];
+	pthread_mutex_t cfg_lock;
+	pthread_mutex_t lock;
+	pthread_rwlock_t udp_lock;
+	struct wgc_device core;
+	struct wgc_tun tun;
+	struct wgc_udp udp;
+	unsigned udp_generation;
+	uint16_t listen_port;         /* as configured; udp.port is what is bound */
+	atomic_bool stopping;
+	int stop_fd;                  /* eventfd: a thread asks main to shut down */
+	unsigned n_lanes;
+	struct wgcd_lane lanes[WGCD_MAX_LANES];
+	struct wgcd_udp_reader readers[2];
+	pthread_t timer_thread;
+	bool timer_started;
+	/* handshake load: messages seen in the current second, and until when we are loaded */
+	uint64_t load_window_start_ms;
+	unsigned load_window_count;
+	uint64_t under_load_until_ms;
+};
+
+uint64_t wgcd_now_ms(void);
+
+int wgcd_init(struct wgcd *d, const char *ifname);
+/* Starts every thread; 0 or -errno. */
+int wgcd_start(struct wgcd *d);
+/* Stops every thread and frees everything; wipes every secret. */
+void wgcd_destroy(struct wgcd *d);
+/* Asks the main loop to shut down (from any thread). */
+void wgcd_request_stop(struct wgcd *d);
+/* The interface went up or down, or its MTU changed. */
+void wgcd_link_changed(struct wgcd *d, bool up, int mtu);
+
+/* UAPI: one complete request in, the reply appended; the uapi_server handler. */
+int wgcd_uapi_handle(void *ctx, const char *req, size_t len, struct wgc_strbuf *reply);
+
+/* Data path (datapath.c) */
+extern const struct wgc_device_ops wgcd_core_ops;
+int wgcd_start_udp_readers(struct wgcd *d);
+void wgcd_stop_udp_readers(struct wgcd *d);
+int wgcd_start_lanes(struct wgcd *d);
+void wgcd_stop_lanes(struct wgcd *d);
+/* Moves to another listen port, restarting the receive threads; 0 or -errno. */
+int wgcd_set_listen_port(struct wgcd *d, uint16_t port);
+
+/* ICMP "unreachable" for a packet that no peer routes (icmp.c); 0 if none is due. */
+size_t wgcd_icmp_unreachable(uint8_t *out, size_t cap, const uint8_t *pkt, size_t len);
+
+#endif
