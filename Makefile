@@ -8,14 +8,14 @@ CC ?= cc
 PKGS := libcrypto libsodium
 
 CFLAGS ?= -O2 -g
-CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+override CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	  -Wformat=2 -Wno-unused-parameter -fno-strict-aliasing -pthread \
 	  -D_GNU_SOURCE -MMD -MP -Isrc
 ifneq ($(CI),)
-CFLAGS += -Werror
+override CFLAGS += -Werror
 endif
 ifneq ($(SAN),)
-CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+override CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
 LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcrypto -lsodium) -pthread

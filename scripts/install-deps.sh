@@ -6,7 +6,7 @@ pkgs=(
 	build-essential pkg-config libssl-dev libsodium-dev
 	iproute2 iputils-ping iperf3 nftables procps psmisc kmod
 	wireguard-tools wireguard-go
-	clang llvm valgrind
+	clang llvm valgrind python3
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: MIT
+/* wgc up / down / save / strip: wg-quick for Linux, plus --dry-run. */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/quick.h"
+#include "cli/quick_exec.h"
+#include "cli/quick_plan.h"
+#include "cli/quick_save.h"
+#include "cli/wgc.h"
+#include "common/config.h"
+#include "common/uapi_client.h"
+#include "core/crypto.h"
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static void usage(const char *cmd)
+{
+	fprintf(stderr,
+		"Usage: %s [ up [--dry-run] [--userspace] | down | save | strip ] [ CONFIG_FILE | INTERFACE ]\n\n"
+		"  CONFIG_FILE is a configuration file, whose filename is the interface name\n"
+		"  followed by `.conf'. Otherwise, INTERFACE is an interface name, with\n"
+		"  configuration found at /etc/wireguard/INTERFACE.conf. It is to be readable\n"
+		"  by `%s setconf', with the exception of the following additions to the\n"
+		"  [Interface] section, which are handled by `%s up' and `%s down':\n\n"
+		"  - Address: one or more IP addresses (with an optional CIDR mask) for the interface.\n"
+		"  - DNS: DNS servers and search domains to use while the device is up (resolvconf).\n"
+		"  - MTU: the interface MTU; if unspecified, computed from the routes to the endpoints.\n"
+		"  - Table: the routing table for the routes; `auto' (default) or a table; `off' adds none.\n"
+		"  - PreUp, PostUp, PreDown, PostDown: bash(1) snippets run at those points; `%%i' is\n"
+		"    replaced by INTERFACE.\n"
+		"  - SaveConfig: if `true', the running configuration is saved on `down'.\n\n"
+		"  --dry-run prints every command `up' would run, changing nothing; --userspace skips\n"
+		"  the kernel module and starts the userspace implementation ($WG_QUICK_USERSPACE_IMPLEMENTATION,\n"
+		"  else wgcd). See doc/wgc-quick.md; `%s route-check' explains where packets would go.\n",
+		PROG_NAME, PROG_NAME, PROG_NAME, PROG_NAME, PROG_NAME);
+	(void)cmd;
+}
+
+bool wgc_quick_load(const char *arg, struct wgc_quick_conf *qc, struct wgc_device_model *dev, char *path,
+		    size_t pathlen)
+{
+	char err[WGC_CONFIG_ERRLEN], dir[PATH_MAX];
+	struct stat fst, dst;
+	char *buf, *slash;
+	size_t len;
+	bool ok;
+
+	memset(qc, 0, sizeof(*qc));
+	if (!wgc_quick_locate(arg, NULL, path, pathlen, qc->ifname, err, sizeof(err))) {
+		fprintf(stderr, "%s: %s\n", PROG_NAME, err);
+		return false;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		slash[slash == dir ? 1 : 0] = '\0';
+	if (!stat(path, &fst) && !stat(slash ? dir : ".", &dst) && wgc_quick_world_accessible(fst.st_mode, dst.st_mode))
+		fprintf(stderr, "Warning: `%s' is world accessible\n", path);
+	if (!wgc_config_read_file(path, &buf, &len, false, err, sizeof(err), NULL)) {
+		fprintf(stderr, "%s: %s: %s\n", PROG_NAME, path, err);
+		return false;
+	}
+	ok = wgc_quick_conf_parse(qc, buf, len, path, err);
+	wgc_wipe(buf, len);
+	free(buf);
+	if (!ok) {
+		fprintf(stderr, "%s: %s\n", PROG_NAME, err);
+		return false;
+	}
+	if (!dev)
+		return true;
+	memset(dev, 0, sizeof(*dev));
+	if (!wgc_config_parse(dev, qc->wg_lines.data, qc->wg_lines.len, path, false, NULL, err)) {
+		fprintf(stderr, "%s\n", err);
+		wgc_quick_conf_free(qc);
+		return false;
+	}
+	snprintf(dev->name, sizeof(dev->name), "%s", qc->ifname);
+	return true;
+}
+
+/* $WG_QUICK_USERSPACE_IMPLEMENTATION, else the wgcd beside this wgc, else wgcd on PATH. */
+static const char *userspace_impl(char *buf, size_t len)
+{
+	const char *env = getenv("WG_QUICK_USERSPACE_IMPLEMENTATION");
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env)
+		return env;
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		char *slash;
+
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash && snprintf(buf, len, "%.*s/wgcd", (int)(slash - self), self) < (int)len &&
+		    !access(buf, X_OK))
+			return buf;
+	}
+	return "wgcd";
+}
+
+/* As wg-quick puts its own directory first, so hooks and the daemon find the matching tools. */
+static void prepend_self_to_path(void)
+{
+	char self[PATH_MAX], *path, *slash;
+	const char *old = getenv("PATH");
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0)
+		return;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (!slash)
+		return;
+	*slash = '\0';
+	if (asprintf(&path, "%s%s%s", self, old ? ":" : "", old ? old : "") < 0)
+		return;
+	setenv("PATH", path, 1);
+	free(path);
+}
+
+static bool link_exists(const char *ifname)
+{
+	struct wgc_strbuf out = { 0 };
+	bool exists;
+
+	wgc_quick_query(&out, "ip", "link", "show", "dev", ifname, NULL);
+	exists = out.data && out.data[0];
+	wgc_strbuf_free(&out);
+	return exists;
+}
+
+static bool is_wg_interface(const char *ifname)
+{
+	char *list = wgc_uapi_client_list(), *p;
+	bool found = false;
+
+	for (p = list; p && *p && !found; p += strlen(p) + 1)
+		found = !strcmp(p, ifname);
+	free(list);
+	return found;
+}
+
+static void policy_notice(const struct wgc_quick_conf *qc)
+{
+	fprintf(stderr,
+		"[!] %s routes 0.0.0.0/0 or ::/0: all traffic except the tunnel's own packets to its endpoints will go\n"
+		"[!] through the tunnel. To bring up only the tunnel without routes, set `Table = off' in [Interface].\n",
+		qc->ifname);
+}
+
+static void print_plan(const struct wgc_quick_plan *plan, const char *ifname)
+{
+	struct wgc_strbuf out = { 0 };
+
+	wgc_strbuf_printf(&out, "# wgc up --dry-run %s: nothing below has been run\n", ifname);
+	for (size_t i = 0; i < plan->n; i++) {
+		wgc_quick_step_format(&plan->steps[i], ifname, true, &out);
+		wgc_strbuf_printf(&out, "\n");
+	}
+	cli_write_stdout(&out);
+	wgc_strbuf_free(&out);
+}
+
+static int undo(const struct wgc_quick_conf *qc, struct wgc_quick_exec *ex)
+{
+	struct wgc_device_model live;
+	struct wgc_quick_plan plan;
+	bool have_live = !wgc_uapi_client_get(&live, qc->ifname);
+
+	if (wgc_quick_plan_undo(&plan, qc, have_live ? &live : NULL, &wgc_quick_system_probe, ex->dns_set,
+				ex->firewall_set)) {
+		wgc_quick_run(ex, &plan);
+		wgc_quick_plan_free(&plan);
+	}
+	if (have_live)
+		wgc_model_free(&live);
+	return 1;
+}
+
+static int cmd_up(const char *arg, bool dry_run, bool userspace)
+{
+	struct wgc_quick_up_opts opts = { .userspace = userspace };
+	struct wgc_quick_exec ex = { 0 };
+	struct wgc_quick_conf qc;
+	struct wgc_device_model dev;
+	struct wgc_quick_plan plan;
+	char path[PATH_MAX], impl[PATH_MAX], err[256];
+	int ret = 1;
+
+	if (!wgc_quick_load(arg, &qc, &dev, path, sizeof(path)))
+		return 1;
+	opts.impl = userspace_impl(impl, sizeof(impl));
+	if (link_exists(qc.ifname)) {
+		fprintf(stderr, "%s: `%s' already exists\n", PROG_NAME, qc.ifname);
+		goto out;
+	}
+	if (!wgc_quick_plan_up(&plan, &qc, &dev, &opts, &wgc_quick_system_probe, err, sizeof(err))) {
+		fprintf(stderr, "%s: %s\n", PROG_NAME, err);
+		goto out;
+	}
+	if (wgc_quick_wants_policy(&qc, &dev))
+		policy_notice(&qc);
+	if (dry_run) {
+		print_plan(&plan, qc.ifname);
+		ret = 0;
+	} else {
+		ex.qc = &qc;
+		ex.path = path;
+		ex.config = &dev;
+		ret = 0;
+		for (size_t i = 0; i < plan.n && !ret; i++) {
+			struct wgc_quick_plan one = { .steps = &plan.steps[i], .n = 1 };
+
+			if (interrupted || !wgc_quick_run(&ex, &one))
+				ret = undo(&qc, &ex);
+		}
+	}
+	wgc_quick_plan_free(&plan);
+out:
+	wgc_model_free(&dev);
+	wgc_quick_conf_free(&qc);
+	return ret;
+}
+
+static int cmd_down(const char *arg)
+{
+	struct wgc_quick_exec ex = { 0 };
+	struct wgc_device_model live;
+	struct wgc_quick_plan plan;
+	struct wgc_quick_conf qc;
+	char path[PATH_MAX];
+	bool have_live, ok = false;
+
+	if (!wgc_quick_load(arg, &qc, NULL, path, sizeof(path)))
+		return 1;
+	if (!is_wg_interface(qc.ifname)) {
+		fprintf(stderr, "%s: `%s' is not a WireGuard interface\n", PROG_NAME, qc.ifname);
+		wgc_quick_conf_free(&qc);
+		return 1;
+	}
+	have_live = !wgc_uapi_client_get(&live, qc.ifname);
+	if (wgc_quick_plan_down(&plan, &qc, have_live ? &live : NULL, &wgc_quick_system_probe)) {
+		ex.qc = &qc;
+		ex.path = path;
+		ok = wgc_quick_run(&ex, &plan);
+		wgc_quick_plan_free(&plan);
+	}
+	if (have_live)
+		wgc_model_free(&live);
+	wgc_quick_conf_free(&qc);
+	return ok ? 0 : 1;
+}
+
+static int cmd_save(const char *arg)
+{
+	struct wgc_quick_conf qc;
+	char path[PATH_MAX];
+	bool ok;
+
+	if (!wgc_quick_load(arg, &qc, NULL, path, sizeof(path)))
+		return 1;
+	if (!is_wg_interface(qc.ifname)) {
+		fprintf(stderr, "%s: `%s' is not a WireGuard interface\n", PROG_NAME, qc.ifname);
+		wgc_quick_conf_free(&qc);
+		return 1;
+	}
+	ok = wgc_quick_save(&qc, path);
+	wgc_quick_conf_free(&qc);
+	return ok ? 0 : 1;
+}
+
+static int cmd_strip(const char *arg)
+{
+	struct wgc_strbuf out = { 0 };
+	struct wgc_quick_conf qc;
+	char path[PATH_MAX];
+	int ret;
+
+	if (!wgc_quick_load(arg, &qc, NULL, path, sizeof(path)))
+		return 1;
+	wgc_quick_conf_strip(&qc, &out);
+	ret = cli_write_stdout(&out) ? 0 : 1;
+	wgc_strbuf_free(&out);
+	wgc_quick_conf_free(&qc);
+	return ret;
+}
+
+int quick_main(int argc, const char *argv[])
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	bool dry_run = false, userspace = false;
+	const char *cmd = argv[0], *arg = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(cmd);
+			return 0;
+		} else if (!strcmp(cmd, "up") && !strcmp(argv[i], "--dry-run")) {
+			dry_run = true;
+		} else if (!strcmp(cmd, "up") && !strcmp(argv[i], "--userspace")) {
+			userspace = true;
+		} else if (!arg) {
+			arg = argv[i];
+		} else {
+			arg = NULL;
+			break;
+		}
+	}
+	if (!arg) {
+		usage(cmd);
+		return 1;
+	}
+	/* a child that exits early must not kill us half-way through feeding it */
+	signal(SIGPIPE, SIG_IGN);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	prepend_self_to_path();
+	if (!strcmp(cmd, "up"))
+		return cmd_up(arg, dry_run, userspace);
+	if (!strcmp(cmd, "down"))
+		return cmd_down(arg);
+	if (!strcmp(cmd, "save"))
+		return cmd_save(arg);
+	return cmd_strip(arg);
+}

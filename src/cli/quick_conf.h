@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The wg-quick layer of a config file: the [Interface] keys wg-quick
+ * handles itself (Address, DNS, MTU, Table, Pre/PostUp, Pre/PostDown,
+ * SaveConfig) split off from the rest, which is plain `wg setconf' input.
+ *
+ * Line handling follows wg-quick exactly, because `wgc strip' must print
+ * what `wg-quick strip' prints: each line is trimmed of blanks, everything
+ * from '#' on is ignored when looking for a key, keys match
+ * case-insensitively and only inside [Interface]; the lines kept are
+ * copied (trimmed, comments included) with a newline each.
+ *
+ * Unlike wg-quick, values are checked here (Address, MTU, Table,
+ * SaveConfig), so a bad file fails with "FILE:LINE: ..." before anything
+ * is changed instead of half-way through `up'.
+ */
+#ifndef WGC_CLI_QUICK_CONF_H
+#define WGC_CLI_QUICK_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "common/strbuf.h"
+
+enum { WGC_QUICK_ERRLEN = 512, WGC_QUICK_IFNAMSIZ = 16 };
+
+struct wgc_quick_strs {
+	char **v;
+	size_t n;
+};
+
+struct wgc_quick_conf {
+	char ifname[WGC_QUICK_IFNAMSIZ];
+	struct wgc_quick_strs addresses;  /* "addr" or "addr/cidr", v4 and v6 */
+	struct wgc_quick_strs dns;        /* nameserver addresses */
+	struct wgc_quick_strs dns_search; /* search domains */
+	struct wgc_quick_strs pre_up, post_up, pre_down, post_down; /* as written, %i unexpanded */
+	unsigned mtu;                     /* 0: automatic */
+	char table[64];                   /* "": unset (auto) */
+	bool save_config;
+	struct wgc_strbuf wg;             /* the stripped `wg setconf' text; holds the private key */
+	struct wgc_strbuf wg_lines;       /* the same with blank lines in place of taken ones, so
+					     wg's parser reports the file's own line numbers */
+};
+
+/* wg-quick's interface name rule: ^[a-zA-Z0-9_=+.-]{1,15}$ */
+bool wgc_quick_name_valid(const char *name, size_t len);
+
+/*
+ * From the command-line argument to the config path and interface name, as
+ * wg-quick: a bare valid name means CONFDIR/NAME.conf; the file must exist
+ * and be named IFNAME.conf. path gets the canonical (realpath) form.
+ * confdir NULL means /etc/wireguard.
+ */
+bool wgc_quick_locate(const char *arg, const char *confdir, char *path, size_t pathlen,
+		      char ifname[WGC_QUICK_IFNAMSIZ], char *err, size_t errlen);
+
+/* wg-quick warns when the file and its directory both grant "other" any access. */
+bool wgc_quick_world_accessible(mode_t file_mode, mode_t dir_mode);
+
+/* Parses a whole file; qc must be zeroed and ifname set for %i. On failure it is freed and err is set. */
+bool wgc_quick_conf_parse(struct wgc_quick_conf *qc, const char *buf, size_t len, const char *filename,
+			  char err[WGC_QUICK_ERRLEN]);
+
+/* `wgc strip' output: the kept lines plus the final newline wg-quick's echo adds. */
+void wgc_quick_conf_strip(const struct wgc_quick_conf *qc, struct wgc_strbuf *out);
+
+/* A hook with every %i replaced by ifname; malloc'd, NULL when out of memory. */
+char *wgc_quick_expand(const char *hook, const char *ifname);
+
+/* True for a DNS= entry that is a nameserver address, by wg-quick's test (digits and dots, or any ':'). */
+bool wgc_quick_dns_is_addr(const char *v);
+
+void wgc_quick_conf_free(struct wgc_quick_conf *qc);
+
+#endif

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: MIT
+/* wg-quick's save_config, with an atomic replacement of the file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/quick_exec.h"
+#include "cli/quick_save.h"
+#include "common/addr.h"
+#include "common/uapi_client.h"
+#include "core/crypto.h"
+#include "core/encoding.h"
+
+void wgc_quick_format_showconf(struct wgc_strbuf *out, const struct wgc_device_model *dev)
+{
+	char k[WGC_KEY_B64_LEN], ep[WGC_ENDPOINT_STRLEN], pfx[WGC_PREFIX_STRLEN];
+
+	wgc_strbuf_printf(out, "[Interface]\n");
+	if (dev->listen_port)
+		wgc_strbuf_printf(out, "ListenPort = %u\n", dev->listen_port);
+	if (dev->fwmark)
+		wgc_strbuf_printf(out, "FwMark = 0x%x\n", dev->fwmark);
+	if (dev->flags & WGC_DEVICE_HAS_PRIVATE_KEY) {
+		wgc_key_to_base64(k, dev->private_key);
+		wgc_strbuf_printf(out, "PrivateKey = %s\n", k);
+	}
+	wgc_strbuf_printf(out, "\n");
+	for (size_t n = 0; n < dev->n_peers; n++) {
+		const struct wgc_peer_model *p = &dev->peers[n];
+		bool first = true;
+
+		wgc_key_to_base64(k, p->public_key);
+		wgc_strbuf_printf(out, "[Peer]\nPublicKey = %s\n", k);
+		if (p->flags & WGC_PEER_HAS_PRESHARED_KEY) {
+			wgc_key_to_base64(k, p->preshared_key);
+			wgc_strbuf_printf(out, "PresharedKey = %s\n", k);
+		}
+		for (size_t i = 0; i < p->n_allowed_ips; i++) {
+			if (p->allowed_ips[i].family != AF_INET && p->allowed_ips[i].family != AF_INET6)
+				continue;
+			wgc_prefix_format(pfx, &p->allowed_ips[i]);
+			wgc_strbuf_printf(out, "%s%s", first ? "AllowedIPs = " : ", ", pfx);
+			first = false;
+		}
+		if (!first)
+			wgc_strbuf_printf(out, "\n");
+		if ((p->endpoint.addr.sa_family == AF_INET || p->endpoint.addr.sa_family == AF_INET6) &&
+		    wgc_endpoint_format(ep, &p->endpoint))
+			wgc_strbuf_printf(out, "Endpoint = %s\n", ep);
+		if (p->persistent_keepalive)
+			wgc_strbuf_printf(out, "PersistentKeepalive = %u\n", p->persistent_keepalive);
+		if (n + 1 < dev->n_peers)
+			wgc_strbuf_printf(out, "\n");
+	}
+	wgc_wipe(k, sizeof(k));
+}
+
+void wgc_quick_merge_saved(struct wgc_strbuf *out, const char *header, const char *showconf)
+{
+	size_t len = strlen(showconf);
+	const char *hit;
+
+	/* $(...) drops trailing newlines; echo adds one back */
+	while (len && showconf[len - 1] == '\n')
+		len--;
+	hit = memmem(showconf, len, "[Interface]\n", 12);
+	if (hit) {
+		wgc_strbuf_append(out, showconf, (size_t)(hit - showconf));
+		wgc_strbuf_append(out, header, strlen(header));
+		wgc_strbuf_append(out, hit + 12, len - (size_t)(hit + 12 - showconf));
+	} else {
+		wgc_strbuf_append(out, showconf, len);
+	}
+	wgc_strbuf_append(out, "\n", 1);
+}
+
+static bool write_full(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		p += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+bool wgc_quick_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen)
+{
+	char tmp[PATH_MAX], dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	const char *crash = getenv("WGC_TEST_SAVE_CRASH");
+	int fd, dfd;
+
+	if (slash)
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash == path ? 1 : slash - path), path);
+	else
+		snprintf(dir, sizeof(dir), ".");
+	if (snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, slash ? slash + 1 : path) >= (int)sizeof(tmp)) {
+		snprintf(err, errlen, "Could not write configuration file: path too long");
+		return false;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC); /* 0600, like wg-quick's umask 077 */
+	if (fd < 0) {
+		snprintf(err, errlen, "Could not write configuration file: %s", strerror(errno));
+		return false;
+	}
+	if (crash && !strcmp(crash, "1")) {
+		write_full(fd, data, len / 2);
+		fsync(fd);
+		kill(getpid(), SIGKILL);
+	}
+	if (!write_full(fd, data, len) || fsync(fd)) {
+		snprintf(err, errlen, "Could not write configuration file: %s", strerror(errno));
+		goto fail;
+	}
+	if (close(fd)) {
+		fd = -1;
+		snprintf(err, errlen, "Could not write configuration file: %s", strerror(errno));
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path)) {
+		snprintf(err, errlen, "Could not move configuration file: %s", strerror(errno));
+		goto fail;
+	}
+	/* the rename itself is durable only once the directory is synced */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return true;
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return false;
+}
+
+static void add_hooks(struct wgc_strbuf *h, const char *key, const struct wgc_quick_strs *list)
+{
+	for (size_t i = 0; i < list->n; i++)
+		wgc_strbuf_printf(h, "%s = %s\n", key, list->v[i]);
+}
+
+static void saved_dns(struct wgc_strbuf *h, const char *ifname)
+{
+	const char *pfx = wgc_quick_system_probe.resolvconf_prefix(NULL);
+	struct wgc_strbuf out = { 0 };
+	char name[64], file[128];
+	char *p;
+
+	snprintf(name, sizeof(name), "%s%s", pfx, ifname);
+	if (!wgc_quick_query(&out, "resolvconf", "-l", name, NULL)) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f;
+
+		wgc_strbuf_free(&out);
+		snprintf(file, sizeof(file), "/etc/resolvconf/run/interface/%s", name);
+		f = fopen(file, "re");
+		if (!f)
+			return;
+		if (getdelim(&buf, &len, '\0', f) > 0)
+			wgc_strbuf_append(&out, buf, strlen(buf));
+		free(buf);
+		fclose(f);
+	}
+	for (p = out.data; p && *p;) {
+		size_t n = strcspn(p, "\n");
+		char ns[128];
+
+		if (n < sizeof(ns) - 1 && !strncmp(p, "nameserver ", 11)) {
+			snprintf(ns, sizeof(ns), "%.*s", (int)(n - 11), p + 11);
+			if (ns[0] && strspn(ns, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_=+:%.-") ==
+					     strlen(ns))
+				wgc_strbuf_printf(h, "DNS = %s\n", ns);
+		}
+		p += n + (p[n] == '\n');
+	}
+	wgc_strbuf_free(&out);
+}
+
+static void build_header(struct wgc_strbuf *h, const struct wgc_quick_conf *qc)
+{
+	struct wgc_strbuf out = { 0 };
+	const char *ifname = qc->ifname;
+
+	wgc_strbuf_printf(h, "[Interface]\n");
+	if (wgc_quick_query(&out, "ip", "-brief", "address", "show", "dev", ifname, NULL)) {
+		/* "IF  STATE  addr/len addr/len ..." */
+		char *save = NULL, *tok = strtok_r(out.data, " \t\n", &save);
+		int field = 0;
+
+		for (; tok; tok = strtok_r(NULL, " \t\n", &save), field++)
+			if (field >= 2)
+				wgc_strbuf_printf(h, "Address = %s\n", tok);
+	}
+	wgc_strbuf_free(&out);
+	saved_dns(h, ifname);
+	if (qc->mtu && wgc_quick_query(&out, "ip", "link", "show", "dev", ifname, NULL)) {
+		const char *m = strstr(out.data, "mtu ");
+		unsigned mtu;
+
+		if (m && sscanf(m, "mtu %u", &mtu) == 1)
+			wgc_strbuf_printf(h, "MTU = %u\n", mtu);
+	}
+	wgc_strbuf_free(&out);
+	if (qc->table[0])
+		wgc_strbuf_printf(h, "Table = %s\n", qc->table);
+	if (qc->save_config)
+		wgc_strbuf_printf(h, "SaveConfig = true\n");
+	add_hooks(h, "PreUp", &qc->pre_up);
+	add_hooks(h, "PostUp", &qc->post_up);
+	add_hooks(h, "PreDown", &qc->pre_down);
+	add_hooks(h, "PostDown", &qc->post_down);
+}
+
+bool wgc_quick_save(const struct wgc_quick_conf *qc, const char *path)
+{
+	struct wgc_strbuf header = { 0 }, conf = { 0 }, file = { 0 };
+	struct wgc_device_model dev;
+	char err[256];
+	bool ok = false;
+	int ret;
+
+	build_header(&header, qc);
+	fprintf(stderr, "[#] wgc showconf %s\n", qc->ifname);
+	ret = wgc_uapi_client_get(&dev, qc->ifname);
+	if (ret) {
+		fprintf(stderr, "Unable to access interface: %s\n", strerror(-ret));
+		goto out;
+	}
+	wgc_quick_format_showconf(&conf, &dev);
+	wgc_model_free(&dev);
+	wgc_quick_merge_saved(&file, header.data ? header.data : "", conf.data ? conf.data : "");
+	if (header.failed || conf.failed || file.failed) {
+		fprintf(stderr, "%s: out of memory\n", "wgc");
+		goto out;
+	}
+	ok = wgc_quick_write_atomic(path, file.data, file.len, err, sizeof(err));
+	if (!ok)
+		fprintf(stderr, "%s: %s\n", "wgc", err);
+out:
+	wgc_strbuf_free(&header);
+	wgc_strbuf_free(&conf);
+	wgc_strbuf_free(&file);
+	return ok;
+}

@@ -1,0 +1,577 @@
+// SPDX-License-Identifier: MIT
+#include <limits.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/addr.h"
+#include "common/config.h"
+#include "core/crypto.h"
+#include "core/encoding.h"
+
+/* One allowed IP as written, to find two peers claiming the same prefix. */
+struct claim {
+	struct wgc_allowed_ip canon;
+	size_t peer;
+	unsigned line;
+};
+
+struct ctx {
+	struct wgc_device_model *dev;
+	const char *file;   /* NULL for `set` arguments */
+	unsigned line;
+	const struct wgc_config_hooks *hooks;
+	char *err;
+	enum { SECTION_NONE, SECTION_INTERFACE, SECTION_PEER } section;
+	struct wgc_peer_model *peer;
+	unsigned *peer_lines;
+	size_t cap_peer_lines;
+	struct claim *claims;
+	size_t n_claims, cap_claims;
+};
+
+static bool fail(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool fail(struct ctx *c, const char *fmt, ...)
+{
+	size_t off = 0;
+	va_list ap;
+
+	if (c->file)
+		off = (size_t)snprintf(c->err, WGC_CONFIG_ERRLEN, "%s:%u: ", c->file, c->line);
+	if (off >= WGC_CONFIG_ERRLEN)
+		off = 0;
+	va_start(ap, fmt);
+	vsnprintf(c->err + off, WGC_CONFIG_ERRLEN - off, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+void wgc_config_warn(const struct wgc_config_hooks *hooks, const char *fmt, ...)
+{
+	char msg[WGC_CONFIG_ERRLEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (hooks && hooks->warn)
+		hooks->warn(hooks->arg, msg);
+	else
+		fprintf(stderr, "%s\n", msg);
+}
+
+static void warn_at(struct ctx *c, unsigned line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void warn_at(struct ctx *c, unsigned line, const char *fmt, ...)
+{
+	char msg[WGC_CONFIG_ERRLEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (c->file)
+		wgc_config_warn(c->hooks, "%s:%u: warning: %s", c->file, line, msg);
+	else
+		wgc_config_warn(c->hooks, "Warning: %s", msg);
+}
+
+/* wg's notion of whitespace (its own ctype, independent of the locale). */
+static bool is_space(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\v' || ch == '\f' || ch == '\r';
+}
+
+static bool is_digit(char ch)
+{
+	return ch >= '0' && ch <= '9';
+}
+
+static bool parse_listen_port(struct ctx *c, const char *key, const char *value)
+{
+	struct addrinfo hints = {
+		.ai_family = AF_UNSPEC,
+		.ai_socktype = SOCK_DGRAM,
+		.ai_protocol = IPPROTO_UDP,
+		.ai_flags = AI_PASSIVE,
+	}, *res;
+	uint64_t port;
+	bool ok = false;
+
+	if (wgc_parse_u64(value, 65535, &port)) {
+		ok = true;
+	} else if (!is_digit(value[0]) && value[0] && !getaddrinfo(NULL, value, &hints, &res)) {
+		/* A service name from /etc/services, as wg accepts; no network lookup happens. */
+		if (res->ai_family == AF_INET && res->ai_addrlen == sizeof(struct sockaddr_in)) {
+			port = ntohs(((struct sockaddr_in *)res->ai_addr)->sin_port);
+			ok = true;
+		} else if (res->ai_family == AF_INET6 && res->ai_addrlen == sizeof(struct sockaddr_in6)) {
+			port = ntohs(((struct sockaddr_in6 *)res->ai_addr)->sin6_port);
+			ok = true;
+		}
+		freeaddrinfo(res);
+	}
+	if (!ok)
+		return fail(c, "%s: '%s' is not a port number (0-65535) or UDP service name", key, value);
+	c->dev->listen_port = (uint16_t)port;
+	c->dev->flags |= WGC_DEVICE_HAS_LISTEN_PORT;
+	return true;
+}
+
+static bool parse_fwmark(struct ctx *c, const char *key, const char *value)
+{
+	unsigned long v;
+	char *end;
+	int base = 10;
+
+	if (!strcasecmp(value, "off")) {
+		c->dev->fwmark = 0;
+		c->dev->flags |= WGC_DEVICE_HAS_FWMARK;
+		return true;
+	}
+	if (!is_digit(value[0]))
+		goto err;
+	if (strlen(value) > 2 && value[0] == '0' && value[1] == 'x')
+		base = 16;
+	v = strtoul(value, &end, base);
+	if (*end || v > UINT32_MAX)
+		goto err;
+	c->dev->fwmark = (uint32_t)v;
+	c->dev->flags |= WGC_DEVICE_HAS_FWMARK;
+	return true;
+err:
+	return fail(c, "%s: '%s' is neither 0/off nor 0-0xffffffff", key, value);
+}
+
+static bool parse_key(struct ctx *c, uint8_t key[WGC_KEY_LEN], const char *name, const char *value, bool secret)
+{
+	if (wgc_key_from_base64(key, value))
+		return true;
+	wgc_wipe(key, WGC_KEY_LEN);
+	if (secret)
+		return fail(c, "%s: not a valid key (44 base64 characters ending in '=')", name);
+	return fail(c, "%s: '%s' is not a valid key (44 base64 characters ending in '=')", name, value);
+}
+
+static bool parse_keepalive(struct ctx *c, const char *key, const char *value)
+{
+	unsigned long v;
+	char *end;
+
+	if (!strcasecmp(value, "off")) {
+		v = 0;
+	} else {
+		if (!is_digit(value[0]))
+			goto err;
+		v = strtoul(value, &end, 10);
+		if (*end || v > 65535)
+			goto err;
+	}
+	c->peer->persistent_keepalive = (uint16_t)v;
+	c->peer->flags |= WGC_PEER_HAS_PERSISTENT_KEEPALIVE;
+	return true;
+err:
+	return fail(c, "%s: '%s' is neither 0/off nor 1-65535", key, value);
+}
+
+static bool parse_endpoint(struct ctx *c, const char *key, const char *value)
+{
+	char *copy, *host, *port;
+	char msg[WGC_CONFIG_ERRLEN] = "";
+	bool ok;
+
+	copy = strdup(value);
+	if (!copy)
+		return fail(c, "out of memory");
+	switch (wgc_endpoint_split(copy, &host, &port)) {
+	case 1:
+		free(copy);
+		return fail(c, "%s: '%s' has no matching ']'", key, value);
+	case 2:
+		free(copy);
+		return fail(c, "%s: '%s' has no port", key, value);
+	}
+	ok = (c->hooks && c->hooks->resolve ? c->hooks->resolve : wgc_config_resolve)(&c->peer->endpoint, host, port,
+										     value, msg, sizeof(msg), c->hooks);
+	free(copy);
+	if (!ok)
+		return fail(c, "%s: %s", key, msg);
+	c->peer->flags |= WGC_PEER_HAS_ENDPOINT;
+	return true;
+}
+
+static bool add_claim(struct ctx *c, const struct wgc_allowed_ip *ip)
+{
+	struct claim *cl;
+
+	if (c->n_claims == c->cap_claims) {
+		size_t ncap = c->cap_claims ? c->cap_claims * 2 : 16;
+		void *p = realloc(c->claims, ncap * sizeof(*c->claims));
+
+		if (!p)
+			return fail(c, "out of memory");
+		c->claims = p;
+		c->cap_claims = ncap;
+	}
+	cl = &c->claims[c->n_claims++];
+	memset(cl, 0, sizeof(*cl));
+	cl->canon.family = ip->family;
+	cl->canon.cidr = ip->cidr;
+	if (ip->family == AF_INET)
+		cl->canon.ip4 = ip->ip4;
+	else
+		cl->canon.ip6 = ip->ip6;
+	wgc_prefix_canonicalize(&cl->canon);
+	cl->peer = (size_t)(c->peer - c->dev->peers);
+	cl->line = c->line;
+	return true;
+}
+
+static bool parse_allowed_ips(struct ctx *c, const char *key, const char *value)
+{
+	const char *p = value;
+
+	c->peer->flags |= WGC_PEER_REPLACE_ALLOWEDIPS;
+	if (!*value)
+		return true;
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		char entry[WGC_PREFIX_STRLEN], canon[WGC_PREFIX_STRLEN];
+		struct wgc_allowed_ip ip, *slot;
+		bool remove = false;
+
+		if (n >= sizeof(entry))
+			return fail(c, "%s: '%.*s' is not an IP prefix", key, (int)(n > 80 ? 80 : n), p);
+		memcpy(entry, p, n);
+		entry[n] = '\0';
+		if (entry[0] == '-' || entry[0] == '+') {
+			/* An incremental change: keep the peer's other allowed IPs. */
+			remove = entry[0] == '-';
+			c->peer->flags &= ~(uint32_t)WGC_PEER_REPLACE_ALLOWEDIPS;
+		}
+		if (!wgc_prefix_parse(&ip, entry + (entry[0] == '-' || entry[0] == '+'), false))
+			return fail(c, "%s: '%s' is not an IP prefix", key, entry);
+		ip.remove = remove;
+		if (!wgc_prefix_is_canonical(&ip)) {
+			struct wgc_allowed_ip masked = ip;
+
+			wgc_prefix_canonicalize(&masked);
+			wgc_prefix_format(canon, &masked);
+			warn_at(c, c->line, "%s: '%s' has a non-zero host part; it means %s", key, entry, canon);
+		}
+		slot = wgc_model_add_allowed_ip(c->peer);
+		if (!slot)
+			return fail(c, "out of memory");
+		*slot = ip;
+		if (!remove && !add_claim(c, &ip))
+			return false;
+		if (!comma)
+			return true;
+		p = comma + 1;
+	}
+}
+
+static bool new_peer(struct ctx *c)
+{
+	size_t idx = c->dev->n_peers;
+
+	c->peer = wgc_model_add_peer(c->dev);
+	if (!c->peer)
+		return fail(c, "out of memory");
+	if (idx >= c->cap_peer_lines) {
+		size_t ncap = c->cap_peer_lines ? c->cap_peer_lines * 2 : 8;
+		void *p = realloc(c->peer_lines, ncap * sizeof(*c->peer_lines));
+
+		if (!p)
+			return fail(c, "out of memory");
+		c->peer_lines = p;
+		c->cap_peer_lines = ncap;
+	}
+	c->peer_lines[idx] = c->line;
+	return true;
+}
+
+static bool is_wg_quick_key(const char *key)
+{
+	static const char *const keys[] = { "Address", "DNS", "MTU", "Table", "PreUp", "PostUp",
+					    "PreDown", "PostDown", "SaveConfig" };
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strcasecmp(key, keys[i]))
+			return true;
+	return false;
+}
+
+static bool process_line(struct ctx *c, char *line)
+{
+	char *value;
+
+	if (line[0] == '[') {
+		if (!strcasecmp(line, "[Interface]")) {
+			c->section = SECTION_INTERFACE;
+			return true;
+		}
+		if (!strcasecmp(line, "[Peer]")) {
+			c->section = SECTION_PEER;
+			if (!new_peer(c))
+				return false;
+			c->peer->flags |= WGC_PEER_REPLACE_ALLOWEDIPS;
+			return true;
+		}
+		return fail(c, "unknown section '%s'", line);
+	}
+	value = strchr(line, '=');
+	if (!value)
+		return fail(c, "not a 'Key = Value' line: '%.80s'", line);
+	*value++ = '\0';
+	if (c->section == SECTION_NONE)
+		return fail(c, "%s: key outside of an [Interface] or [Peer] section", line);
+	if (!*value && strcasecmp(line, "AllowedIPs"))
+		return fail(c, "%s: empty value", line);
+	if (c->section == SECTION_INTERFACE) {
+		if (!strcasecmp(line, "ListenPort"))
+			return parse_listen_port(c, "ListenPort", value);
+		if (!strcasecmp(line, "FwMark"))
+			return parse_fwmark(c, "FwMark", value);
+		if (!strcasecmp(line, "PrivateKey")) {
+			if (!parse_key(c, c->dev->private_key, "PrivateKey", value, true))
+				return false;
+			c->dev->flags |= WGC_DEVICE_HAS_PRIVATE_KEY;
+			return true;
+		}
+		if (is_wg_quick_key(line))
+			return fail(c, "%s: a wg-quick key, not understood here (use `wg-quick strip')", line);
+		return fail(c, "%s: unknown key in [Interface] section", line);
+	}
+	if (!strcasecmp(line, "PublicKey")) {
+		if (!parse_key(c, c->peer->public_key, "PublicKey", value, false))
+			return false;
+		c->peer->flags |= WGC_PEER_HAS_PUBLIC_KEY;
+		return true;
+	}
+	if (!strcasecmp(line, "PresharedKey")) {
+		if (!parse_key(c, c->peer->preshared_key, "PresharedKey", value, true))
+			return false;
+		c->peer->flags |= WGC_PEER_HAS_PRESHARED_KEY;
+		return true;
+	}
+	if (!strcasecmp(line, "AllowedIPs"))
+		return parse_allowed_ips(c, "AllowedIPs", value);
+	if (!strcasecmp(line, "Endpoint"))
+		return parse_endpoint(c, "Endpoint", value);
+	if (!strcasecmp(line, "PersistentKeepalive"))
+		return parse_keepalive(c, "PersistentKeepalive", value);
+	return fail(c, "%s: unknown key in [Peer] section", line);
+}
+
+static int claim_cmp(const void *a, const void *b)
+{
+	const struct claim *x = a, *y = b;
+	int r;
+
+	if (x->canon.family != y->canon.family)
+		return x->canon.family < y->canon.family ? -1 : 1;
+	if (x->canon.cidr != y->canon.cidr)
+		return x->canon.cidr < y->canon.cidr ? -1 : 1;
+	r = memcmp(x->canon.family == AF_INET6 ? (const void *)&x->canon.ip6 : (const void *)&x->canon.ip4,
+		   y->canon.family == AF_INET6 ? (const void *)&y->canon.ip6 : (const void *)&y->canon.ip4,
+		   x->canon.family == AF_INET6 ? 16 : 4);
+	if (r)
+		return r;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static bool same_prefix(const struct claim *a, const struct claim *b)
+{
+	struct claim x = *a, y = *b;
+
+	x.line = y.line = 0;
+	return claim_cmp(&x, &y) == 0;
+}
+
+/* Two peers claiming one prefix: the daemon silently gives it to the last. */
+static void warn_duplicates(struct ctx *c)
+{
+	char pfx[WGC_PREFIX_STRLEN];
+
+	if (c->n_claims < 2)
+		return;
+	qsort(c->claims, c->n_claims, sizeof(*c->claims), claim_cmp);
+	for (size_t i = 1; i < c->n_claims; i++) {
+		struct claim *a = &c->claims[i - 1], *b = &c->claims[i];
+
+		if (a->peer == b->peer || !same_prefix(a, b))
+			continue;
+		wgc_prefix_format(pfx, &b->canon);
+		if (c->file)
+			warn_at(c, b->line, "AllowedIPs: %s is also claimed by the peer of line %u; the later peer gets it",
+				pfx, c->peer_lines[a->peer]);
+		else
+			warn_at(c, 0, "allowed-ips: %s is claimed by two peers; the later peer gets it", pfx);
+	}
+}
+
+static void ctx_free(struct ctx *c)
+{
+	free(c->peer_lines);
+	free(c->claims);
+}
+
+bool wgc_config_parse(struct wgc_device_model *dev, const char *buf, size_t len, const char *filename,
+		      bool append, const struct wgc_config_hooks *hooks, char err[WGC_CONFIG_ERRLEN])
+{
+	struct ctx c = { .dev = dev, .file = filename ? filename : "(config)", .hooks = hooks, .err = err };
+	char *line = NULL;
+	size_t pos = 0;
+	bool ok = true;
+
+	err[0] = '\0';
+	memset(dev, 0, sizeof(*dev));
+	if (!append)
+		dev->flags |= WGC_DEVICE_REPLACE_PEERS | WGC_DEVICE_HAS_PRIVATE_KEY | WGC_DEVICE_HAS_FWMARK |
+			      WGC_DEVICE_HAS_LISTEN_PORT;
+	line = malloc(len + 1);
+	if (!line) {
+		ok = fail(&c, "out of memory");
+		goto out;
+	}
+	while (ok && pos < len) {
+		const char *start = buf + pos, *nl = memchr(start, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - start) : len - pos, clean = 0;
+
+		pos += n + (nl ? 1 : 0);
+		c.line++;
+		for (size_t i = 0; i < n && start[i] != '#'; i++) {
+			if (start[i] == '\0') {
+				ok = fail(&c, "NUL byte in line");
+				break;
+			}
+			if (!is_space(start[i]))
+				line[clean++] = start[i];
+		}
+		line[clean] = '\0';
+		if (ok && clean)
+			ok = process_line(&c, line);
+	}
+	for (size_t i = 0; ok && i < dev->n_peers; i++) {
+		if (!(dev->peers[i].flags & WGC_PEER_HAS_PUBLIC_KEY)) {
+			c.line = c.peer_lines[i];
+			ok = fail(&c, "[Peer] section without a PublicKey");
+		}
+	}
+	if (ok)
+		warn_duplicates(&c);
+out:
+	if (line) {
+		wgc_wipe(line, len + 1);
+		free(line);
+	}
+	ctx_free(&c);
+	if (!ok)
+		wgc_model_free(dev);
+	return ok;
+}
+
+bool wgc_config_parse_keyfile(uint8_t key[WGC_KEY_LEN], const char *buf, size_t len, char *err, size_t errlen)
+{
+	char b64[WGC_KEY_B64_LEN];
+	bool ok;
+
+	if (len == 0) {
+		memset(key, 0, WGC_KEY_LEN);
+		return true;
+	}
+	if (len < WGC_KEY_B64_LEN - 1) {
+		snprintf(err, errlen, "invalid length key in key file");
+		return false;
+	}
+	for (size_t i = WGC_KEY_B64_LEN - 1; i < len; i++) {
+		if (!is_space(buf[i])) {
+			snprintf(err, errlen, "trailing character in key file: '%c'", buf[i]);
+			return false;
+		}
+	}
+	memcpy(b64, buf, WGC_KEY_B64_LEN - 1);
+	b64[WGC_KEY_B64_LEN - 1] = '\0';
+	ok = wgc_key_from_base64(key, b64);
+	wgc_wipe(b64, sizeof(b64));
+	if (!ok) {
+		wgc_wipe(key, WGC_KEY_LEN);
+		snprintf(err, errlen, "key in key file is not a valid key (44 base64 characters ending in '=')");
+	}
+	return ok;
+}
+
+static bool read_keyfile(struct ctx *c, uint8_t key[WGC_KEY_LEN], const char *opt, const char *path)
+{
+	char msg[WGC_CONFIG_ERRLEN] = "";
+
+	if ((c->hooks && c->hooks->read_keyfile ? c->hooks->read_keyfile : wgc_config_read_keyfile)(key, path, msg, sizeof(msg),
+												      c->hooks))
+		return true;
+	return fail(c, "%s: %s: %s", opt, path, msg);
+}
+
+bool wgc_config_parse_args(struct wgc_device_model *dev, int argc, const char *const argv[],
+			   const struct wgc_config_hooks *hooks, char err[WGC_CONFIG_ERRLEN])
+{
+	struct ctx c = { .dev = dev, .hooks = hooks, .err = err };
+	bool ok = true;
+
+	err[0] = '\0';
+	memset(dev, 0, sizeof(*dev));
+	while (ok && argc > 0) {
+		const char *a = argv[0], *v = argc >= 2 ? argv[1] : NULL;
+		int used = 2;
+
+		if (!strcmp(a, "listen-port") && v && !c.peer) {
+			ok = parse_listen_port(&c, a, v);
+		} else if (!strcmp(a, "fwmark") && v && !c.peer) {
+			ok = parse_fwmark(&c, a, v);
+		} else if (!strcmp(a, "private-key") && v && !c.peer) {
+			ok = read_keyfile(&c, dev->private_key, a, v);
+			dev->flags |= WGC_DEVICE_HAS_PRIVATE_KEY;
+		} else if (!strcmp(a, "peer") && v) {
+			ok = new_peer(&c) && parse_key(&c, c.peer->public_key, a, v, false);
+			if (ok)
+				c.peer->flags |= WGC_PEER_HAS_PUBLIC_KEY;
+		} else if (!strcmp(a, "remove") && c.peer) {
+			c.peer->flags |= WGC_PEER_REMOVE_ME;
+			used = 1;
+		} else if (!strcmp(a, "endpoint") && v && c.peer) {
+			ok = !*v ? fail(&c, "%s: empty value", a) : parse_endpoint(&c, a, v);
+		} else if (!strcmp(a, "allowed-ips") && v && c.peer) {
+			char *s = malloc(strlen(v) + 1);
+			size_t n = 0;
+
+			if (!s) {
+				ok = fail(&c, "out of memory");
+				break;
+			}
+			for (const char *p = v; *p; p++)
+				if (!is_space(*p))
+					s[n++] = *p;
+			s[n] = '\0';
+			ok = parse_allowed_ips(&c, a, s);
+			free(s);
+		} else if (!strcmp(a, "persistent-keepalive") && v && c.peer) {
+			ok = parse_keepalive(&c, a, v);
+		} else if (!strcmp(a, "preshared-key") && v && c.peer) {
+			ok = read_keyfile(&c, c.peer->preshared_key, a, v);
+			c.peer->flags |= WGC_PEER_HAS_PRESHARED_KEY;
+		} else {
+			ok = fail(&c, "Invalid argument: %s", a);
+		}
+		argv += used;
+		argc -= used;
+	}
+	if (ok)
+		warn_duplicates(&c);
+	ctx_free(&c);
+	if (!ok)
+		wgc_model_free(dev);
+	return ok;
+}

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/model.h"
+#include "core/crypto.h"
+
+/* Grows an array of `size`-byte elements by one zeroed slot; NULL on failure. */
+static void *grow(void **array, size_t *n, size_t *cap, size_t size)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 4;
+		void *p;
+
+		if (ncap > ((size_t)-1) / size)
+			return NULL;
+		p = realloc(*array, ncap * size);
+		if (!p)
+			return NULL;
+		*array = p;
+		*cap = ncap;
+	}
+	memset((char *)*array + *n * size, 0, size);
+	return (char *)*array + (*n)++ * size;
+}
+
+struct wgc_peer_model *wgc_model_add_peer(struct wgc_device_model *dev)
+{
+	/* Peers hold keys: grow by copy-and-wipe so no stale copy is left behind. */
+	if (dev->n_peers == dev->cap_peers) {
+		size_t ncap = dev->cap_peers ? dev->cap_peers * 2 : 4;
+		struct wgc_peer_model *p;
+
+		if (ncap > ((size_t)-1) / sizeof(*p))
+			return NULL;
+		p = calloc(ncap, sizeof(*p));
+		if (!p)
+			return NULL;
+		if (dev->peers) {
+			memcpy(p, dev->peers, dev->n_peers * sizeof(*p));
+			wgc_wipe(dev->peers, dev->cap_peers * sizeof(*p));
+			free(dev->peers);
+		}
+		dev->peers = p;
+		dev->cap_peers = ncap;
+	}
+	memset(&dev->peers[dev->n_peers], 0, sizeof(dev->peers[0]));
+	return &dev->peers[dev->n_peers++];
+}
+
+struct wgc_allowed_ip *wgc_model_add_allowed_ip(struct wgc_peer_model *peer)
+{
+	return grow((void **)&peer->allowed_ips, &peer->n_allowed_ips, &peer->cap_allowed_ips,
+		    sizeof(struct wgc_allowed_ip));
+}
+
+void wgc_model_free(struct wgc_device_model *dev)
+{
+	for (size_t i = 0; i < dev->n_peers; i++)
+		free(dev->peers[i].allowed_ips);
+	if (dev->peers) {
+		wgc_wipe(dev->peers, dev->cap_peers * sizeof(dev->peers[0]));
+		free(dev->peers);
+	}
+	wgc_wipe(dev, sizeof(*dev));
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A growable text buffer for the formatters. It may hold keys, so growing
+ * copies into fresh memory and wipes the old block instead of realloc(),
+ * and freeing wipes. An allocation failure is sticky: later appends are
+ * ignored and `failed` tells the caller once at the end.
+ */
+#ifndef WGC_STRBUF_H
+#define WGC_STRBUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct wgc_strbuf {
+	char *data; /* NUL-terminated when not NULL */
+	size_t len, cap;
+	bool failed;
+};
+
+void wgc_strbuf_printf(struct wgc_strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void wgc_strbuf_append(struct wgc_strbuf *sb, const char *s, size_t len);
+bool wgc_strbuf_reserve(struct wgc_strbuf *sb, size_t extra);
+void wgc_strbuf_free(struct wgc_strbuf *sb);
+
+#endif

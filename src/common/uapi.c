@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/addr.h"
+#include "common/uapi.h"
+#include "core/crypto.h"
+#include "core/encoding.h"
+
+/* The longest valid line is a 64-digit key or a bracketed v6 endpoint with a scope. */
+enum { MAX_LINE = 256 };
+
+static void set_err(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_err(char *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, WGC_UAPI_ERRLEN, fmt, ap);
+	va_end(ap);
+}
+
+int wgc_uapi_format_set(struct wgc_strbuf *out, const struct wgc_device_model *dev)
+{
+	char hex[WGC_KEY_HEX_LEN], ep[WGC_ENDPOINT_STRLEN], pfx[WGC_PREFIX_STRLEN];
+
+	wgc_strbuf_printf(out, "set=1\n");
+	if (dev->flags & WGC_DEVICE_HAS_PRIVATE_KEY) {
+		wgc_key_to_hex(hex, dev->private_key);
+		wgc_strbuf_printf(out, "private_key=%s\n", hex);
+	}
+	if (dev->flags & WGC_DEVICE_HAS_LISTEN_PORT)
+		wgc_strbuf_printf(out, "listen_port=%u\n", dev->listen_port);
+	if (dev->flags & WGC_DEVICE_HAS_FWMARK)
+		wgc_strbuf_printf(out, "fwmark=%u\n", dev->fwmark);
+	if (dev->flags & WGC_DEVICE_REPLACE_PEERS)
+		wgc_strbuf_printf(out, "replace_peers=true\n");
+	for (size_t i = 0; i < dev->n_peers; i++) {
+		const struct wgc_peer_model *p = &dev->peers[i];
+
+		wgc_key_to_hex(hex, p->public_key);
+		wgc_strbuf_printf(out, "public_key=%s\n", hex);
+		if (p->flags & WGC_PEER_REMOVE_ME) {
+			wgc_strbuf_printf(out, "remove=true\n");
+			continue;
+		}
+		if (p->flags & WGC_PEER_UPDATE_ONLY)
+			wgc_strbuf_printf(out, "update_only=true\n");
+		if (p->flags & WGC_PEER_HAS_PRESHARED_KEY) {
+			wgc_key_to_hex(hex, p->preshared_key);
+			wgc_strbuf_printf(out, "preshared_key=%s\n", hex);
+		}
+		if ((p->endpoint.addr.sa_family == AF_INET || p->endpoint.addr.sa_family == AF_INET6) &&
+		    wgc_endpoint_format(ep, &p->endpoint))
+			wgc_strbuf_printf(out, "endpoint=%s\n", ep);
+		if (p->flags & WGC_PEER_HAS_PERSISTENT_KEEPALIVE)
+			wgc_strbuf_printf(out, "persistent_keepalive_interval=%u\n", p->persistent_keepalive);
+		if (p->flags & WGC_PEER_REPLACE_ALLOWEDIPS)
+			wgc_strbuf_printf(out, "replace_allowed_ips=true\n");
+		for (size_t j = 0; j < p->n_allowed_ips; j++) {
+			if (p->allowed_ips[j].family != AF_INET && p->allowed_ips[j].family != AF_INET6)
+				continue;
+			wgc_prefix_format(pfx, &p->allowed_ips[j]);
+			wgc_strbuf_printf(out, "allowed_ip=%s%s\n", p->allowed_ips[j].remove ? "-" : "", pfx);
+		}
+	}
+	wgc_strbuf_printf(out, "\n");
+	wgc_wipe(hex, sizeof(hex));
+	return out->failed ? -ENOMEM : 0;
+}
+
+int wgc_uapi_format_get(struct wgc_strbuf *out, const struct wgc_device_model *dev)
+{
+	char hex[WGC_KEY_HEX_LEN], ep[WGC_ENDPOINT_STRLEN], pfx[WGC_PREFIX_STRLEN];
+
+	if ((dev->flags & WGC_DEVICE_HAS_PRIVATE_KEY) && !wgc_is_zero(dev->private_key, WGC_KEY_LEN)) {
+		wgc_key_to_hex(hex, dev->private_key);
+		wgc_strbuf_printf(out, "private_key=%s\n", hex);
+	}
+	if ((dev->flags & WGC_DEVICE_HAS_LISTEN_PORT) || dev->listen_port)
+		wgc_strbuf_printf(out, "listen_port=%u\n", dev->listen_port);
+	if (dev->fwmark)
+		wgc_strbuf_printf(out, "fwmark=%u\n", dev->fwmark);
+	for (size_t i = 0; i < dev->n_peers; i++) {
+		const struct wgc_peer_model *p = &dev->peers[i];
+
+		wgc_key_to_hex(hex, p->public_key);
+		wgc_strbuf_printf(out, "public_key=%s\n", hex);
+		/* wireguard-go always sends this line, all zeros without a PSK. */
+		wgc_key_to_hex(hex, p->preshared_key);
+		wgc_strbuf_printf(out, "preshared_key=%s\n", hex);
+		wgc_strbuf_printf(out, "protocol_version=1\n");
+		if ((p->endpoint.addr.sa_family == AF_INET || p->endpoint.addr.sa_family == AF_INET6) &&
+		    wgc_endpoint_format(ep, &p->endpoint))
+			wgc_strbuf_printf(out, "endpoint=%s\n", ep);
+		wgc_strbuf_printf(out, "last_handshake_time_sec=%" PRId64 "\nlast_handshake_time_nsec=%" PRId64 "\n",
+				  p->last_handshake_sec, p->last_handshake_nsec);
+		wgc_strbuf_printf(out, "tx_bytes=%" PRIu64 "\nrx_bytes=%" PRIu64 "\n", p->tx_bytes, p->rx_bytes);
+		wgc_strbuf_printf(out, "persistent_keepalive_interval=%u\n", p->persistent_keepalive);
+		for (size_t j = 0; j < p->n_allowed_ips; j++) {
+			wgc_prefix_format(pfx, &p->allowed_ips[j]);
+			wgc_strbuf_printf(out, "allowed_ip=%s\n", pfx);
+		}
+	}
+	wgc_strbuf_printf(out, "errno=0\n\n");
+	wgc_wipe(hex, sizeof(hex));
+	return out->failed ? -ENOMEM : 0;
+}
+
+/*
+ * Walks "key=value\n" lines. Returns 1 with key/value pointing into `line`
+ * (NUL-terminated), 0 at the blank line, or a negative errno.
+ */
+struct line_reader {
+	const char *buf;
+	size_t len, pos;
+	char line[MAX_LINE + 1];
+};
+
+static int next_line(struct line_reader *r, char **key, char **value, char *err)
+{
+	const char *start = r->buf + r->pos, *nl;
+	size_t n;
+	char *eq;
+
+	nl = memchr(start, '\n', r->len - r->pos);
+	if (!nl) {
+		set_err(err, "message not terminated by an empty line");
+		return -EPROTO;
+	}
+	n = (size_t)(nl - start);
+	r->pos += n + 1;
+	if (n == 0)
+		return 0;
+	if (n > MAX_LINE) {
+		set_err(err, "line too long");
+		return -EPROTO;
+	}
+	if (memchr(start, '\0', n)) {
+		set_err(err, "NUL byte in line");
+		return -EPROTO;
+	}
+	memcpy(r->line, start, n);
+	r->line[n] = '\0';
+	eq = strchr(r->line, '=');
+	if (!eq) {
+		set_err(err, "line without '=': %.40s", r->line);
+		return -EPROTO;
+	}
+	*eq = '\0';
+	*key = r->line;
+	*value = eq + 1;
+	return 1;
+}
+
+static bool parse_true(const char *v)
+{
+	return !strcmp(v, "true");
+}
+
+static int set_device_line(struct wgc_device_model *d, const char *key, const char *value, char *err)
+{
+	uint64_t n;
+
+	if (!strcmp(key, "private_key")) {
+		if (!wgc_key_from_hex(d->private_key, value))
+			goto bad;
+		d->flags |= WGC_DEVICE_HAS_PRIVATE_KEY;
+	} else if (!strcmp(key, "listen_port")) {
+		if (!wgc_parse_u64(value, 65535, &n))
+			goto bad;
+		d->listen_port = (uint16_t)n;
+		d->flags |= WGC_DEVICE_HAS_LISTEN_PORT;
+	} else if (!strcmp(key, "fwmark")) {
+		if (!wgc_parse_u64(value, UINT32_MAX, &n))
+			goto bad;
+		d->fwmark = (uint32_t)n;
+		d->flags |= WGC_DEVICE_HAS_FWMARK;
+	} else if (!strcmp(key, "replace_peers")) {
+		if (!parse_true(value))
+			goto bad;
+		d->flags |= WGC_DEVICE_REPLACE_PEERS;
+	} else {
+		set_err(err, "invalid device key '%.40s'", key);
+		return -EINVAL;
+	}
+	return 0;
+bad:
+	/* Never echo a private key value. */
+	set_err(err, "invalid value for %s", key);
+	return -EINVAL;
+}
+
+static int set_peer_line(struct wgc_peer_model *p, const char *key, const char *value, char *err)
+{
+	uint64_t n;
+
+	if (!strcmp(key, "remove")) {
+		if (!parse_true(value))
+			goto bad;
+		p->flags |= WGC_PEER_REMOVE_ME;
+	} else if (!strcmp(key, "update_only")) {
+		if (!parse_true(value))
+			goto bad;
+		p->flags |= WGC_PEER_UPDATE_ONLY;
+	} else if (!strcmp(key, "preshared_key")) {
+		if (!wgc_key_from_hex(p->preshared_key, value))
+			goto bad;
+		p->flags |= WGC_PEER_HAS_PRESHARED_KEY;
+	} else if (!strcmp(key, "endpoint")) {
+		if (!wgc_endpoint_parse_numeric(&p->endpoint, value))
+			goto bad;
+		p->flags |= WGC_PEER_HAS_ENDPOINT;
+	} else if (!strcmp(key, "persistent_keepalive_interval")) {
+		if (!wgc_parse_u64(value, 65535, &n))
+			goto bad;
+		p->persistent_keepalive = (uint16_t)n;
+		p->flags |= WGC_PEER_HAS_PERSISTENT_KEEPALIVE;
+	} else if (!strcmp(key, "replace_allowed_ips")) {
+		if (!parse_true(value))
+			goto bad;
+		p->flags |= WGC_PEER_REPLACE_ALLOWEDIPS;
+	} else if (!strcmp(key, "allowed_ip")) {
+		struct wgc_allowed_ip ip, *slot;
+		bool remove = value[0] == '-';
+
+		if (!wgc_prefix_parse(&ip, value + remove, true))
+			goto bad;
+		ip.remove = remove;
+		slot = wgc_model_add_allowed_ip(p);
+		if (!slot) {
+			set_err(err, "out of memory");
+			return -ENOMEM;
+		}
+		*slot = ip;
+	} else if (!strcmp(key, "protocol_version")) {
+		if (strcmp(value, "1"))
+			goto bad;
+	} else {
+		set_err(err, "invalid peer key '%.40s'", key);
+		return -EINVAL;
+	}
+	return 0;
+bad:
+	set_err(err, "invalid value for %s: '%.64s'", key, strcmp(key, "preshared_key") ? value : "(hidden)");
+	return -EINVAL;
+}
+
+int wgc_uapi_parse_set(struct wgc_device_model *d, const char *buf, size_t len, char err[WGC_UAPI_ERRLEN])
+{
+	struct line_reader r = { .buf = buf, .len = len };
+	struct wgc_peer_model *peer = NULL;
+	char *key, *value;
+	int ret;
+
+	memset(d, 0, sizeof(*d));
+	if (len < 6 || memcmp(buf, "set=1\n", 6)) {
+		set_err(err, "not a set=1 request");
+		ret = -EPROTO;
+		goto out;
+	}
+	r.pos = 6;
+	while ((ret = next_line(&r, &key, &value, err)) > 0) {
+		if (!strcmp(key, "public_key")) {
+			peer = wgc_model_add_peer(d);
+			if (!peer) {
+				set_err(err, "out of memory");
+				ret = -ENOMEM;
+				goto out;
+			}
+			if (!wgc_key_from_hex(peer->public_key, value)) {
+				set_err(err, "invalid value for public_key: '%.64s'", value);
+				ret = -EINVAL;
+				goto out;
+			}
+			peer->flags |= WGC_PEER_HAS_PUBLIC_KEY;
+			continue;
+		}
+		ret = peer ? set_peer_line(peer, key, value, err) : set_device_line(d, key, value, err);
+		if (ret)
+			goto out;
+	}
+	if (ret == 0 && r.pos != len) {
+		set_err(err, "data after the empty line");
+		ret = -EPROTO;
+	}
+out:
+	wgc_wipe(r.line, sizeof(r.line));
+	if (ret)
+		wgc_model_free(d);
+	return ret;
+}
+
+int wgc_uapi_parse_get(struct wgc_device_model *d, const char *buf, size_t len, char err[WGC_UAPI_ERRLEN])
+{
+	struct line_reader r = { .buf = buf, .len = len };
+	struct wgc_peer_model *peer = NULL;
+	char *key, *value;
+	int ret, daemon_errno = -EPROTO;
+	uint64_t n;
+
+	memset(d, 0, sizeof(*d));
+	while ((ret = next_line(&r, &key, &value, err)) > 0) {
+		ret = -EPROTO;
+		if (!peer && !strcmp(key, "private_key")) {
+			if (!wgc_key_from_hex(d->private_key, value))
+				goto bad;
+			d->flags |= WGC_DEVICE_HAS_PRIVATE_KEY;
+			if (wgc_x25519_public(d->public_key, d->private_key))
+				d->flags |= WGC_DEVICE_HAS_PUBLIC_KEY;
+		} else if (!peer && !strcmp(key, "listen_port")) {
+			if (!wgc_parse_u64(value, 65535, &n))
+				goto bad;
+			d->listen_port = (uint16_t)n;
+			d->flags |= WGC_DEVICE_HAS_LISTEN_PORT;
+		} else if (!peer && !strcmp(key, "fwmark")) {
+			if (!wgc_parse_u64(value, UINT32_MAX, &n))
+				goto bad;
+			d->fwmark = (uint32_t)n;
+			d->flags |= WGC_DEVICE_HAS_FWMARK;
+		} else if (!strcmp(key, "public_key")) {
+			peer = wgc_model_add_peer(d);
+			if (!peer) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			if (!wgc_key_from_hex(peer->public_key, value))
+				goto bad;
+			peer->flags |= WGC_PEER_HAS_PUBLIC_KEY;
+		} else if (peer && !strcmp(key, "preshared_key")) {
+			if (!wgc_key_from_hex(peer->preshared_key, value))
+				goto bad;
+			if (!wgc_is_zero(peer->preshared_key, WGC_KEY_LEN))
+				peer->flags |= WGC_PEER_HAS_PRESHARED_KEY;
+		} else if (peer && !strcmp(key, "endpoint")) {
+			if (!wgc_endpoint_parse_numeric(&peer->endpoint, value))
+				goto bad;
+			peer->flags |= WGC_PEER_HAS_ENDPOINT;
+		} else if (peer && !strcmp(key, "persistent_keepalive_interval")) {
+			if (!wgc_parse_u64(value, 65535, &n))
+				goto bad;
+			peer->persistent_keepalive = (uint16_t)n;
+			peer->flags |= WGC_PEER_HAS_PERSISTENT_KEEPALIVE;
+		} else if (peer && !strcmp(key, "allowed_ip")) {
+			struct wgc_allowed_ip ip, *slot;
+
+			if (!wgc_prefix_parse(&ip, value, true))
+				goto bad;
+			slot = wgc_model_add_allowed_ip(peer);
+			if (!slot) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			*slot = ip;
+		} else if (peer && !strcmp(key, "last_handshake_time_sec")) {
+			if (!wgc_parse_u64(value, INT64_MAX, &n))
+				goto bad;
+			peer->last_handshake_sec = (int64_t)n;
+		} else if (peer && !strcmp(key, "last_handshake_time_nsec")) {
+			if (!wgc_parse_u64(value, INT64_MAX, &n))
+				goto bad;
+			peer->last_handshake_nsec = (int64_t)n;
+		} else if (peer && !strcmp(key, "rx_bytes")) {
+			if (!wgc_parse_u64(value, UINT64_MAX, &peer->rx_bytes))
+				goto bad;
+		} else if (peer && !strcmp(key, "tx_bytes")) {
+			if (!wgc_parse_u64(value, UINT64_MAX, &peer->tx_bytes))
+				goto bad;
+		} else if (!strcmp(key, "errno")) {
+			if (!wgc_parse_u64(value, INT32_MAX, &n))
+				goto bad;
+			daemon_errno = -(int)n;
+		}
+		/* Anything else is a key from a newer daemon: skipped, as wg does. */
+	}
+	if (ret == 0)
+		ret = daemon_errno;
+	if (ret == -EPROTO && daemon_errno == -EPROTO)
+		set_err(err, "reply without errno");
+	goto out;
+bad:
+	set_err(err, "malformed %s in reply", key);
+out:
+	wgc_wipe(r.line, sizeof(r.line));
+	if (ret)
+		wgc_model_free(d);
+	return ret;
+}
+
+int wgc_uapi_parse_errno(const char *buf, size_t len)
+{
+	struct line_reader r = { .buf = buf, .len = len };
+	char *key, *value;
+	uint64_t n;
+	int ret, result = -EPROTO;
+
+	while ((ret = next_line(&r, &key, &value, NULL)) > 0) {
+		if (strcmp(key, "errno") || !wgc_parse_u64(value, INT32_MAX, &n))
+			return -EPROTO;
+		result = -(int)n;
+	}
+	return ret ? ret : result;
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The cross-platform userspace configuration protocol ("UAPI", as spoken on
+ * /var/run/wireguard/IFNAME.sock by wireguard-go and wg), both directions,
+ * on buffers only:
+ *
+ *   request  "set=1\n" key=value lines "\n"  -> reply "errno=N\n\n"
+ *   request  "get=1\n\n"                     -> reply key=value lines "errno=0\n\n"
+ *
+ * Keys follow wireguard-go's device/uapi.go. Device keys come first:
+ * private_key (64 hex), listen_port, fwmark, replace_peers=true. Each
+ * public_key starts a peer: remove=true, update_only=true, preshared_key,
+ * endpoint (numeric "a.b.c.d:port" / "[v6]:port"),
+ * persistent_keepalive_interval, replace_allowed_ips=true, allowed_ip
+ * ("prefix", or "-prefix" to remove one, as newer wireguard-tools send),
+ * protocol_version=1; a get reply adds last_handshake_time_sec/_nsec,
+ * tx_bytes and rx_bytes per peer.
+ *
+ * Returned text may hold keys: release it with wgc_strbuf_free (it wipes).
+ */
+#ifndef WGC_UAPI_H
+#define WGC_UAPI_H
+
+#include <stddef.h>
+
+#include "common/model.h"
+#include "common/strbuf.h"
+
+enum { WGC_UAPI_ERRLEN = 160 };
+
+/* CLI side: the whole set request, "set=1\n" through the final blank line. -ENOMEM or 0. */
+int wgc_uapi_format_set(struct wgc_strbuf *out, const struct wgc_device_model *change);
+
+/*
+ * Daemon side: parses one whole set request (exactly "set=1\n", lines, "\n";
+ * nothing may follow) into a zeroed change model. On any error nothing is
+ * kept: the model is freed and wiped, a message goes to err (may be NULL)
+ * and the result is -EPROTO (malformed framing or a line without '='),
+ * -EINVAL (unknown key or bad value) or -ENOMEM; 0 on success.
+ */
+int wgc_uapi_parse_set(struct wgc_device_model *change, const char *buf, size_t len,
+		       char err[WGC_UAPI_ERRLEN]);
+
+/* Daemon side: a get reply for a state model, ending "errno=0\n\n". -ENOMEM or 0. */
+int wgc_uapi_format_get(struct wgc_strbuf *out, const struct wgc_device_model *state);
+
+/*
+ * CLI side: parses a get reply into a zeroed state model (the name is left
+ * to the caller). Unknown keys are skipped for forward compatibility, as wg
+ * does. Returns 0, the daemon's -errno, or -EPROTO for a malformed reply;
+ * on error the model is freed.
+ */
+int wgc_uapi_parse_get(struct wgc_device_model *state, const char *buf, size_t len,
+		       char err[WGC_UAPI_ERRLEN]);
+
+/* A set reply: "errno=N\n\n". Returns -N (0 for success) or -EPROTO. */
+int wgc_uapi_parse_errno(const char *buf, size_t len);
+
+#endif

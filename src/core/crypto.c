@@ -1,0 +1,528 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Every primitive of the protocol, on OpenSSL 3 libcrypto and libsodium.
+ *
+ * BLAKE2s, keyed BLAKE2s and HMAC come from OpenSSL, XChaCha20-Poly1305 from
+ * libsodium (OpenSSL has none). ChaCha20-Poly1305 and X25519 exist in both;
+ * both are wired up and the faster one measured on our target (bench/RESULTS.md,
+ * "Crypto backends") is the default. See crypto_backend.h for how to pick the
+ * other one.
+ *
+ * Internal library failures (allocation, a provider that vanished) in the
+ * functions that cannot report an error abort: continuing with an
+ * unhashed transcript or an unset key would be worse than stopping.
+ */
+#include "crypto.h"
+#include "crypto_backend.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+#include <sodium.h>
+
+/*
+ * Measured on the 2-core AMD EPYC target (bench/RESULTS.md): OpenSSL's
+ * ChaCha20-Poly1305 (AVX2 assembly) beats libsodium's, and libsodium's
+ * X25519 beats OpenSSL's, whose EVP_PKEY route allocates several objects and
+ * derives the public key on every call.
+ */
+#ifndef WGC_AEAD_DEFAULT
+#define WGC_AEAD_DEFAULT WGC_CRYPTO_OPENSSL
+#endif
+#ifndef WGC_X25519_DEFAULT
+#define WGC_X25519_DEFAULT WGC_CRYPTO_SODIUM
+#endif
+
+static _Atomic int aead_backend = WGC_AEAD_DEFAULT;
+static _Atomic int x25519_backend = WGC_X25519_DEFAULT;
+
+/* Fetched once: an implicit fetch per call would take the method store's lock. */
+static struct {
+	EVP_MD *blake2s;
+	EVP_MAC *blake2s_mac;
+	EVP_MAC *hmac;
+	EVP_CIPHER *chachapoly;
+	bool ok;
+} algs;
+static pthread_once_t algs_once = PTHREAD_ONCE_INIT;
+
+/* Per-thread OpenSSL AEAD state; see thread_aead(). */
+struct thread_aead {
+	EVP_CIPHER_CTX *ctx;
+	uint8_t key[WGC_KEY_LEN]; /* the key ctx is set up with, when keyed */
+	bool keyed;
+};
+static pthread_key_t thread_aead_key;
+static __thread struct thread_aead *thread_aead_state;
+
+static void free_thread_aead(void *p)
+{
+	struct thread_aead *t = p;
+
+	EVP_CIPHER_CTX_free(t->ctx);
+	OPENSSL_clear_free(t, sizeof(*t));
+}
+
+static void fetch_algs(void)
+{
+	algs.blake2s = EVP_MD_fetch(NULL, "BLAKE2S-256", NULL);
+	algs.blake2s_mac = EVP_MAC_fetch(NULL, "BLAKE2SMAC", NULL);
+	algs.hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	algs.chachapoly = EVP_CIPHER_fetch(NULL, "ChaCha20-Poly1305", NULL);
+	algs.ok = algs.blake2s && algs.blake2s_mac && algs.hmac && algs.chachapoly &&
+		  EVP_MD_get_block_size(algs.blake2s) == 64 &&
+		  pthread_key_create(&thread_aead_key, free_thread_aead) == 0;
+}
+
+static void need_algs(void)
+{
+	pthread_once(&algs_once, fetch_algs);
+	if (!algs.ok)
+		abort();
+}
+
+static bool parse_backend(const char *var, _Atomic int *slot)
+{
+	const char *v = getenv(var);
+
+	if (!v || !*v)
+		return true;
+	if (!strcmp(v, "openssl"))
+		atomic_store(slot, WGC_CRYPTO_OPENSSL);
+	else if (!strcmp(v, "sodium") || !strcmp(v, "libsodium"))
+		atomic_store(slot, WGC_CRYPTO_SODIUM);
+	else
+		return false;
+	return true;
+}
+
+bool wgc_crypto_init(void)
+{
+	if (sodium_init() < 0)
+		return false;
+	pthread_once(&algs_once, fetch_algs);
+	if (!algs.ok)
+		return false;
+	/* A typo must not silently leave a different backend in place. */
+	atomic_store(&aead_backend, WGC_AEAD_DEFAULT);
+	atomic_store(&x25519_backend, WGC_X25519_DEFAULT);
+	return parse_backend("WGC_CRYPTO_AEAD", &aead_backend) &&
+	       parse_backend("WGC_CRYPTO_X25519", &x25519_backend);
+}
+
+enum wgc_crypto_backend wgc_crypto_backend_get(enum wgc_crypto_prim prim)
+{
+	return (enum wgc_crypto_backend)atomic_load_explicit(
+		prim == WGC_PRIM_AEAD ? &aead_backend : &x25519_backend, memory_order_relaxed);
+}
+
+const char *wgc_crypto_backend_name(enum wgc_crypto_backend backend)
+{
+	return backend == WGC_CRYPTO_OPENSSL ? "openssl" : "libsodium";
+}
+
+void wgc_wipe(void *p, size_t len)
+{
+	OPENSSL_cleanse(p, len);
+}
+
+bool wgc_equal(const void *a, const void *b, size_t len)
+{
+	return CRYPTO_memcmp(a, b, len) == 0;
+}
+
+bool wgc_is_zero(const void *p, size_t len)
+{
+	return sodium_is_zero(p, len) == 1;
+}
+
+void wgc_random_bytes(void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = getrandom(p, len, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			abort();
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+uint32_t wgc_random_u32(void)
+{
+	uint32_t v;
+
+	wgc_random_bytes(&v, sizeof(v));
+	return v;
+}
+
+uint32_t wgc_random_below(uint32_t bound)
+{
+	/* Values below 2^32 mod bound would make the low residues more likely. */
+	uint32_t min, r;
+
+	if (bound < 2)
+		return 0;
+	min = (uint32_t)-bound % bound;
+	do
+		r = wgc_random_u32();
+	while (r < min);
+	return r % bound;
+}
+
+/* ---- X25519 ---- */
+
+void wgc_x25519_clamp(uint8_t key[WGC_KEY_LEN])
+{
+	key[0] &= 248;
+	key[31] = (key[31] & 127) | 64;
+}
+
+void wgc_x25519_generate(uint8_t private_key[WGC_KEY_LEN])
+{
+	wgc_random_bytes(private_key, WGC_KEY_LEN);
+	wgc_x25519_clamp(private_key);
+}
+
+static bool ossl_x25519_public(uint8_t pub[WGC_KEY_LEN], const uint8_t priv[WGC_KEY_LEN])
+{
+	EVP_PKEY *sk = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, WGC_KEY_LEN);
+	size_t len = WGC_KEY_LEN;
+	bool ok = sk && EVP_PKEY_get_raw_public_key(sk, pub, &len) == 1 && len == WGC_KEY_LEN;
+
+	EVP_PKEY_free(sk);
+	return ok;
+}
+
+static bool ossl_x25519(uint8_t shared[WGC_KEY_LEN], const uint8_t priv[WGC_KEY_LEN],
+			const uint8_t pub[WGC_KEY_LEN])
+{
+	EVP_PKEY *sk = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, WGC_KEY_LEN);
+	EVP_PKEY *pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, pub, WGC_KEY_LEN);
+	EVP_PKEY_CTX *ctx = sk ? EVP_PKEY_CTX_new_from_pkey(NULL, sk, NULL) : NULL;
+	size_t len = WGC_KEY_LEN;
+	/* No peer validation: the only check that matters, an all-zero result, is ours. */
+	bool ok = pk && ctx && EVP_PKEY_derive_init(ctx) == 1 && EVP_PKEY_derive_set_peer_ex(ctx, pk, 0) == 1 &&
+		  EVP_PKEY_derive(ctx, shared, &len) == 1 && len == WGC_KEY_LEN;
+
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(pk);
+	EVP_PKEY_free(sk);
+	return ok;
+}
+
+bool wgc_crypto_backend_x25519(enum wgc_crypto_backend backend, uint8_t shared[WGC_KEY_LEN],
+			       const uint8_t private_key[WGC_KEY_LEN], const uint8_t public_key[WGC_KEY_LEN])
+{
+	bool ok;
+
+	if (backend == WGC_CRYPTO_OPENSSL)
+		ok = ossl_x25519(shared, private_key, public_key);
+	else
+		ok = crypto_scalarmult(shared, private_key, public_key) == 0;
+	/* Both libraries refuse a zero result already; this keeps the contract if one ever stops. */
+	if (!ok || wgc_is_zero(shared, WGC_KEY_LEN)) {
+		wgc_wipe(shared, WGC_KEY_LEN);
+		return false;
+	}
+	return true;
+}
+
+bool wgc_x25519(uint8_t shared[WGC_KEY_LEN], const uint8_t private_key[WGC_KEY_LEN],
+		const uint8_t public_key[WGC_KEY_LEN])
+{
+	return wgc_crypto_backend_x25519(wgc_crypto_backend_get(WGC_PRIM_X25519), shared, private_key,
+					 public_key);
+}
+
+bool wgc_x25519_public(uint8_t public_key[WGC_KEY_LEN], const uint8_t private_key[WGC_KEY_LEN])
+{
+	bool ok;
+
+	/* The kernel refuses an all-zero private key as "no identity"; so do we. */
+	if (wgc_is_zero(private_key, WGC_KEY_LEN))
+		ok = false;
+	else if (wgc_crypto_backend_get(WGC_PRIM_X25519) == WGC_CRYPTO_OPENSSL)
+		ok = ossl_x25519_public(public_key, private_key);
+	else
+		ok = crypto_scalarmult_base(public_key, private_key) == 0;
+	if (!ok)
+		wgc_wipe(public_key, WGC_KEY_LEN);
+	return ok;
+}
+
+/* ---- BLAKE2s, keyed BLAKE2s, HMAC-BLAKE2s, KDF ---- */
+
+void wgc_blake2s_concat(uint8_t out[WGC_HASH_LEN], const void *a, size_t alen, const void *b, size_t blen)
+{
+	EVP_MD_CTX *ctx;
+	unsigned int outlen = 0;
+	bool ok;
+
+	need_algs();
+	ctx = EVP_MD_CTX_new();
+	ok = ctx && EVP_DigestInit_ex(ctx, algs.blake2s, NULL) && EVP_DigestUpdate(ctx, a, alen) &&
+	     EVP_DigestUpdate(ctx, b, blen) && EVP_DigestFinal_ex(ctx, out, &outlen) && outlen == WGC_HASH_LEN;
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		abort();
+}
+
+void wgc_blake2s(uint8_t out[WGC_HASH_LEN], const void *in, size_t len)
+{
+	wgc_blake2s_concat(out, in, len, NULL, 0);
+}
+
+void wgc_blake2s_mac(uint8_t out[WGC_MAC_LEN], const uint8_t *key, size_t keylen, const void *in, size_t len)
+{
+	size_t size = WGC_MAC_LEN, outlen = 0;
+	OSSL_PARAM params[] = { OSSL_PARAM_construct_size_t(OSSL_MAC_PARAM_SIZE, &size), OSSL_PARAM_construct_end() };
+	EVP_MAC_CTX *ctx;
+	bool ok;
+
+	if (keylen < 1 || keylen > 32)
+		abort();
+	need_algs();
+	ctx = EVP_MAC_CTX_new(algs.blake2s_mac);
+	ok = ctx && EVP_MAC_init(ctx, key, keylen, params) && EVP_MAC_update(ctx, in, len) &&
+	     EVP_MAC_final(ctx, out, &outlen, WGC_MAC_LEN) && outlen == WGC_MAC_LEN;
+	EVP_MAC_CTX_free(ctx);
+	if (!ok)
+		abort();
+}
+
+/* HMAC-BLAKE2s over a || b, so the KDF needs no concatenation buffer. */
+static void hmac2(uint8_t out[WGC_HASH_LEN], const uint8_t *key, size_t keylen, const void *a, size_t alen,
+		  const void *b, size_t blen)
+{
+	static const uint8_t empty_key[1];
+	char digest[] = "BLAKE2S-256";
+	OSSL_PARAM params[] = { OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+				OSSL_PARAM_construct_end() };
+	size_t outlen = 0;
+	EVP_MAC_CTX *ctx;
+	bool ok;
+
+	need_algs();
+	ctx = EVP_MAC_CTX_new(algs.hmac);
+	/* OpenSSL treats a NULL key as "keep the old one"; an empty key is still a key. */
+	ok = ctx && EVP_MAC_init(ctx, key ? key : empty_key, keylen, params) && EVP_MAC_update(ctx, a, alen) &&
+	     EVP_MAC_update(ctx, b, blen) && EVP_MAC_final(ctx, out, &outlen, WGC_HASH_LEN) &&
+	     outlen == WGC_HASH_LEN;
+	EVP_MAC_CTX_free(ctx);
+	if (!ok)
+		abort();
+}
+
+void wgc_hmac_blake2s(uint8_t out[WGC_HASH_LEN], const uint8_t *key, size_t keylen, const void *in, size_t len)
+{
+	hmac2(out, key, keylen, in, len, NULL, 0);
+}
+
+void wgc_kdf(uint8_t *t1, uint8_t *t2, uint8_t *t3, const uint8_t chaining_key[WGC_HASH_LEN],
+	     const void *input, size_t len)
+{
+	/*
+	 * Everything is computed into locals before any output is written, so an
+	 * output may alias chaining_key or input (Noise's ck = KDF1(ck, x)).
+	 */
+	uint8_t tau0[WGC_HASH_LEN], tau1[WGC_HASH_LEN], tau2[WGC_HASH_LEN], tau3[WGC_HASH_LEN];
+	const uint8_t one = 1, two = 2, three = 3;
+
+	if (!t1)
+		return;
+	hmac2(tau0, chaining_key, WGC_HASH_LEN, input, len, NULL, 0);
+	hmac2(tau1, tau0, sizeof(tau0), &one, 1, NULL, 0);
+	if (t2)
+		hmac2(tau2, tau0, sizeof(tau0), tau1, sizeof(tau1), &two, 1);
+	if (t2 && t3)
+		hmac2(tau3, tau0, sizeof(tau0), tau2, sizeof(tau2), &three, 1);
+	memcpy(t1, tau1, WGC_HASH_LEN);
+	if (t2)
+		memcpy(t2, tau2, WGC_HASH_LEN);
+	if (t2 && t3)
+		memcpy(t3, tau3, WGC_HASH_LEN);
+	wgc_wipe(tau0, sizeof(tau0));
+	wgc_wipe(tau1, sizeof(tau1));
+	wgc_wipe(tau2, sizeof(tau2));
+	wgc_wipe(tau3, sizeof(tau3));
+}
+
+/* ---- ChaCha20-Poly1305 ---- */
+
+/*
+ * One cipher context per thread, set up once with the cipher and then reused:
+ * passing the cipher again would make OpenSSL free and reallocate the provider
+ * context on every packet. Packets in a row mostly share a key (one peer's
+ * burst), so the key is only loaded when it differs from the last one and
+ * otherwise just the nonce is set, which saves about 70 ns (5%) per 1420-byte
+ * packet on the target. The price: the last key stays in this thread's state
+ * (as its schedule would in the context anyway) until another key replaces it
+ * or the thread exits, when it is wiped.
+ */
+static EVP_CIPHER_CTX *thread_aead(const uint8_t key[WGC_KEY_LEN], const uint8_t nonce[WGC_AEAD_NONCE_LEN],
+				   int enc)
+{
+	struct thread_aead *t = thread_aead_state;
+	bool same_key;
+
+	if (!t) {
+		need_algs();
+		t = OPENSSL_zalloc(sizeof(*t));
+		if (!t || !(t->ctx = EVP_CIPHER_CTX_new()) ||
+		    !EVP_CipherInit_ex(t->ctx, algs.chachapoly, NULL, NULL, NULL, 1) ||
+		    pthread_setspecific(thread_aead_key, t) != 0)
+			abort();
+		thread_aead_state = t;
+	}
+	same_key = t->keyed && CRYPTO_memcmp(t->key, key, WGC_KEY_LEN) == 0;
+	if (!EVP_CipherInit_ex(t->ctx, NULL, NULL, same_key ? NULL : key, nonce, enc)) {
+		t->keyed = false;
+		return NULL;
+	}
+	if (!same_key) {
+		memcpy(t->key, key, WGC_KEY_LEN);
+		t->keyed = true;
+	}
+	return t->ctx;
+}
+
+static bool ossl_seal(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *ad, size_t adlen,
+		      const uint8_t nonce[WGC_AEAD_NONCE_LEN], const uint8_t key[WGC_KEY_LEN])
+{
+	EVP_CIPHER_CTX *ctx;
+	int outl = 0, finl = 0, adl = 0;
+
+	if (len > INT_MAX || adlen > INT_MAX)
+		return false;
+	ctx = thread_aead(key, nonce, 1);
+	return ctx && (!adlen || EVP_CipherUpdate(ctx, NULL, &adl, ad, (int)adlen)) &&
+	       EVP_CipherUpdate(ctx, dst, &outl, src, (int)len) && EVP_CipherFinal_ex(ctx, dst + outl, &finl) &&
+	       (size_t)outl + (size_t)finl == len &&
+	       EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, WGC_AEAD_TAG_LEN, dst + len);
+}
+
+static bool ossl_open(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *ad, size_t adlen,
+		      const uint8_t nonce[WGC_AEAD_NONCE_LEN], const uint8_t key[WGC_KEY_LEN])
+{
+	size_t plen = len - WGC_AEAD_TAG_LEN;
+	uint8_t tag[WGC_AEAD_TAG_LEN];
+	EVP_CIPHER_CTX *ctx;
+	int outl = 0, finl = 0, adl = 0;
+
+	if (plen > INT_MAX || adlen > INT_MAX)
+		return false;
+	/* Taken before decryption: in place, dst may be the same buffer. */
+	memcpy(tag, src + plen, sizeof(tag));
+	ctx = thread_aead(key, nonce, 0);
+	return ctx && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, sizeof(tag), tag) &&
+	       (!adlen || EVP_CipherUpdate(ctx, NULL, &adl, ad, (int)adlen)) &&
+	       EVP_CipherUpdate(ctx, dst, &outl, src, (int)plen) && EVP_CipherFinal_ex(ctx, dst + outl, &finl) == 1 &&
+	       (size_t)outl + (size_t)finl == plen;
+}
+
+bool wgc_crypto_backend_seal(enum wgc_crypto_backend backend, uint8_t *dst, const uint8_t *src, size_t len,
+			     const uint8_t *ad, size_t adlen, const uint8_t nonce[WGC_AEAD_NONCE_LEN],
+			     const uint8_t key[WGC_KEY_LEN])
+{
+	bool ok;
+
+	if (backend == WGC_CRYPTO_OPENSSL)
+		ok = ossl_seal(dst, src, len, ad, adlen, nonce, key);
+	else
+		ok = crypto_aead_chacha20poly1305_ietf_encrypt(dst, NULL, src, len, ad, adlen, NULL, nonce, key) == 0;
+	if (!ok)
+		wgc_wipe(dst, len + WGC_AEAD_TAG_LEN);
+	return ok;
+}
+
+bool wgc_crypto_backend_open(enum wgc_crypto_backend backend, uint8_t *dst, const uint8_t *src, size_t len,
+			     const uint8_t *ad, size_t adlen, const uint8_t nonce[WGC_AEAD_NONCE_LEN],
+			     const uint8_t key[WGC_KEY_LEN])
+{
+	bool ok;
+
+	if (len < WGC_AEAD_TAG_LEN)
+		return false;
+	if (backend == WGC_CRYPTO_OPENSSL)
+		ok = ossl_open(dst, src, len, ad, adlen, nonce, key);
+	else
+		ok = crypto_aead_chacha20poly1305_ietf_decrypt(dst, NULL, NULL, src, len, ad, adlen, nonce, key) == 0;
+	/* OpenSSL has already written unauthenticated plaintext: never leave it. */
+	if (!ok)
+		wgc_wipe(dst, len - WGC_AEAD_TAG_LEN);
+	return ok;
+}
+
+static void wg_nonce(uint8_t out[WGC_AEAD_NONCE_LEN], uint64_t counter)
+{
+	memset(out, 0, 4);
+	wgc_store_le64(out + 4, counter);
+}
+
+bool wgc_aead_seal(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *ad, size_t adlen,
+		   uint64_t nonce, const uint8_t key[WGC_KEY_LEN])
+{
+	uint8_t n[WGC_AEAD_NONCE_LEN];
+
+	wg_nonce(n, nonce);
+	return wgc_crypto_backend_seal(wgc_crypto_backend_get(WGC_PRIM_AEAD), dst, src, len, ad, adlen, n, key);
+}
+
+bool wgc_aead_open(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *ad, size_t adlen,
+		   uint64_t nonce, const uint8_t key[WGC_KEY_LEN])
+{
+	uint8_t n[WGC_AEAD_NONCE_LEN];
+
+	wg_nonce(n, nonce);
+	return wgc_crypto_backend_open(wgc_crypto_backend_get(WGC_PRIM_AEAD), dst, src, len, ad, adlen, n, key);
+}
+
+/* ---- XChaCha20-Poly1305 (libsodium only) ---- */
+
+bool wgc_xaead_seal(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *ad, size_t adlen,
+		    const uint8_t nonce[WGC_COOKIE_NONCE_LEN], const uint8_t key[WGC_KEY_LEN])
+{
+	return crypto_aead_xchacha20poly1305_ietf_encrypt(dst, NULL, src, len, ad, adlen, NULL, nonce, key) == 0;
+}
+
+bool wgc_xaead_open(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *ad, size_t adlen,
+		    const uint8_t nonce[WGC_COOKIE_NONCE_LEN], const uint8_t key[WGC_KEY_LEN])
+{
+	if (len < WGC_AEAD_TAG_LEN)
+		return false;
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(dst, NULL, NULL, src, len, ad, adlen, nonce, key) != 0) {
+		wgc_wipe(dst, len - WGC_AEAD_TAG_LEN);
+		return false;
+	}
+	return true;
+}
+
+/* ---- TAI64N ---- */
+
+/*
+ * TAI64 labels are 2^62 + TAI seconds; like the Linux kernel and wireguard-go
+ * (both add 0x400000000000000a) we take TAI = UTC + 10 s, the offset at 1970,
+ * ignoring later leap seconds: peers only compare our labels with each other.
+ * nsec is encoded exactly as given; hiding the clock's precision (the kernel
+ * rounds down to 2^24 ns) is the caller's choice.
+ */
+void wgc_tai64n(uint8_t out[WGC_TAI64N_LEN], int64_t unix_sec, uint32_t nsec)
+{
+	wgc_store_be64(out, 0x400000000000000aULL + (uint64_t)unix_sec);
+	wgc_store_be32(out + 8, nsec);
+}

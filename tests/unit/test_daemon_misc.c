@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: MIT
+/* The daemon's log, daemonizing and signal helpers. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "daemon/daemonize.h"
+#include "daemon/log.h"
+
+static size_t fmt(char *out, size_t cap, enum wgc_log_level l, const char *ifname, const char *f, ...)
+	__attribute__((format(printf, 5, 6)));
+static size_t fmt(char *out, size_t cap, enum wgc_log_level l, const char *ifname, const char *f, ...)
+{
+	struct tm tm = { .tm_year = 126, .tm_mon = 0, .tm_mday = 2, .tm_hour = 3, .tm_min = 4, .tm_sec = 5 };
+	va_list ap;
+	size_t n;
+
+	va_start(ap, f);
+	n = wgc_log_format(out, cap, l, ifname, &tm, f, ap);
+	va_end(ap);
+	return n;
+}
+
+static void test_log_levels(void)
+{
+	CHECK(wgc_log_level_parse(NULL) == WGC_LOG_ERROR);
+	CHECK(wgc_log_level_parse("") == WGC_LOG_ERROR);
+	CHECK(wgc_log_level_parse("verbose") == WGC_LOG_VERBOSE);
+	CHECK(wgc_log_level_parse("debug") == WGC_LOG_VERBOSE);
+	CHECK(wgc_log_level_parse("error") == WGC_LOG_ERROR);
+	CHECK(wgc_log_level_parse("silent") == WGC_LOG_SILENT);
+	CHECK(wgc_log_level_parse("VERBOSE") == WGC_LOG_ERROR);
+}
+
+static void test_log_format(void)
+{
+	char buf[256];
+	size_t n;
+
+	n = fmt(buf, sizeof(buf), WGC_LOG_VERBOSE, "wg0", "Device %s, %d peers", "started", 3);
+	CHECK(!strcmp(buf, "DEBUG: (wg0) 2026/01/02 03:04:05 Device started, 3 peers\n"));
+	CHECK(n == strlen(buf));
+	fmt(buf, sizeof(buf), WGC_LOG_ERROR, "", "bad\n");
+	CHECK(!strcmp(buf, "ERROR: 2026/01/02 03:04:05 bad\n"));
+	/* Truncated lines still end in a newline and fit. */
+	n = fmt(buf, 40, WGC_LOG_ERROR, "wg0", "%s", "a very long message that will not fit at all");
+	CHECK(n == 39 && buf[38] == '\n' && buf[39] == '\0' && !strncmp(buf, "ERROR: (wg0) ", 13));
+	n = fmt(buf, 2, WGC_LOG_ERROR, "wg0", "x");
+	CHECK(n == 1 && !strcmp(buf, "\n"));
+}
+
+static void test_log_output(void)
+{
+	int p[2];
+	char buf[512];
+	ssize_t n;
+
+	CHECK(pipe2(p, O_NONBLOCK) == 0);
+	wgc_log_set_fd(p[1]);
+	wgc_log_init("wgt0", WGC_LOG_ERROR);
+	wgc_log(WGC_LOG_VERBOSE, "hidden %d", 1);
+	CHECK(!wgc_log_enabled(WGC_LOG_VERBOSE) && wgc_log_enabled(WGC_LOG_ERROR));
+	wgc_log(WGC_LOG_ERROR, "shown %d", 2);
+	n = read(p[0], buf, sizeof(buf) - 1);
+	CHECK(n > 0);
+	buf[n > 0 ? n : 0] = '\0';
+	CHECK(!strncmp(buf, "ERROR: (wgt0) ", 14) && strstr(buf, " shown 2\n") && !strstr(buf, "hidden"));
+	wgc_log_init("wgt0", WGC_LOG_SILENT);
+	wgc_log(WGC_LOG_ERROR, "quiet");
+	CHECK(read(p[0], buf, sizeof(buf)) < 0 && errno == EAGAIN);
+	wgc_log_init("wgt0", WGC_LOG_VERBOSE);
+	wgc_log_verbose("v");
+	CHECK(read(p[0], buf, sizeof(buf)) > 0 && !strncmp(buf, "DEBUG: (wgt0) ", 14));
+	wgc_log_set_fd(STDOUT_FILENO);
+	wgc_log_init("", WGC_LOG_ERROR);
+	close(p[0]);
+	close(p[1]);
+}
+
+static void *log_many(void *arg)
+{
+	for (int i = 0; i < 300; i++)
+		wgc_log(WGC_LOG_ERROR, "thread %ld line %03d xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", (long)arg, i);
+	return NULL;
+}
+
+/* Lines from many threads never interleave. */
+static void test_log_threads(void)
+{
+	char path[] = "/tmp/wgc-log-test.XXXXXX";
+	int fd = mkstemp(path);
+	pthread_t t[4];
+	FILE *f;
+	char line[256];
+	int lines = 0, bad = 0;
+
+	CHECK(fd >= 0);
+	wgc_log_set_fd(fd);
+	wgc_log_init("wgt1", WGC_LOG_ERROR);
+	for (long i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, log_many, (void *)i);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	wgc_log_set_fd(STDOUT_FILENO);
+	wgc_log_init("", WGC_LOG_ERROR);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		lines++;
+		if (strncmp(line, "ERROR: (wgt1) ", 14) || !strstr(line, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n") ||
+		    strstr(line + 1, "ERROR"))
+			bad++;
+	}
+	CHECK(lines == 1200 && bad == 0);
+	if (f)
+		fclose(f);
+	close(fd);
+	unlink(path);
+}
+
+static void test_env_helpers(void)
+{
+	CHECK(!wgc_daemonize_keep_output(NULL));
+	CHECK(!wgc_daemonize_keep_output(""));
+	CHECK(!wgc_daemonize_keep_output("silent"));
+	CHECK(wgc_daemonize_keep_output("error"));
+	CHECK(wgc_daemonize_keep_output("verbose"));
+	setenv("WG_PROCESS_FOREGROUND", "1", 1);
+	CHECK(wgc_daemonize_foreground_from_env());
+	setenv("WG_PROCESS_FOREGROUND", "yes", 1);
+	CHECK(!wgc_daemonize_foreground_from_env());
+	unsetenv("WG_PROCESS_FOREGROUND");
+	CHECK(!wgc_daemonize_foreground_from_env());
+}
+
+enum child_mode { READY_OK, READY_FAIL, DIE_SILENTLY, CRASH };
+
+/*
+ * Plays a daemon in a forked process: the launcher's exit status is what
+ * wg-quick would see. The daemon reports its session id through a pipe.
+ */
+static int launch(enum child_mode mode, int *in_new_session, int *stdout_devnull)
+{
+	int info[2], ws;
+	pid_t launcher;
+
+	if (pipe(info) < 0)
+		return -1;
+	launcher = fork();
+	if (launcher == 0) {
+		close(info[0]);
+		if (wgc_daemonize_begin(false, false) < 0)
+			_exit(99);
+		/* Only the daemon gets here: the launcher waits and exits inside begin. */
+		switch (mode) {
+		case READY_OK: {
+			char r[2];
+			struct stat a, b;
+			wgc_daemonize_ready(0);
+			r[0] = getsid(0) == getpid() ? 'S' : 's';
+			r[1] = fstat(STDOUT_FILENO, &a) == 0 && stat("/dev/null", &b) == 0 &&
+			       a.st_rdev == b.st_rdev ? 'N' : 'n';
+			(void)!write(info[1], r, 2);
+			_exit(0);
+		}
+		case READY_FAIL:
+			wgc_daemonize_ready(7);
+			_exit(7);
+		case DIE_SILENTLY:
+			_exit(3);
+		case CRASH:
+			abort();
+		}
+		_exit(98);
+	}
+	close(info[1]);
+	if (waitpid(launcher, &ws, 0) < 0 || !WIFEXITED(ws)) {
+		close(info[0]);
+		return -1;
+	}
+	if (mode == READY_OK) {
+		char r[2] = { 0, 0 };
+		(void)!read(info[0], r, 2); /* EOF once the daemon exits */
+		*in_new_session = r[0] == 'S';
+		*stdout_devnull = r[1] == 'N';
+	}
+	close(info[0]);
+	return WEXITSTATUS(ws);
+}
+
+static void test_daemonize(void)
+{
+	int sess = 0, devnull = 0;
+
+	fflush(stdout);
+	CHECK(launch(READY_OK, &sess, &devnull) == 0);
+	CHECK(sess == 1 && devnull == 1);
+	CHECK(launch(READY_FAIL, &sess, &devnull) == 7);
+	CHECK(launch(DIE_SILENTLY, &sess, &devnull) == 3);
+	CHECK(launch(CRASH, &sess, &devnull) == 1);
+	/* Foreground: nothing happens. */
+	CHECK(wgc_daemonize_begin(true, false) == 0);
+	wgc_daemonize_ready(0);
+}
+
+static void test_signals(void)
+{
+	int fd = wgc_signals_open();
+
+	CHECK(fd >= 0);
+	CHECK(wgc_signals_read(fd) == 0);
+	raise(SIGTERM);
+	CHECK(wgc_signals_read(fd) == SIGTERM);
+	kill(getpid(), SIGINT);
+	CHECK(wgc_signals_read(fd) == SIGINT);
+	CHECK(wgc_signals_read(fd) == 0);
+	raise(SIGPIPE); /* ignored, or we would not get to report */
+	close(fd);
+}
+
+int main(void)
+{
+	RUN_TEST(test_log_levels);
+	RUN_TEST(test_log_format);
+	RUN_TEST(test_log_output);
+	RUN_TEST(test_log_threads);
+	RUN_TEST(test_env_helpers);
+	RUN_TEST(test_daemonize);
+	RUN_TEST(test_signals);
+	return harness_exit_code();
+}

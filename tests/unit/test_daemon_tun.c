@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: MIT
+/* TUN device and rtnetlink watch, inside a private network namespace. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "harness.h"
+#include "daemon_test_util.h"
+#include "core/messages.h"
+#include "daemon/tun.h"
+
+static int run(const char *cmd)
+{
+	int r = system(cmd);
+	return WIFEXITED(r) ? WEXITSTATUS(r) : -1;
+}
+
+static void test_name_validation(void)
+{
+	static const char *good[] = { "wg0", "a", "wgc-test_1.x", "123456789012345" };
+	static const char *bad[] = { "", ".", "..", "a/b", "a:1", "wg%d", "a b", "tab\there",
+				     "1234567890123456" };
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		CHECK(wgc_tun_name_valid(good[i]) == 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(wgc_tun_name_valid(bad[i]) == -EINVAL);
+	CHECK(wgc_tun_name_valid(NULL) == -EINVAL);
+}
+
+static void test_open_defaults(void)
+{
+	struct wgc_tun t, t2;
+	int flags;
+
+	CHECK(wgc_tun_open(&t, "wgct0", 1, 0, 0) == 0);
+	CHECK(!strcmp(t.name, "wgct0"));
+	CHECK(t.ifindex > 0 && (unsigned)t.ifindex == if_nametoindex("wgct0"));
+	CHECK(t.n_queues == 1 && t.fds[0] >= 0 && t.fds[1] == -1);
+	CHECK(wgc_tun_get_mtu(&t) == WGC_DEFAULT_MTU);
+	flags = wgc_tun_get_flags(&t);
+	CHECK(flags >= 0 && !(flags & IFF_UP)); /* like wireguard-go: not brought up */
+	CHECK(wgc_tun_set_mtu(&t, 1380) == 0);
+	CHECK(wgc_tun_get_mtu(&t) == 1380);
+	CHECK(wgc_tun_set_mtu(&t, 0) == -EINVAL);
+
+	/* A second process (here: a second open) cannot take a held device. */
+	CHECK(wgc_tun_open(&t2, "wgct0", 1, 0, 0) == -EBUSY);
+	CHECK(t2.n_queues == 0 && t2.fds[0] == -1);
+	wgc_tun_close(&t);
+	wgc_tun_close(&t); /* idempotent */
+	CHECK(if_nametoindex("wgct0") == 0);
+
+	CHECK(wgc_tun_open(&t, "wgct1", 1, 0, 1280) == 0);
+	CHECK(wgc_tun_get_mtu(&t) == 1280);
+	wgc_tun_close(&t);
+}
+
+static void test_open_errors(void)
+{
+	struct wgc_tun t;
+
+	CHECK(wgc_tun_open(&t, "lo", 1, 0, 0) == -EBUSY); /* exists, not a TUN */
+	CHECK(run("ip link add wgcdum0 type veth peer name wgcdum1") == 0);
+	CHECK(wgc_tun_open(&t, "wgcdum0", 1, 0, 0) == -EBUSY);
+	run("ip link del wgcdum0 2>/dev/null");
+	CHECK(wgc_tun_open(&t, "bad/name", 1, 0, 0) == -EINVAL);
+	CHECK(wgc_tun_open(&t, "wgct2", 2, 0, 0) == -EINVAL);  /* 2 queues need MULTI_QUEUE */
+	CHECK(wgc_tun_open(&t, "wgct2", 0, 0, 0) == -EINVAL);
+	CHECK(wgc_tun_open(&t, "wgct2", WGC_TUN_MAX_QUEUES + 1, WGC_TUN_MULTI_QUEUE, 0) == -EINVAL);
+	CHECK(if_nametoindex("wgct2") == 0);
+}
+
+static void test_multi_queue(void)
+{
+	struct wgc_tun t;
+	unsigned i;
+
+	CHECK(wgc_tun_open(&t, "wgcmq", 4, WGC_TUN_MULTI_QUEUE | WGC_TUN_NONBLOCK, 0) == 0);
+	CHECK(t.n_queues == 4);
+	for (i = 0; i < 4; i++)
+		CHECK(t.fds[i] >= 0);
+	CHECK(t.fds[0] != t.fds[1] && t.fds[2] != t.fds[3]);
+	{
+		uint8_t buf[2000];
+		CHECK(wgc_tun_read(&t, 0, buf, sizeof(buf)) == -EAGAIN);
+		CHECK(wgc_tun_read(&t, 4, buf, sizeof(buf)) == -EINVAL);
+	}
+	wgc_tun_close(&t);
+	CHECK(if_nametoindex("wgcmq") == 0);
+}
+
+static uint16_t ip_checksum(const uint8_t *p, size_t len)
+{
+	uint32_t sum = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* Packets in both directions: kernel -> tun fd (read) and tun fd -> kernel socket (write). */
+static void test_packet_path(void)
+{
+	struct wgc_tun t;
+	uint8_t buf[2048];
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(4000) };
+	struct sockaddr_in me = { .sin_family = AF_INET, .sin_port = htons(5000) };
+	int s, got = 0;
+	ssize_t n;
+
+	CHECK(wgc_tun_open(&t, "wgcio", 1, 0, 0) == 0);
+	CHECK(run("ip addr add 10.99.0.1/24 dev wgcio && ip link set wgcio up") == 0);
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	inet_pton(AF_INET, "10.99.0.1", &me.sin_addr);
+	CHECK(bind(s, (struct sockaddr *)&me, sizeof(me)) == 0);
+	inet_pton(AF_INET, "10.99.0.2", &to.sin_addr);
+	CHECK(sendto(s, "ping", 4, 0, (struct sockaddr *)&to, sizeof(to)) == 4);
+	/* The kernel may queue IPv6 router solicitations first; find our UDP packet. */
+	for (int i = 0; i < 10 && !got; i++) {
+		struct pollfd p = { .fd = t.fds[0], .events = POLLIN };
+		if (poll(&p, 1, 1000) != 1)
+			break;
+		n = wgc_tun_read(&t, 0, buf, sizeof(buf));
+		if (n == 20 + 8 + 4 && (buf[0] >> 4) == 4 && buf[9] == IPPROTO_UDP &&
+		    !memcmp(buf + 16, &to.sin_addr, 4) && !memcmp(buf + 28, "ping", 4))
+			got = 1;
+	}
+	CHECK(got);
+
+	/* Inject 10.99.0.2:4000 -> 10.99.0.1:5000 "pong" (UDP checksum 0 is allowed on IPv4). */
+	{
+		uint8_t pkt[32] = { 0x45, 0, 0, 32, 0, 1, 0x40, 0, 64, IPPROTO_UDP };
+		char rx[16];
+		struct pollfd p = { .fd = s, .events = POLLIN };
+
+		memcpy(pkt + 12, &to.sin_addr, 4);
+		memcpy(pkt + 16, &me.sin_addr, 4);
+		wgc_store_be32(pkt + 20, 4000u << 16 | 5000u);
+		pkt[24] = 0; pkt[25] = 12;
+		memcpy(pkt + 28, "pong", 4);
+		{
+			uint16_t c = ip_checksum(pkt, 20);
+			pkt[10] = (uint8_t)(c >> 8);
+			pkt[11] = (uint8_t)c;
+		}
+		CHECK(wgc_tun_write(&t, 0, pkt, sizeof(pkt)) == 0);
+		CHECK(poll(&p, 1, 1000) == 1);
+		CHECK(recv(s, rx, sizeof(rx), MSG_DONTWAIT) == 4 && !memcmp(rx, "pong", 4));
+	}
+	close(s);
+	wgc_tun_close(&t);
+}
+
+/* `ip link del` and `ip link set` as seen through the fd and the watch socket. */
+static void test_delete_and_watch(void)
+{
+	struct wgc_tun t;
+	struct wgc_tun_event ev;
+	struct pollfd p;
+	uint8_t buf[2048];
+	int w, r;
+
+	CHECK(wgc_tun_open(&t, "wgcdel", 1, 0, 0) == 0);
+	w = wgc_tun_watch_open();
+	CHECK(w >= 0);
+
+	CHECK(run("ip link set wgcdel mtu 1300 up") == 0);
+	p = (struct pollfd){ .fd = w, .events = POLLIN };
+	CHECK(poll(&p, 1, 1000) == 1);
+	usleep(50000);
+	r = wgc_tun_watch_read(w, t.ifindex, &ev);
+	CHECK(r > 0);
+	CHECK(ev.events & WGC_TUN_EV_MTU && ev.mtu == 1300);
+	CHECK(ev.events & WGC_TUN_EV_LINK && (ev.ifflags & IFF_UP));
+	CHECK(!(ev.events & WGC_TUN_EV_DELETED));
+	CHECK(wgc_tun_get_mtu(&t) == 1300);
+
+	CHECK(run("ip link del wgcdel") == 0);
+	p = (struct pollfd){ .fd = w, .events = POLLIN };
+	CHECK(poll(&p, 1, 1000) == 1);
+	usleep(50000);
+	r = wgc_tun_watch_read(w, t.ifindex, &ev);
+	CHECK(r > 0 && (ev.events & WGC_TUN_EV_DELETED));
+
+	/* The fd itself: poll reports an error and read/write fail with EBADFD. */
+	p = (struct pollfd){ .fd = t.fds[0], .events = POLLIN };
+	CHECK(poll(&p, 1, 0) == 1 && (p.revents & POLLERR));
+	CHECK(wgc_tun_read(&t, 0, buf, sizeof(buf)) == -EBADFD);
+	CHECK(wgc_tun_write(&t, 0, buf, 40) == -EBADFD);
+	CHECK(wgc_tun_get_mtu(&t) == -ENODEV);
+	CHECK(wgc_tun_get_flags(&t) == -ENODEV);
+	wgc_tun_close(&t);
+	close(w);
+}
+
+static size_t put_link_msg(uint8_t *p, uint16_t type, int ifindex, unsigned flags, int mtu)
+{
+	struct nlmsghdr nh = { .nlmsg_type = type };
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex, .ifi_flags = flags };
+	struct rtattr rta = { .rta_type = IFLA_MTU, .rta_len = RTA_LENGTH(4) };
+	size_t off = NLMSG_HDRLEN;
+	uint32_t m = (uint32_t)mtu;
+
+	memcpy(p + off, &ifi, sizeof(ifi));
+	off += NLMSG_ALIGN(sizeof(ifi));
+	if (mtu) {
+		memcpy(p + off, &rta, sizeof(rta));
+		memcpy(p + off + RTA_LENGTH(0), &m, 4);
+		off += RTA_ALIGN(rta.rta_len);
+	}
+	nh.nlmsg_len = (uint32_t)off;
+	memcpy(p, &nh, sizeof(nh));
+	return NLMSG_ALIGN(off);
+}
+
+static void test_watch_parse(void)
+{
+	uint8_t buf[512];
+	struct wgc_tun_event ev;
+	size_t len = 0;
+	unsigned i;
+
+	len += put_link_msg(buf + len, RTM_NEWLINK, 9, IFF_UP, 1400);  /* other interface */
+	len += put_link_msg(buf + len, RTM_NEWLINK, 7, IFF_UP | IFF_RUNNING, 1500);
+	len += put_link_msg(buf + len, RTM_NEWLINK, 7, IFF_UP, 0);      /* no MTU attribute */
+	CHECK(wgc_tun_watch_parse(buf, len, 7, &ev) == 2);
+	CHECK(ev.events == (WGC_TUN_EV_MTU | WGC_TUN_EV_LINK));
+	CHECK(ev.mtu == 1500 && ev.ifflags == IFF_UP);
+	CHECK(wgc_tun_watch_parse(buf, len, 9, &ev) == 1 && ev.mtu == 1400);
+	CHECK(wgc_tun_watch_parse(buf, len, 3, &ev) == 0 && ev.events == 0);
+	len += put_link_msg(buf + len, RTM_DELLINK, 7, 0, 0);
+	CHECK(wgc_tun_watch_parse(buf, len, 7, &ev) == 3 && (ev.events & WGC_TUN_EV_DELETED));
+
+	/* Hostile input: lengths that lie. */
+	{
+		struct nlmsghdr nh = { .nlmsg_len = 4096, .nlmsg_type = RTM_NEWLINK };
+		memcpy(buf, &nh, sizeof(nh));
+		CHECK(wgc_tun_watch_parse(buf, 64, 7, &ev) == -EPROTO);
+		nh.nlmsg_len = 3;
+		memcpy(buf, &nh, sizeof(nh));
+		CHECK(wgc_tun_watch_parse(buf, 64, 7, &ev) == -EPROTO);
+		CHECK(wgc_tun_watch_parse(buf, 5, 7, &ev) == 0);
+	}
+	len = put_link_msg(buf, RTM_NEWLINK, 7, IFF_UP, 1500);
+	{
+		struct rtattr bad = { .rta_type = IFLA_MTU, .rta_len = 200 };
+		memcpy(buf + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct ifinfomsg)), &bad, sizeof(bad));
+		CHECK(wgc_tun_watch_parse(buf, len, 7, &ev) == -EPROTO);
+	}
+	/* Random bytes never crash it, and every truncation of a valid buffer is safe. */
+	srand(1);
+	for (i = 0; i < 20000; i++) {
+		size_t n = (size_t)rand() % sizeof(buf), j;
+		for (j = 0; j < n; j++)
+			buf[j] = (uint8_t)rand();
+		if (i & 1)
+			((struct nlmsghdr *)(void *)buf)->nlmsg_type = RTM_NEWLINK;
+		(void)wgc_tun_watch_parse(buf, n, 7, &ev);
+	}
+	len = put_link_msg(buf, RTM_NEWLINK, 7, IFF_UP, 1500);
+	for (i = 0; i <= len; i++)
+		CHECK(wgc_tun_watch_parse(buf, i, 7, &ev) >= -EPROTO);
+}
+
+int main(void)
+{
+	RUN_TEST(test_name_validation);
+	RUN_TEST(test_watch_parse);
+	if (!test_enter_private_netns()) {
+		printf("not ok - private network namespace (run as root)\n");
+		return 1;
+	}
+	RUN_TEST(test_open_defaults);
+	RUN_TEST(test_open_errors);
+	RUN_TEST(test_multi_queue);
+	RUN_TEST(test_packet_path);
+	RUN_TEST(test_delete_and_watch);
+	return harness_exit_code();
+}
