@@ -73,9 +73,13 @@ int wgcd_start(struct wgcd *d)
 	return ret;
 }
 
-void wgcd_destroy(struct wgcd *d)
+void wgcd_stop(struct wgcd *d)
 {
+	uint64_t one = 1;
+
 	atomic_store(&d->stopping, true);
+	if (d->stop_fd >= 0 && write(d->stop_fd, &one, sizeof(one)) < 0)
+		wgc_log(WGC_LOG_ERROR, "Cannot wake the data path: %s", strerror(errno));
 	pthread_rwlock_wrlock(&d->udp_lock);
 	wgc_udp_wake(&d->udp);
 	pthread_rwlock_unlock(&d->udp_lock);
@@ -83,10 +87,17 @@ void wgcd_destroy(struct wgcd *d)
 	wgcd_stop_lanes(d);
 	if (d->timer_started)
 		pthread_join(d->timer_thread, NULL);
+	d->timer_started = false;
+	/* the port is free for a successor before the UAPI socket disappears */
+	wgc_udp_close(&d->udp);
+}
+
+void wgcd_destroy(struct wgcd *d)
+{
+	wgcd_stop(d);
 	pthread_mutex_lock(&d->lock);
 	wgc_device_free(&d->core);
 	pthread_mutex_unlock(&d->lock);
-	wgc_udp_close(&d->udp);
 	wgc_tun_close(&d->tun);
 	if (d->stop_fd >= 0)
 		close(d->stop_fd);

@@ -163,13 +163,16 @@ struct lane_buffers {
 /* Reads up to BATCH packets, waiting at most a second for the first. Returns count or -errno. */
 static int read_tun_batch(struct wgcd *d, unsigned q, struct lane_buffers *b)
 {
-	struct pollfd pfd = { .fd = d->tun.fds[q], .events = POLLIN };
+	/* the stop eventfd stays readable once written, so every lane wakes at shutdown */
+	struct pollfd pfd[2] = { { .fd = d->tun.fds[q], .events = POLLIN }, { .fd = d->stop_fd, .events = POLLIN } };
 	int n = 0, r;
 
-	r = poll(&pfd, 1, 1000);
+	r = poll(pfd, 2, 1000);
 	if (r <= 0)
 		return r < 0 ? -errno : 0;
-	if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL))
+	if (pfd[1].revents)
+		return 0;
+	if (pfd[0].revents & (POLLERR | POLLHUP | POLLNVAL))
 		return -EBADFD;
 	while (n < BATCH) {
 		ssize_t len = wgc_tun_read(&d->tun, q, b->slot[n] + WGC_MSG_DATA_HEADER_LEN, 65535);

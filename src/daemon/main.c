@@ -177,6 +177,8 @@ int main(int argc, char **argv)
 
 	ret = run(&d, sig_fd, watch_fd);
 	wgc_log(WGC_LOG_VERBOSE, "Device closing");
+	/* sockets first: whoever waits for the UAPI socket to vanish may rebind the port at once */
+	wgcd_stop(&d);
 	wgc_uapi_server_close(uapi);
 	wgcd_destroy(&d);
 	close(watch_fd);

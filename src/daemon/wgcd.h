@@ -85,6 +85,8 @@ uint64_t wgcd_now_ms(void);
 int wgcd_init(struct wgcd *d, const char *ifname);
 /* Starts every thread; 0 or -errno. */
 int wgcd_start(struct wgcd *d);
+/* Stops the data path and closes the UDP sockets; idempotent. */
+void wgcd_stop(struct wgcd *d);
 /* Stops every thread and frees everything; wipes every secret. */
 void wgcd_destroy(struct wgcd *d);
 /* Asks the main loop to shut down (from any thread). */
