@@ -38,6 +38,11 @@ int wgc_device_init(struct wgc_device *dev, const struct wgc_device_ops *ops, vo
 		free(dev->peer_buckets);
 		return -ENOMEM;
 	}
+	if (wgc_ratelimiter_init(&dev->ratelimiter)) {
+		wgc_index_free(&dev->indices);
+		free(dev->peer_buckets);
+		return -ENOMEM;
+	}
 	wgc_allowedips_init(&dev->allowedips);
 	dev->hash_seed = wgc_random_u32();
 	dev->ops = ops;
@@ -51,6 +56,7 @@ void wgc_device_free(struct wgc_device *dev)
 	while (dev->peers_head)
 		wgc_device_remove_peer(dev, dev->peers_head);
 	wgc_allowedips_free(&dev->allowedips);
+	wgc_ratelimiter_free(&dev->ratelimiter);
 	wgc_index_free(&dev->indices);
 	free(dev->peer_buckets);
 	wgc_identity_clear(&dev->identity);

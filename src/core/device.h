@@ -22,6 +22,7 @@
 #include "index.h"
 #include "keypair.h"
 #include "noise.h"
+#include "ratelimiter.h"
 #include "timers.h"
 
 struct wgc_peer;
@@ -74,6 +75,7 @@ struct wgc_device {
 	struct wgc_cookie_checker cookie_checker;
 	struct wgc_index_table indices;
 	struct wgc_allowedips allowedips;
+	struct wgc_ratelimiter ratelimiter; /* handshake work per source, under load */
 	struct wgc_peer **peer_buckets;
 	size_t n_peer_buckets, n_peers;
 	struct wgc_peer *peers_head, *peers_tail; /* creation order */

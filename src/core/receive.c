@@ -97,6 +97,9 @@ static enum wgc_rx_verdict receive_handshake(struct wgc_device *dev, enum wgc_me
 		needs_cookie = true;
 	else
 		return WGC_RX_DROP;
+	/* a source that proved its address still gets only its share of our DH work */
+	if (under_load && !needs_cookie && !wgc_ratelimiter_allow(&dev->ratelimiter, src, now_ms))
+		return WGC_RX_DROP;
 
 	if (needs_cookie) {
 		struct wgc_msg_cookie reply;

@@ -55,6 +55,8 @@ int wgcd_init(struct wgcd *d, const char *ifname)
 		return -errno;
 	if (wgc_device_init(&d->core, &wgcd_core_ops, d))
 		return -ENOMEM;
+	if (wgcd_handshake_queue_init(&d->handshakes, WGCD_MAX_QUEUED_HANDSHAKES))
+		return -ENOMEM;
 	d->n_lanes = 1;
 	return 0;
 }
@@ -66,6 +68,9 @@ int wgcd_start(struct wgcd *d)
 	if (!ret)
 		ret = wgcd_start_lanes(d);
 	if (!ret) {
+		if (pthread_create(&d->handshake_thread, NULL, wgcd_handshake_main, d))
+			return -EAGAIN;
+		d->handshake_started = true;
 		if (pthread_create(&d->timer_thread, NULL, timer_main, d))
 			return -EAGAIN;
 		d->timer_started = true;
@@ -88,6 +93,10 @@ void wgcd_stop(struct wgcd *d)
 	if (d->timer_started)
 		pthread_join(d->timer_thread, NULL);
 	d->timer_started = false;
+	wgcd_handshake_queue_wake(&d->handshakes);
+	if (d->handshake_started)
+		pthread_join(d->handshake_thread, NULL);
+	d->handshake_started = false;
 	/* the port is free for a successor before the UAPI socket disappears */
 	wgc_udp_close(&d->udp);
 }
@@ -98,6 +107,7 @@ void wgcd_destroy(struct wgcd *d)
 	pthread_mutex_lock(&d->lock);
 	wgc_device_free(&d->core);
 	pthread_mutex_unlock(&d->lock);
+	wgcd_handshake_queue_free(&d->handshakes);
 	wgc_tun_close(&d->tun);
 	if (d->stop_fd >= 0)
 		close(d->stop_fd);

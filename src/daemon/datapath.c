@@ -18,6 +18,7 @@
 #include "daemon/wgcd.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,6 @@ enum {
 	BATCH = WGC_UDP_BATCH_MAX,
 	/* the largest IP packet, the data header in front, padding and tag behind */
 	SLOT = 65535 + WGC_DATA_OVERHEAD + WGC_MESSAGE_PADDING_MULTIPLE,
-	HANDSHAKE_LOAD_THRESHOLD = 512, /* handshake messages per second before we demand cookies */
 };
 
 uint64_t wgcd_now_ms(void)
@@ -160,6 +160,42 @@ struct lane_buffers {
 	uint8_t icmp[1280];
 };
 
+static uint16_t load_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/*
+ * Whether pkt, read from our TUN and routed to a peer, is one of our own
+ * UDP datagrams to that very peer's endpoint: the endpoint is reachable
+ * only through the tunnel to it. Encrypting it again would feed it back to
+ * us forever (and, once fragments appear, multiply it), so like the
+ * kernel's "Avoiding routing loop" it is dropped. Only the unfragmented
+ * first pass needs catching: dropping it ends the loop.
+ */
+static bool own_looped_packet(const uint8_t *pkt, size_t len, const union wgc_endpoint *ep, uint16_t our_port)
+{
+	const uint8_t *udp;
+
+	if (!our_port || len < 1)
+		return false;
+	if (pkt[0] >> 4 == 4 && ep->addr.sa_family == AF_INET) {
+		size_t ihl = (size_t)(pkt[0] & 0x0f) * 4;
+		if (len < 20 || ihl < 20 || len < ihl + 8 || pkt[9] != IPPROTO_UDP || (load_be16(pkt + 6) & 0x1fff) ||
+		    memcmp(pkt + 16, &ep->addr4.sin_addr, 4))
+			return false;
+		udp = pkt + ihl;
+		return load_be16(udp) == our_port && load_be16(udp + 2) == ntohs(ep->addr4.sin_port);
+	}
+	if (pkt[0] >> 4 == 6 && ep->addr.sa_family == AF_INET6) {
+		if (len < 40 + 8 || pkt[6] != IPPROTO_UDP || memcmp(pkt + 24, &ep->addr6.sin6_addr, 16))
+			return false;
+		udp = pkt + 40;
+		return load_be16(udp) == our_port && load_be16(udp + 2) == ntohs(ep->addr6.sin6_port);
+	}
+	return false;
+}
+
 /* Reads up to BATCH packets, waiting at most a second for the first. Returns count or -errno. */
 static int read_tun_batch(struct wgcd *d, unsigned q, struct lane_buffers *b)
 {
@@ -191,8 +227,12 @@ static void process_tun_batch(struct wgcd *d, unsigned q, struct lane_buffers *b
 {
 	uint64_t now = wgcd_now_ms();
 	unsigned i, m = 0;
+	uint16_t port;
 	size_t mtu;
 
+	pthread_rwlock_rdlock(&d->udp_lock);
+	port = d->udp.port;
+	pthread_rwlock_unlock(&d->udp_lock);
 	pthread_mutex_lock(&d->lock);
 	mtu = d->core.mtu;
 	for (i = 0; i < n; i++) {
@@ -209,6 +249,8 @@ static void process_tun_batch(struct wgcd *d, unsigned q, struct lane_buffers *b
 			continue;
 		}
 		wp = peer->user;
+		if (own_looped_packet(pkt, b->len[i], &wp->endpoint, port))
+			continue;
 		/* packets already waiting for a session go first, to keep order */
 		if (peer->staged.count || !wp->endpoint.addr.sa_family ||
 		    !(kp = wgc_keypairs_current_for_send(&peer->keypairs, now))) {
@@ -317,24 +359,13 @@ struct reader_buffers {
 	struct delivery delivered;
 };
 
-static bool under_load(struct wgcd *d, uint64_t now)
-{
-	if (now - d->load_window_start_ms >= 1000) {
-		d->load_window_start_ms = now;
-		d->load_window_count = 0;
-	}
-	if (++d->load_window_count > HANDSHAKE_LOAD_THRESHOLD)
-		d->under_load_until_ms = now + 1000;
-	return now < d->under_load_until_ms;
-}
-
 static void process_udp_batch(struct wgcd *d, struct reader_buffers *b, unsigned n)
 {
 	uint64_t now = wgcd_now_ms();
 	unsigned i;
 	unsigned n_data = 0;
 
-	/* handshakes, and lookups for data, under the lock */
+	/* handshakes to their queue; keypairs for data looked up under the lock */
 	pthread_mutex_lock(&d->lock);
 	for (i = 0; i < n; i++) {
 		const uint8_t *msg = b->slot[i];
@@ -347,8 +378,9 @@ static void process_udp_batch(struct wgcd *d, struct reader_buffers *b, unsigned
 		if (b->rx[i].truncated || type == WGC_MSG_INVALID)
 			continue;
 		if (type != WGC_MSG_DATA) {
-			bool loaded = type != WGC_MSG_HANDSHAKE_COOKIE && under_load(d, now);
-			wgc_device_receive(&d->core, msg, len, &b->rx[i].from.addr, &b->origin[i], loaded, now);
+			/* exact lengths are checked again by the core; this keeps junk out of the queue */
+			if (len == WGC_MSG_INITIATION_LEN || len == WGC_MSG_RESPONSE_LEN || len == WGC_MSG_COOKIE_LEN)
+				wgcd_handshake_enqueue(&d->handshakes, msg, len, &b->origin[i]);
 			continue;
 		}
 		if (len >= WGC_MSG_DATA_MIN_LEN && d->core.up) {

@@ -17,6 +17,7 @@
 #include "core/crypto.h"
 #include "daemon/daemonize.h"
 #include "daemon/log.h"
+#include "daemon/privilege.h"
 #include "daemon/uapi_server.h"
 #include "daemon/wgcd.h"
 
@@ -26,7 +27,7 @@
 
 static void usage(FILE *f, const char *prog)
 {
-	fprintf(f, "Usage: %s [-f/--foreground] INTERFACE-NAME\n", prog);
+	fprintf(f, "Usage: %s [-f/--foreground] [--user USER] INTERFACE-NAME\n", prog);
 }
 
 static void uapi_gone(void *ctx)
@@ -88,13 +89,15 @@ int main(int argc, char **argv)
 	struct wgc_uapi_server *uapi = NULL;
 	struct wgc_uapi_server_config cfg = { 0 };
 	char err[WGC_UAPI_SERVER_ERRLEN];
-	const char *ifname = NULL, *log_env = getenv("LOG_LEVEL");
+	const char *ifname = NULL, *user = NULL, *log_env = getenv("LOG_LEVEL");
 	bool foreground = wgc_daemonize_foreground_from_env();
 	int i, ret, sig_fd = -1, watch_fd = -1, flags;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--foreground")) {
 			foreground = true;
+		} else if (!strcmp(argv[i], "--user") && i + 1 < argc) {
+			user = argv[++i];
 		} else if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-v")) {
 			printf("wgcd v%s\n\nUserspace WireGuard daemon for Linux.\n", WGC_VERSION);
 			return 0;
@@ -113,6 +116,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	wgc_log_init(ifname, wgc_log_level_parse(log_env));
+	if (wgcd_protect_memory())
+		fprintf(stderr, "wgcd: warning: cannot disable core dumps: %s\n", strerror(errno));
 	if (wgc_tun_name_valid(ifname)) {
 		fprintf(stderr, "wgcd: invalid interface name '%s'\n", ifname);
 		return 1;
@@ -161,6 +166,14 @@ int main(int argc, char **argv)
 	ret = wgc_daemonize_begin(foreground, wgc_daemonize_keep_output(log_env));
 	if (ret) {
 		fprintf(stderr, "wgcd: cannot detach: %s\n", strerror(-ret));
+		return 1;
+	}
+	/* all that needed root is done; capabilities are per thread, so drop before any exists */
+	if (wgcd_drop_privileges(user, err, sizeof(err))) {
+		wgc_log(WGC_LOG_ERROR, "%s", err);
+		if (foreground)
+			fprintf(stderr, "wgcd: %s\n", err);
+		wgc_daemonize_ready(1);
 		return 1;
 	}
 	sig_fd = wgc_signals_open();

@@ -38,7 +38,25 @@ struct wgcd_origin {
 	struct wgc_udp_source local;
 };
 
-enum { WGCD_MAX_LANES = 8 };
+enum {
+	WGCD_MAX_LANES = 8,
+	WGCD_MAX_QUEUED_HANDSHAKES = 4096,
+};
+
+struct wgcd_handshake_item {
+	uint8_t msg[WGC_MSG_INITIATION_LEN]; /* the largest handshake message */
+	uint16_t len;
+	struct wgcd_origin origin;
+};
+
+struct wgcd_handshake_queue {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct wgcd_handshake_item *items;
+	unsigned capacity, head, count;
+	uint64_t dropped;
+	bool stopping;
+};
 
 struct wgcd;
 
@@ -74,10 +92,10 @@ struct wgcd {
 	struct wgcd_udp_reader readers[2];
 	pthread_t timer_thread;
 	bool timer_started;
-	/* handshake load: messages seen in the current second, and until when we are loaded */
-	uint64_t load_window_start_ms;
-	unsigned load_window_count;
-	uint64_t under_load_until_ms;
+	struct wgcd_handshake_queue handshakes;
+	pthread_t handshake_thread;
+	bool handshake_started;
+	uint64_t last_under_load_ms;  /* handshake thread only */
 };
 
 uint64_t wgcd_now_ms(void);
@@ -105,6 +123,15 @@ int wgcd_start_lanes(struct wgcd *d);
 void wgcd_stop_lanes(struct wgcd *d);
 /* Moves to another listen port, restarting the receive threads; 0 or -errno. */
 int wgcd_set_listen_port(struct wgcd *d, uint16_t port);
+
+/* Handshake queue (handshake.c) */
+int wgcd_handshake_queue_init(struct wgcd_handshake_queue *q, unsigned capacity);
+void wgcd_handshake_queue_free(struct wgcd_handshake_queue *q);
+/* false when the queue is full: the message is dropped */
+bool wgcd_handshake_enqueue(struct wgcd_handshake_queue *q, const uint8_t *msg, size_t len,
+			    const struct wgcd_origin *origin);
+void wgcd_handshake_queue_wake(struct wgcd_handshake_queue *q);
+void *wgcd_handshake_main(void *arg);
 
 /* ICMP "unreachable" for a packet that no peer routes (icmp.c); 0 if none is due. */
 size_t wgcd_icmp_unreachable(uint8_t *out, size_t cap, const uint8_t *pkt, size_t len);

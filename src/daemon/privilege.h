@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What wgcd keeps of root's power once its interface and sockets exist, and
+ * how it keeps secrets out of core dumps.
+ */
+#ifndef WGCD_PRIVILEGE_H
+#define WGCD_PRIVILEGE_H
+
+/* No core dumps and no ptrace by others: our memory holds private keys. */
+int wgcd_protect_memory(void);
+/*
+ * Drops every capability but CAP_NET_ADMIN (fwmark) and CAP_NET_BIND_SERVICE
+ * (a listen port below 1024), and with user != NULL becomes that user (and
+ * its primary group) keeping only those two. Call before any thread exists:
+ * capabilities are per thread. Returns 0 or -errno, with a message in err.
+ */
+int wgcd_drop_privileges(const char *user, char *err, size_t errlen);
+
+#endif
