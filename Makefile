@@ -103,14 +103,19 @@ check: deps
 asan: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan SAN=1 CFLAGS="-O1 -g" check
 
+# unit tests under valgrind memcheck (scaled-down random tests: WGC_TEST_QUICK)
+valgrind: deps
+	$(Q)$(MAKE) --no-print-directory BUILD=build-vg CFLAGS="-O1 -g" all
+	$(Q)BUILD=build-vg VALGRIND=1 WGC_TEST_QUICK=1 tests/run.sh unit
+
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)BUILD=$(BUILD) scripts/demo.sh
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-vg
 
-.PHONY: all deps check asan demo clean
+.PHONY: all deps check asan valgrind demo clean
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -42,7 +42,12 @@ for g in "${groups[@]}"; do
 		for t in "$BUILD"/tests/test_*; do
 			[ -x "$t" ] || continue
 			echo "# unit: ${t##*/}"
-			run_one "${t##*/}" "$t"
+			if [ -n "${VALGRIND:-}" ]; then
+				run_one "${t##*/}" valgrind -q --error-exitcode=99 --leak-check=full \
+					--errors-for-leak-kinds=definite "$t"
+			else
+				run_one "${t##*/}" "$t"
+			fi
 		done ;;
 	net|slow)
 		for t in tests/"$g"/*.sh; do

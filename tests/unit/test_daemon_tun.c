@@ -167,7 +167,7 @@ static void test_delete_and_watch(void)
 	struct wgc_tun t;
 	struct wgc_tun_event ev;
 	struct pollfd p;
-	uint8_t buf[2048];
+	uint8_t buf[2048] = { 0 };
 	int w, r;
 
 	CHECK(wgc_tun_open(&t, "wgcdel", 1, 0, 0) == 0);
