@@ -115,7 +115,8 @@ demo: deps
 clean:
 	rm -rf build build-asan build-fuzz build-vg
 
-.PHONY: all deps check asan valgrind demo clean
+.PHONY: all deps check asan valgrind demo clean fuzz fuzz-build
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+include fuzz/fuzz.mk

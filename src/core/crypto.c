@@ -423,9 +423,13 @@ static bool ossl_open(uint8_t *dst, const uint8_t *src, size_t len, const uint8_
 	uint8_t tag[WGC_AEAD_TAG_LEN];
 	EVP_CIPHER_CTX *ctx;
 	int outl = 0, finl = 0, adl = 0;
+	uint8_t none[1];
 
 	if (plen > INT_MAX || adlen > INT_MAX)
 		return false;
+	/* An empty plaintext may come with dst NULL, and NULL + 0 is undefined. */
+	if (!dst)
+		dst = none;
 	/* Taken before decryption: in place, dst may be the same buffer. */
 	memcpy(tag, src + plen, sizeof(tag));
 	ctx = thread_aead(key, nonce, 0);

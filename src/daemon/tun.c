@@ -10,10 +10,20 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "core/messages.h"
+#include "daemon/offload.h"
 #include "daemon/tun.h"
+
+/* Newer than some distributions' headers (Linux 6.2). */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#endif
+#ifndef TUN_F_USO6
+#define TUN_F_USO6 0x40
+#endif
 
 int wgc_tun_name_valid(const char *name)
 {
@@ -212,6 +222,77 @@ int wgc_tun_write(const struct wgc_tun *tun, unsigned q, const void *pkt, size_t
 	if (n < 0)
 		return -errno;
 	return (size_t)n == len ? 0 : -EIO;
+}
+
+int wgc_tun_enable_offloads(const struct wgc_tun *tun, bool want_uso)
+{
+	static const struct {
+		unsigned tun_f;
+		int bits;
+	} tries[] = {
+		{ TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_USO4 | TUN_F_USO6,
+		  WGC_TUN_OFF_CSUM | WGC_TUN_OFF_TSO | WGC_TUN_OFF_USO },
+		{ TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6, WGC_TUN_OFF_CSUM | WGC_TUN_OFF_TSO },
+		{ TUN_F_CSUM, WGC_TUN_OFF_CSUM },
+	};
+	size_t i;
+	int ret = -EINVAL;
+
+	if (!(tun->flags & WGC_TUN_VNET_HDR) || tun->n_queues == 0)
+		return -EINVAL;
+	for (i = want_uso ? 0 : 1; i < sizeof(tries) / sizeof(tries[0]); i++) {
+		ret = wgc_tun_set_offload(tun, tries[i].tun_f);
+		if (ret == 0)
+			return tries[i].bits;
+		/* older kernels answer EINVAL to bits they do not know */
+		if (ret != -EINVAL)
+			return ret;
+	}
+	return ret;
+}
+
+ssize_t wgc_tun_read_vnet(const struct wgc_tun *tun, unsigned q, struct virtio_net_hdr *hdr, void *buf, size_t cap)
+{
+	struct iovec iov[2] = { { hdr, sizeof(*hdr) }, { buf, cap } };
+	ssize_t n;
+
+	if (q >= tun->n_queues || !(tun->flags & WGC_TUN_VNET_HDR))
+		return -EINVAL;
+	n = readv(tun->fds[q], iov, 2);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n < sizeof(*hdr))
+		return -EIO;
+	return n - (ssize_t)sizeof(*hdr);
+}
+
+int wgc_tun_writev(const struct wgc_tun *tun, unsigned q, const struct wgc_offload_unit *u)
+{
+	struct iovec iov[1 + WGC_OFFLOAD_MAX_SEGS];
+	size_t total = sizeof(u->hdr);
+	unsigned i;
+	ssize_t n;
+
+	if (q >= tun->n_queues || !(tun->flags & WGC_TUN_VNET_HDR) || u->iovcnt > WGC_OFFLOAD_MAX_SEGS)
+		return -EINVAL;
+	iov[0].iov_base = (void *)&u->hdr;
+	iov[0].iov_len = sizeof(u->hdr);
+	for (i = 0; i < u->iovcnt; i++) {
+		iov[1 + i] = u->iov[i];
+		total += u->iov[i].iov_len;
+	}
+	n = writev(tun->fds[q], iov, (int)u->iovcnt + 1);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == total ? 0 : -EIO;
+}
+
+int wgc_tun_write_vnet(const struct wgc_tun *tun, unsigned q, const void *pkt, size_t len)
+{
+	struct iovec iov = { (void *)pkt, len };
+	struct wgc_offload_unit u = { .iov = &iov, .iovcnt = 1 };
+
+	return wgc_tun_writev(tun, q, &u);
 }
 
 int wgc_tun_watch_open(void)

@@ -85,6 +85,39 @@ ssize_t wgc_tun_read(const struct wgc_tun *tun, unsigned q, void *buf, size_t ca
 /* Injects one IP packet; returns 0 or -errno (-EBADFD: deleted). */
 int wgc_tun_write(const struct wgc_tun *tun, unsigned q, const void *pkt, size_t len);
 
+/* ---- offloads (IFF_VNET_HDR): see daemon/offload.h ---- */
+
+struct virtio_net_hdr;
+struct wgc_offload_unit;
+
+enum wgc_tun_offload_bits {
+	WGC_TUN_OFF_CSUM = 1U << 0, /* packets may carry a partial checksum (NEEDS_CSUM) */
+	WGC_TUN_OFF_TSO = 1U << 1,  /* TCP super-packets, IPv4 and IPv6 */
+	WGC_TUN_OFF_USO = 1U << 2,  /* UDP super-packets (GSO_UDP_L4), IPv4 and IPv6 */
+};
+
+/*
+ * Asks for checksum and TCP segmentation offload (and UDP too if want_uso)
+ * on every queue, dropping USO, then TSO, when the kernel refuses them.
+ * Needs WGC_TUN_VNET_HDR. Returns the accepted enum wgc_tun_offload_bits
+ * (0: none, the device then behaves as without offloads but for the
+ * virtio header) or -errno.
+ */
+int wgc_tun_enable_offloads(const struct wgc_tun *tun, bool want_uso);
+
+/*
+ * One packet with its virtio header from a VNET_HDR queue: the header into
+ * *hdr, the packet (up to 64 KiB with TSO) into buf. Returns the packet's
+ * length, or -errno as wgc_tun_read (-EIO: shorter than a header).
+ */
+ssize_t wgc_tun_read_vnet(const struct wgc_tun *tun, unsigned q, struct virtio_net_hdr *hdr, void *buf, size_t cap);
+
+/* Writes one unit (header + iovecs, from wgc_offload_coalesce) with writev; 0 or -errno. */
+int wgc_tun_writev(const struct wgc_tun *tun, unsigned q, const struct wgc_offload_unit *u);
+
+/* One plain packet on a VNET_HDR queue, behind a zeroed header; 0 or -errno. */
+int wgc_tun_write_vnet(const struct wgc_tun *tun, unsigned q, const void *pkt, size_t len);
+
 /*
  * The rtnetlink watch: a non-blocking, close-on-exec NETLINK_ROUTE socket
  * subscribed to link events of the current network namespace. Put it in

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <netinet/udp.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -79,6 +80,7 @@ int wgc_udp_open(struct wgc_udp *u, uint16_t port, uint32_t fwmark)
 
 		u->fd4 = u->fd6 = -1;
 		u->fwmark = fwmark;
+		u->gso = u->gro = false;
 		ret = open_one(AF_INET, &p, fwmark);
 		if (ret >= 0)
 			u->fd4 = ret;
@@ -132,6 +134,11 @@ int wgc_udp_rebind(struct wgc_udp *u, uint16_t port, struct wgc_udp *old)
 	ret = wgc_udp_open(&fresh, port, u->fwmark);
 	if (ret < 0)
 		return ret;
+	/* offloads are best effort: the new pair simply goes without on failure */
+	if (__atomic_load_n(&u->gso, __ATOMIC_RELAXED))
+		(void)wgc_udp_enable_gso(&fresh);
+	if (u->gro)
+		(void)wgc_udp_enable_gro(&fresh);
 	*old = *u;
 	*u = fresh;
 	wgc_udp_wake(old);
@@ -345,4 +352,268 @@ unsigned wgc_udp_send(const struct wgc_udp *u, struct wgc_udp_tx *msgs, unsigned
 		pos++;
 	}
 	return sent;
+}
+
+/* ---- segmentation offloads ---- */
+
+enum {
+	/* what one GSO send may carry: the IP length field bounds it */
+	GSO_MAX_PAYLOAD4 = 65535 - 20 - 8,
+	GSO_MAX_PAYLOAD6 = 65535 - 40 - 8,
+	GRO_MAX_READ = WGC_UDP_GRO_BATCH_MAX / WGC_UDP_GSO_MAX_SEGS,
+};
+
+union gso_cmsg_space {
+	struct cmsghdr align;
+	uint8_t buf[PKTINFO_SPACE + CMSG_SPACE(sizeof(uint16_t))];
+};
+
+union gro_cmsg_space {
+	struct cmsghdr align;
+	uint8_t buf[PKTINFO_SPACE + CMSG_SPACE(sizeof(int))];
+};
+
+int wgc_udp_enable_gso(struct wgc_udp *u)
+{
+	int fds[2] = { u->fd4, u->fd6 }, v, i;
+	socklen_t l;
+
+	__atomic_store_n(&u->gso, false, __ATOMIC_RELAXED);
+	if (u->fd4 < 0 && u->fd6 < 0)
+		return -EBADF;
+	for (i = 0; i < 2; i++) {
+		l = sizeof(v);
+		/* the option exists (Linux 4.18+) iff the socket can segment */
+		if (fds[i] >= 0 && getsockopt(fds[i], SOL_UDP, UDP_SEGMENT, &v, &l) < 0)
+			return -errno;
+	}
+	__atomic_store_n(&u->gso, true, __ATOMIC_RELAXED);
+	return 0;
+}
+
+int wgc_udp_enable_gro(struct wgc_udp *u)
+{
+	int fds[2] = { u->fd4, u->fd6 }, one = 1, zero = 0, i, ret;
+
+	u->gro = false;
+	if (u->fd4 < 0 && u->fd6 < 0)
+		return -EBADF;
+	for (i = 0; i < 2; i++) {
+		if (fds[i] >= 0 && setsockopt(fds[i], SOL_UDP, UDP_GRO, &one, sizeof(one)) < 0) {
+			ret = -errno;
+			/* both or neither: wgc_udp_recv would not split what GRO merged */
+			if (i == 1 && fds[0] >= 0)
+				(void)setsockopt(fds[0], SOL_UDP, UDP_GRO, &zero, sizeof(zero));
+			return ret;
+		}
+	}
+	u->gro = true;
+	return 0;
+}
+
+static bool same_endpoint(const union wgc_endpoint *a, const union wgc_endpoint *b)
+{
+	if (a->addr.sa_family != b->addr.sa_family)
+		return false;
+	if (a->addr.sa_family == AF_INET)
+		return a->addr4.sin_port == b->addr4.sin_port && a->addr4.sin_addr.s_addr == b->addr4.sin_addr.s_addr;
+	if (a->addr.sa_family == AF_INET6)
+		return a->addr6.sin6_port == b->addr6.sin6_port && a->addr6.sin6_scope_id == b->addr6.sin6_scope_id &&
+		       !memcmp(&a->addr6.sin6_addr, &b->addr6.sin6_addr, sizeof(a->addr6.sin6_addr));
+	return false;
+}
+
+static bool same_source(const struct wgc_udp_source *a, const struct wgc_udp_source *b)
+{
+	if (a->family != b->family)
+		return false;
+	if (a->family == AF_INET)
+		return a->ip4.s_addr == b->ip4.s_addr;
+	if (a->family == AF_INET6)
+		return a->ifindex == b->ifindex && !memcmp(&a->ip6, &b->ip6, sizeof(a->ip6));
+	return true;
+}
+
+/* The end of the GSO run starting at msgs[i]: equal sizes, one destination and source. */
+static unsigned run_end(const struct wgc_udp *u, const struct wgc_udp_tx *msgs, unsigned i, unsigned n)
+{
+	sa_family_t fam = msgs[i].to.addr.sa_family;
+	size_t seg = msgs[i].len, total = seg, max = fam == AF_INET ? GSO_MAX_PAYLOAD4 : GSO_MAX_PAYLOAD6;
+	unsigned j = i + 1;
+
+	if (seg == 0 || fd_for(u, fam) < 0)
+		return j;
+	while (j < n && j - i < WGC_UDP_GSO_MAX_SEGS && msgs[j].len > 0 && msgs[j].len <= seg &&
+	       total + msgs[j].len <= max && same_endpoint(&msgs[j].to, &msgs[i].to) &&
+	       same_source(&msgs[j].src, &msgs[i].src)) {
+		total += msgs[j].len;
+		if (msgs[j++].len < seg)
+			break; /* a shorter one ends the run */
+	}
+	return j;
+}
+
+/* One sendmsg with UDP_SEGMENT for msgs[0..cnt); 0 or -errno. */
+static int send_run(const struct wgc_udp *u, struct wgc_udp_tx *msgs, unsigned cnt)
+{
+	struct iovec iov[WGC_UDP_GSO_MAX_SEGS];
+	union cmsg_space pk;
+	union gso_cmsg_space cm;
+	struct msghdr mh;
+	struct cmsghdr *c;
+	uint16_t seg = (uint16_t)msgs[0].len;
+	size_t clen;
+	unsigned i;
+
+	fill_hdr(&mh, &iov[0], &pk, &msgs[0], true);
+	for (i = 1; i < cnt; i++) {
+		iov[i].iov_base = (void *)msgs[i].buf;
+		iov[i].iov_len = msgs[i].len;
+	}
+	mh.msg_iovlen = cnt;
+	memset(&cm, 0, sizeof(cm));
+	clen = mh.msg_controllen;
+	if (clen)
+		memcpy(cm.buf, pk.buf, clen);
+	c = (struct cmsghdr *)(void *)(cm.buf + clen);
+	c->cmsg_level = SOL_UDP;
+	c->cmsg_type = UDP_SEGMENT;
+	c->cmsg_len = CMSG_LEN(sizeof(seg));
+	memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+	mh.msg_control = cm.buf;
+	mh.msg_controllen = clen + CMSG_SPACE(sizeof(seg));
+	while (sendmsg(fd_for(u, msgs[0].to.addr.sa_family), &mh, MSG_NOSIGNAL) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	return 0;
+}
+
+unsigned wgc_udp_send_gso(struct wgc_udp *u, struct wgc_udp_tx *msgs, unsigned n)
+{
+	unsigned i = 0, pending = 0, sent = 0;
+
+	if (n > WGC_UDP_BATCH_MAX)
+		n = WGC_UDP_BATCH_MAX;
+	if (!__atomic_load_n(&u->gso, __ATOMIC_RELAXED))
+		return wgc_udp_send(u, msgs, n);
+	while (i < n) {
+		unsigned end = run_end(u, msgs, i, n), k;
+		int r;
+
+		if (end - i < 2 || !__atomic_load_n(&u->gso, __ATOMIC_RELAXED)) {
+			i = end;
+			continue;
+		}
+		if (pending < i)
+			sent += wgc_udp_send(u, msgs + pending, i - pending);
+		r = send_run(u, msgs + i, end - i);
+		if (r == 0) {
+			for (k = i; k < end; k++) {
+				msgs[k].err = 0;
+				msgs[k].src_rejected = false;
+			}
+			sent += end - i;
+		} else {
+			if (r == -EIO)
+				__atomic_store_n(&u->gso, false, __ATOMIC_RELAXED);
+			/* one by one, which also sorts out a rejected source */
+			sent += wgc_udp_send(u, msgs + i, end - i);
+		}
+		i = pending = end;
+	}
+	if (pending < n)
+		sent += wgc_udp_send(u, msgs + pending, n - pending);
+	return sent;
+}
+
+struct gro_dgram {
+	size_t len, seg;
+	bool truncated;
+	union wgc_endpoint from;
+	struct wgc_udp_source local;
+};
+
+static size_t read_gro_size(struct msghdr *mh)
+{
+	struct cmsghdr *c;
+
+	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+			int v;
+			memcpy(&v, CMSG_DATA(c), sizeof(v));
+			return v > 0 ? (size_t)v : 0;
+		}
+	}
+	return 0;
+}
+
+int wgc_udp_recv_gro(int fd, struct wgc_udp_rx *msgs, unsigned n, bool wait)
+{
+	struct mmsghdr mm[GRO_MAX_READ];
+	struct iovec iov[GRO_MAX_READ];
+	union gro_cmsg_space cm[GRO_MAX_READ];
+	struct gro_dgram dg[GRO_MAX_READ];
+	unsigned k, first, d, out = 0;
+	int r;
+
+	if (n == 0 || n > WGC_UDP_GRO_BATCH_MAX || fd < 0)
+		return -EINVAL;
+	k = n / WGC_UDP_GSO_MAX_SEGS ? n / WGC_UDP_GSO_MAX_SEGS : 1;
+	first = n - k;
+	memset(mm, 0, sizeof(mm[0]) * k);
+	for (d = 0; d < k; d++) {
+		struct wgc_udp_rx *m = &msgs[first + d];
+		iov[d].iov_base = m->buf;
+		iov[d].iov_len = m->cap;
+		mm[d].msg_hdr.msg_name = &dg[d].from;
+		mm[d].msg_hdr.msg_namelen = sizeof(dg[d].from);
+		mm[d].msg_hdr.msg_iov = &iov[d];
+		mm[d].msg_hdr.msg_iovlen = 1;
+		mm[d].msg_hdr.msg_control = cm[d].buf;
+		mm[d].msg_hdr.msg_controllen = sizeof(cm[d].buf);
+	}
+	r = recvmmsg(fd, mm, k, wait ? MSG_WAITFORONE : MSG_DONTWAIT, NULL);
+	if (r < 0)
+		return -errno;
+	if (r == 1 && mm[0].msg_len == 0 && mm[0].msg_hdr.msg_namelen == 0)
+		return 0; /* the wake-up of a shut-down socket */
+	for (d = 0; d < (unsigned)r; d++) {
+		dg[d].len = mm[d].msg_len;
+		dg[d].truncated = (mm[d].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+		if (mm[d].msg_hdr.msg_namelen > sizeof(dg[d].from) || mm[d].msg_hdr.msg_namelen == 0)
+			dg[d].from.addr.sa_family = AF_UNSPEC;
+		read_pktinfo(&mm[d].msg_hdr, &dg[d].local);
+		dg[d].seg = read_gro_size(&mm[d].msg_hdr);
+		if (dg[d].seg == 0 || dg[d].seg >= dg[d].len || dg[d].truncated)
+			dg[d].seg = dg[d].len; /* one datagram (a truncated one is dropped whole) */
+	}
+	/*
+	 * Segments move forward into the entries before their datagram's.
+	 * Entry `out` may be written while it is no later than the datagram
+	 * being split (src): later ones are still unread. With at most 64
+	 * segments per datagram and n / 64 datagrams that always holds.
+	 */
+	for (d = 0; d < (unsigned)r; d++) {
+		unsigned src = first + d;
+		const uint8_t *base = msgs[src].buf;
+		size_t off = 0;
+
+		do {
+			size_t len = dg[d].len - off < dg[d].seg ? dg[d].len - off : dg[d].seg;
+			struct wgc_udp_rx *m = &msgs[out];
+
+			if (out > src)
+				break; /* more segments than room: the rest is dropped */
+			m->truncated = dg[d].truncated || len > m->cap;
+			m->len = len;
+			if (!m->truncated && (m->buf != base || off))
+				memmove(m->buf, base + off, len);
+			m->from = dg[d].from;
+			m->local = dg[d].local;
+			out++;
+			off += len;
+		} while (off < dg[d].len);
+	}
+	return (int)out;
 }

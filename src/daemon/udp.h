@@ -46,6 +46,8 @@ struct wgc_udp {
 	int fd4, fd6;    /* -1 when that family is not available */
 	uint16_t port;   /* the bound port, also when 0 was asked for */
 	uint32_t fwmark; /* SO_MARK on both sockets; 0 = none */
+	bool gso;        /* wgc_udp_send_gso may use UDP_SEGMENT (cleared if the kernel fails it) */
+	bool gro;        /* UDP_GRO is on: receive with wgc_udp_recv_gro */
 };
 
 /*
@@ -110,5 +112,47 @@ struct wgc_udp_tx {
  * reported in its err. Returns the number sent.
  */
 unsigned wgc_udp_send(const struct wgc_udp *u, struct wgc_udp_tx *msgs, unsigned n);
+
+/* ---- segmentation offloads (UDP_SEGMENT / UDP_GRO) ---- */
+
+enum {
+	WGC_UDP_GSO_MAX_SEGS = 64,      /* datagrams per GSO send, and per GRO datagram */
+	WGC_UDP_GRO_BATCH_MAX = 1024,   /* entries per wgc_udp_recv_gro call */
+};
+
+/*
+ * Probes UDP_SEGMENT on both sockets and sets u->gso when every open
+ * socket supports it. 0, or -errno (u->gso stays false). Survives
+ * wgc_udp_rebind (the new sockets get it again).
+ */
+int wgc_udp_enable_gso(struct wgc_udp *u);
+
+/* Turns UDP_GRO on for both sockets and sets u->gro. 0 or -errno (then off). */
+int wgc_udp_enable_gro(struct wgc_udp *u);
+
+/*
+ * Like wgc_udp_send, but each run of consecutive messages with the same
+ * destination and sticky source and equal lengths (the last of a run may
+ * be shorter) leaves in one sendmsg with UDP_SEGMENT: at most
+ * WGC_UDP_GSO_MAX_SEGS datagrams and 64 KiB per send. Everything else goes
+ * through wgc_udp_send. A run the kernel refuses is resent that way too;
+ * EIO (a device that cannot checksum for us) also clears u->gso for good.
+ * Without u->gso it is wgc_udp_send. Safe to call concurrently (u->gso is
+ * accessed atomically).
+ */
+unsigned wgc_udp_send_gso(struct wgc_udp *u, struct wgc_udp_tx *msgs, unsigned n);
+
+/*
+ * For a socket with UDP_GRO on: like wgc_udp_recv (n up to
+ * WGC_UDP_GRO_BATCH_MAX), but a coalesced datagram is split into its
+ * segments, each reported as its own entry with the same from/local, in
+ * order. The data is copied so that entry i's data is in msgs[i].buf as
+ * usual. As GRO may merge up to WGC_UDP_GSO_MAX_SEGS datagrams into one,
+ * each call reads at most max(1, n / WGC_UDP_GSO_MAX_SEGS) datagrams (into
+ * the last entries' buffers): pass n >= 64 and cap >= 65535 for every
+ * entry, or segments that do not fit are dropped (n too small) or the
+ * datagram reported truncated (cap too small).
+ */
+int wgc_udp_recv_gro(int fd, struct wgc_udp_rx *msgs, unsigned n, bool wait);
 
 #endif

@@ -12,6 +12,7 @@
 #include "harness.h"
 #include "daemon_test_util.h"
 #include "core/messages.h"
+#include "daemon/offload.h"
 #include "daemon/tun.h"
 
 static int run(const char *cmd)
@@ -272,6 +273,285 @@ static void test_watch_parse(void)
 		CHECK(wgc_tun_watch_parse(buf, i, 7, &ev) >= -EPROTO);
 }
 
+/* ---- offloads: the kernel takes our super-packets and gives us its own ---- */
+
+static const uint8_t off_me[4] = { 10, 98, 0, 1 }, off_peer[4] = { 10, 98, 0, 2 };
+
+static uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)rd16(p) << 16 | rd16(p + 2);
+}
+
+static void wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* IPv4 + TCP (flags, MSS option on SYN) or UDP from the fake peer to us, checksums complete. */
+static size_t peer_packet(uint8_t *b, uint8_t proto, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+			  uint8_t flags, const uint8_t *data, size_t dlen)
+{
+	size_t l4h = proto == IPPROTO_TCP ? (flags & 0x02 ? 24 : 20) : 8, len = 20 + l4h + dlen;
+	uint8_t *t = b + 20;
+	uint64_t sum;
+
+	memset(b, 0, 20 + l4h);
+	b[0] = 0x45;
+	wr16(b + 2, (uint16_t)len);
+	b[6] = 0x40;
+	b[8] = 64;
+	b[9] = proto;
+	memcpy(b + 12, off_peer, 4);
+	memcpy(b + 16, off_me, 4);
+	wr16(b + 10, (uint16_t)~wgc_offload_csum_fold(wgc_offload_csum_add(0, b, 20)));
+	wr16(t, sport);
+	wr16(t + 2, dport);
+	if (proto == IPPROTO_TCP) {
+		wgc_store_be32(t + 4, seq);
+		wgc_store_be32(t + 8, ack);
+		t[12] = (uint8_t)((l4h / 4) << 4);
+		t[13] = flags;
+		wr16(t + 14, 65535);
+		if (flags & 0x02) {
+			t[20] = 2, t[21] = 4;
+			wr16(t + 22, 1380); /* MSS */
+		}
+	} else {
+		wr16(t + 4, (uint16_t)(8 + dlen));
+	}
+	if (dlen)
+		memcpy(t + l4h, data, dlen);
+	sum = wgc_offload_csum_add(0, b + 12, 8) + proto + l4h + dlen;
+	sum = wgc_offload_csum_add(sum, t, l4h + dlen);
+	wr16(t + (proto == IPPROTO_TCP ? 16 : 6), (uint16_t)~wgc_offload_csum_fold(sum));
+	return len;
+}
+
+/* Reads from the TUN until a TCP packet from port sport arrives; its length, 0 on timeout. */
+static ssize_t read_tcp_from(struct wgc_tun *t, uint16_t sport, struct virtio_net_hdr *h, uint8_t *buf, size_t cap)
+{
+	for (int i = 0; i < 50; i++) {
+		struct pollfd p = { .fd = t->fds[0], .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 1000) != 1)
+			return 0;
+		n = wgc_tun_read_vnet(t, 0, h, buf, cap);
+		if (n >= 40 && buf[0] == 0x45 && buf[9] == IPPROTO_TCP && rd16(buf + 20) == sport)
+			return n;
+	}
+	return 0;
+}
+
+static uint8_t off_big[65536 + 64];
+static uint8_t off_segs[64][2048];
+
+static void test_offload_tcp(void)
+{
+	struct wgc_tun t;
+	struct virtio_net_hdr h;
+	struct sockaddr_in me = { .sin_family = AF_INET, .sin_port = htons(7777) };
+	uint8_t pkt[2048];
+	int ls, cs = -1, got;
+	uint32_t isn, next;
+	ssize_t n;
+	size_t len;
+
+	CHECK(wgc_tun_open(&t, "wgcoff", 1, WGC_TUN_VNET_HDR, 0) == 0);
+	got = wgc_tun_enable_offloads(&t, true);
+	printf("# TUN offloads accepted: %#x\n", got);
+	CHECK(got > 0 && (got & WGC_TUN_OFF_TSO) && (got & WGC_TUN_OFF_CSUM));
+	CHECK(run("ip addr add 10.98.0.1/24 dev wgcoff && ip link set wgcoff up") == 0);
+	ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	memcpy(&me.sin_addr, off_me, 4);
+	CHECK(bind(ls, (struct sockaddr *)&me, sizeof(me)) == 0 && listen(ls, 1) == 0);
+
+	/* The handshake, played by the fake peer 10.98.0.2:40000. */
+	len = peer_packet(pkt, IPPROTO_TCP, 40000, 7777, 1000, 0, 0x02, NULL, 0);
+	CHECK(wgc_tun_write_vnet(&t, 0, pkt, len) == 0);
+	n = read_tcp_from(&t, 7777, &h, off_big, sizeof(off_big));
+	CHECK(n > 0 && off_big[33] == 0x12 && rd32(off_big + 28) == 1001);
+	isn = rd32(off_big + 24);
+	len = peer_packet(pkt, IPPROTO_TCP, 40000, 7777, 1001, isn + 1, 0x10, NULL, 0);
+	CHECK(wgc_tun_write_vnet(&t, 0, pkt, len) == 0);
+	{
+		struct pollfd p = { .fd = ls, .events = POLLIN };
+		CHECK(poll(&p, 1, 2000) == 1);
+		cs = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+		CHECK(cs >= 0);
+	}
+	if (cs < 0)
+		goto out;
+
+	/* GRO: 20 segments of 1000 bytes, coalesced into one write with a virtio header. */
+	{
+		uint8_t *pk[20];
+		size_t pl[20];
+		struct wgc_offload_unit units[20];
+		struct iovec iov[20];
+		uint8_t data[20000], rx[20001];
+		size_t have = 0;
+		unsigned nu;
+
+		for (size_t i = 0; i < sizeof(data); i++)
+			data[i] = (uint8_t)(i * 13 + (i >> 9));
+		for (unsigned i = 0; i < 20; i++) {
+			pk[i] = off_segs[i];
+			pl[i] = peer_packet(off_segs[i], IPPROTO_TCP, 40000, 7777, 1001 + i * 1000, isn + 1,
+					    i == 19 ? 0x18 : 0x10, data + i * 1000, 1000);
+		}
+		nu = wgc_offload_coalesce(pk, pl, 20, units, iov);
+		CHECK(nu == 1 && units[0].iovcnt == 20 && units[0].hdr.gso_type == VIRTIO_NET_HDR_GSO_TCPV4);
+		CHECK(wgc_tun_writev(&t, 0, &units[0]) == 0);
+		while (have < sizeof(data)) {
+			struct pollfd p = { .fd = cs, .events = POLLIN };
+			ssize_t r;
+			if (poll(&p, 1, 2000) != 1)
+				break;
+			r = recv(cs, rx + have, sizeof(rx) - have, MSG_DONTWAIT);
+			if (r <= 0)
+				break;
+			have += (size_t)r;
+		}
+		CHECK(have == sizeof(data) && !memcmp(rx, data, sizeof(data)));
+		/* the kernel acknowledges all of it */
+		next = 0;
+		for (int i = 0; i < 20 && next != 1001 + 20000; i++) {
+			if (read_tcp_from(&t, 7777, &h, off_big, sizeof(off_big)) <= 0)
+				break;
+			next = rd32(off_big + 28);
+		}
+		CHECK(next == 1001 + 20000);
+	}
+
+	/* TSO: a large send reaches us as super-packets, which split into valid segments. */
+	{
+		static uint8_t data[60000], rx[60000];
+		size_t have = 0, gso_seen = 0;
+		uint8_t *bufs[64];
+		size_t lens[64];
+
+		for (size_t i = 0; i < sizeof(data); i++)
+			data[i] = (uint8_t)(i * 7 + (i >> 10));
+		for (int i = 0; i < 64; i++)
+			bufs[i] = off_segs[i];
+		CHECK(send(cs, data, sizeof(data), MSG_DONTWAIT) > 0);
+		while (have < sizeof(data)) {
+			int k;
+			n = read_tcp_from(&t, 7777, &h, off_big, sizeof(off_big));
+			if (n <= 0)
+				break;
+			if (h.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+				CHECK(h.gso_type == VIRTIO_NET_HDR_GSO_TCPV4 && h.gso_size == 1380);
+				gso_seen++;
+			}
+			k = wgc_offload_split(&h, off_big, (size_t)n, bufs, sizeof(off_segs[0]), 16, lens, 64);
+			CHECK(k >= 1);
+			for (int j = 0; j < k; j++) {
+				const uint8_t *s = bufs[j] + 16;
+				size_t dl = lens[j] - 40;
+				uint32_t off = rd32(s + 24) - (isn + 1);
+				uint64_t sum = wgc_offload_csum_add(0, s + 12, 8) + IPPROTO_TCP + lens[j] - 20;
+
+				CHECK(wgc_offload_csum_fold(wgc_offload_csum_add(0, s, 20)) == 0xffff);
+				CHECK(wgc_offload_csum_fold(wgc_offload_csum_add(sum, s + 20, lens[j] - 20)) == 0xffff);
+				CHECK(lens[j] <= 1420 && off + dl <= sizeof(rx));
+				if (off + dl <= sizeof(rx) && off == have) {
+					memcpy(rx + off, s + 40, dl);
+					have += dl;
+				}
+			}
+			/* acknowledge what we have, opening the window */
+			len = peer_packet(pkt, IPPROTO_TCP, 40000, 7777, 1001 + 20000, isn + 1 + (uint32_t)have, 0x10,
+					  NULL, 0);
+			CHECK(wgc_tun_write_vnet(&t, 0, pkt, len) == 0);
+		}
+		printf("# %zu super-packets among the reads\n", gso_seen);
+		CHECK(have == sizeof(data) && !memcmp(rx, data, sizeof(data)));
+		CHECK(gso_seen > 0);
+	}
+out:
+	if (cs >= 0)
+		close(cs);
+	close(ls);
+	wgc_tun_close(&t);
+}
+
+/* A UDP super-packet (USO) is segmented by the kernel into separate datagrams. */
+static void test_offload_udp(void)
+{
+	struct wgc_tun t;
+	struct sockaddr_in me = { .sin_family = AF_INET, .sin_port = htons(7778) };
+	uint8_t pkt[8192], data[500 * 6 + 77], rx[2048];
+	struct iovec iov;
+	struct wgc_offload_unit u = { .iov = &iov, .iovcnt = 1 };
+	int s, got, i;
+	size_t len;
+
+	CHECK(wgc_tun_open(&t, "wgcuso", 1, WGC_TUN_VNET_HDR, 0) == 0);
+	got = wgc_tun_enable_offloads(&t, true);
+	if (!(got & WGC_TUN_OFF_USO)) {
+		printf("# kernel refused USO on TUN (%d): skipped\n", got);
+		wgc_tun_close(&t);
+		return;
+	}
+	CHECK(run("ip addr add 10.98.0.1/24 dev wgcuso && ip link set wgcuso up") == 0);
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	memcpy(&me.sin_addr, off_me, 4);
+	CHECK(bind(s, (struct sockaddr *)&me, sizeof(me)) == 0);
+	for (size_t k = 0; k < sizeof(data); k++)
+		data[k] = (uint8_t)(k * 3);
+	len = peer_packet(pkt, IPPROTO_UDP, 40001, 7778, 0, 0, 0, data, sizeof(data));
+	/* partial checksum: the pseudo-header sum only, as the kernel expects */
+	wr16(pkt + 26, wgc_offload_csum_fold(wgc_offload_csum_add(0, pkt + 12, 8) + IPPROTO_UDP + len - 20));
+	memset(&u.hdr, 0, sizeof(u.hdr));
+	u.hdr.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	u.hdr.gso_type = 5; /* VIRTIO_NET_HDR_GSO_UDP_L4 */
+	u.hdr.gso_size = 500;
+	u.hdr.hdr_len = 28;
+	u.hdr.csum_start = 20;
+	u.hdr.csum_offset = 6;
+	iov = (struct iovec){ pkt, len };
+	CHECK(wgc_tun_writev(&t, 0, &u) == 0);
+	for (i = 0; i < 7; i++) {
+		struct pollfd p = { .fd = s, .events = POLLIN };
+		ssize_t r;
+		size_t want = i < 6 ? 500 : 77;
+		if (poll(&p, 1, 2000) != 1)
+			break;
+		r = recv(s, rx, sizeof(rx), MSG_DONTWAIT);
+		CHECK(r == (ssize_t)want && !memcmp(rx, data + i * 500, want));
+	}
+	CHECK(i == 7);
+	close(s);
+	wgc_tun_close(&t);
+}
+
+static void test_offload_errors(void)
+{
+	struct wgc_tun t;
+	struct virtio_net_hdr h;
+	uint8_t buf[64];
+
+	/* offloads need the virtio header */
+	CHECK(wgc_tun_open(&t, "wgcnov", 1, 0, 0) == 0);
+	CHECK(wgc_tun_enable_offloads(&t, false) == -EINVAL);
+	CHECK(wgc_tun_read_vnet(&t, 0, &h, buf, sizeof(buf)) == -EINVAL);
+	CHECK(wgc_tun_write_vnet(&t, 0, buf, 20) == -EINVAL);
+	wgc_tun_close(&t);
+	CHECK(wgc_tun_open(&t, "wgcnov", 1, WGC_TUN_VNET_HDR | WGC_TUN_NONBLOCK, 0) == 0);
+	CHECK(wgc_tun_enable_offloads(&t, false) == (WGC_TUN_OFF_CSUM | WGC_TUN_OFF_TSO));
+	CHECK(wgc_tun_read_vnet(&t, 0, &h, buf, sizeof(buf)) == -EAGAIN);
+	CHECK(wgc_tun_read_vnet(&t, 1, &h, buf, sizeof(buf)) == -EINVAL);
+	wgc_tun_close(&t);
+}
+
 int main(void)
 {
 	RUN_TEST(test_name_validation);
@@ -285,5 +565,8 @@ int main(void)
 	RUN_TEST(test_multi_queue);
 	RUN_TEST(test_packet_path);
 	RUN_TEST(test_delete_and_watch);
+	RUN_TEST(test_offload_errors);
+	RUN_TEST(test_offload_tcp);
+	RUN_TEST(test_offload_udp);
 	return harness_exit_code();
 }

@@ -2,6 +2,7 @@
 /* UDP sockets: binding, batches, sticky sources, fwmark, rebind; in a private netns. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -305,6 +306,247 @@ static void test_wake_and_rebind(void)
 	wgc_udp_close(&u);
 }
 
+/* ---- UDP_SEGMENT / UDP_GRO ---- */
+
+static uint8_t gso_data[41][1000];
+static uint8_t rx_mem[64][65536];
+
+static void fill_gso_tx(struct wgc_udp_tx *tx, unsigned n, const union wgc_endpoint *to, size_t last_len)
+{
+	for (unsigned i = 0; i < n; i++) {
+		for (size_t j = 0; j < sizeof(gso_data[i]); j++)
+			gso_data[i][j] = (uint8_t)(i * 31 + j);
+		tx[i] = (struct wgc_udp_tx){ .buf = gso_data[i], .len = i + 1 == n ? last_len : 1000, .to = *to };
+	}
+}
+
+static void init_rx(struct wgc_udp_rx *rx, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		rx[i] = (struct wgc_udp_rx){ .buf = rx_mem[i], .cap = sizeof(rx_mem[i]) };
+}
+
+/* 40 datagrams of 1000 bytes and a short one, in one GSO send, reach a plain receiver as 41. */
+static void test_gso_send(void)
+{
+	static const char *const addrs[] = { "127.0.0.1", "::1" };
+	struct wgc_udp a, b;
+	struct wgc_udp_tx tx[41];
+	struct wgc_udp_rx rx[64];
+
+	CHECK(wgc_udp_open(&a, 0, 0) == 0);
+	CHECK(wgc_udp_open(&b, 0, 0) == 0);
+	CHECK(!a.gso && !a.gro);
+	CHECK(wgc_udp_enable_gso(&a) == 0 && a.gso);
+	for (int f = 0; f < 2; f++) {
+		union wgc_endpoint to = ep(addrs[f], b.port);
+		unsigned got;
+
+		fill_gso_tx(tx, 41, &to, 123);
+		CHECK(wgc_udp_send_gso(&a, tx, 41) == 41);
+		for (unsigned i = 0; i < 41; i++)
+			CHECK(tx[i].err == 0 && !tx[i].src_rejected);
+		init_rx(rx, 64);
+		got = recv_n(f ? b.fd6 : b.fd4, rx, 41);
+		CHECK(got == 41);
+		for (unsigned i = 0; i < got; i++)
+			CHECK(rx[i].len == (i == 40 ? 123u : 1000u) && !memcmp(rx[i].buf, gso_data[i], rx[i].len) &&
+			      rx[i].from.addr.sa_family == (f ? AF_INET6 : AF_INET));
+	}
+	CHECK(a.gso); /* loopback checksums: no reason to give up */
+	wgc_udp_close(&a);
+	wgc_udp_close(&b);
+}
+
+/* The GSO send really is one datagram: a raw UDP_GRO receiver on loopback sees it whole. */
+static void test_gso_is_one_send(void)
+{
+	struct wgc_udp a, b;
+	struct wgc_udp_tx tx[41];
+	union wgc_endpoint to;
+	uint8_t buf[65536];
+	union {
+		struct cmsghdr align;
+		uint8_t b[256];
+	} cm;
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.b, .msg_controllen = sizeof(cm.b) };
+	struct pollfd p;
+	struct cmsghdr *c;
+	int seg = 0;
+	ssize_t r;
+
+	CHECK(wgc_udp_open(&a, 0, 0) == 0 && wgc_udp_open(&b, 0, 0) == 0);
+	CHECK(wgc_udp_enable_gso(&a) == 0 && wgc_udp_enable_gro(&b) == 0 && b.gro);
+	to = ep("127.0.0.1", b.port);
+	fill_gso_tx(tx, 41, &to, 123);
+	CHECK(wgc_udp_send_gso(&a, tx, 41) == 41);
+	p = (struct pollfd){ .fd = b.fd4, .events = POLLIN };
+	CHECK(poll(&p, 1, 1000) == 1);
+	r = recvmsg(b.fd4, &mh, MSG_DONTWAIT);
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO)
+			memcpy(&seg, CMSG_DATA(c), sizeof(seg));
+	CHECK(r == 40 * 1000 + 123 && seg == 1000);
+	wgc_udp_close(&a);
+	wgc_udp_close(&b);
+}
+
+/* GRO receive splits what loopback delivers coalesced, back into the exact datagrams. */
+static void test_gro_recv(void)
+{
+	struct wgc_udp a, b;
+	struct wgc_udp_tx tx[64];
+	struct wgc_udp_rx rx[128];
+	static uint8_t rx2_mem[64][65536];
+	unsigned got = 0;
+
+	CHECK(wgc_udp_open(&a, 0, 0) == 0 && wgc_udp_open(&b, 0, 0) == 0);
+	CHECK(wgc_udp_enable_gso(&a) == 0 && wgc_udp_enable_gro(&b) == 0);
+	for (int f = 0; f < 2; f++) {
+		union wgc_endpoint to = ep(f ? "::1" : "127.0.0.1", b.port);
+		int fd = f ? b.fd6 : b.fd4;
+
+		/* two GSO runs (to the same place, one short, one sized apart) and a plain datagram */
+		fill_gso_tx(tx, 41, &to, 123);
+		tx[41] = (struct wgc_udp_tx){ .buf = gso_data[0], .len = 7, .to = to };
+		CHECK(wgc_udp_send_gso(&a, tx, 42) == 42);
+		got = 0;
+		while (got < 42) {
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+			int r;
+			if (poll(&p, 1, 1000) != 1)
+				break;
+			init_rx(rx, 64);
+			r = wgc_udp_recv_gro(fd, rx, 64, false);
+			CHECK(r > 0);
+			if (r <= 0)
+				break;
+			for (int i = 0; i < r; i++, got++) {
+				size_t want = got == 41 ? 7 : got == 40 ? 123 : 1000;
+				CHECK(rx[i].len == want && !rx[i].truncated &&
+				      !memcmp(rx[i].buf, gso_data[got == 41 ? 0 : got], want));
+				CHECK(rx[i].from.addr.sa_family == (f ? AF_INET6 : AF_INET) &&
+				      rx[i].local.family == (f ? AF_INET6 : AF_INET));
+			}
+		}
+		CHECK(got == 42);
+	}
+
+	/* 128 entries: two datagrams per call; data lands in order across both */
+	{
+		union wgc_endpoint to = ep("127.0.0.1", b.port);
+		int r;
+		fill_gso_tx(tx, 41, &to, 1000);
+		CHECK(wgc_udp_send_gso(&a, tx, 41) == 41);
+		CHECK(wgc_udp_send_gso(&a, tx, 20) == 20);
+		usleep(20000);
+		for (unsigned i = 0; i < 128; i++)
+			rx[i] = (struct wgc_udp_rx){ .buf = i < 64 ? rx_mem[i] : rx2_mem[i - 64], .cap = 65536 };
+		r = wgc_udp_recv_gro(b.fd4, rx, 128, false);
+		CHECK(r == 61);
+		for (int i = 0; i < r && i < 61; i++)
+			CHECK(rx[i].len == 1000 && !memcmp(rx[i].buf, gso_data[i < 41 ? i : i - 41], 1000));
+	}
+
+	/* too few entries: what fits is returned, the rest of that datagram dropped, never overrun */
+	{
+		union wgc_endpoint to = ep("127.0.0.1", b.port);
+		fill_gso_tx(tx, 41, &to, 1000);
+		CHECK(wgc_udp_send_gso(&a, tx, 41) == 41);
+		init_rx(rx, 16);
+		CHECK(wgc_udp_recv_gro(b.fd4, rx, 16, true) == 16);
+		for (unsigned i = 0; i < 16; i++)
+			CHECK(rx[i].len == 1000 && !memcmp(rx[i].buf, gso_data[i], 1000));
+		CHECK(wgc_udp_recv_gro(b.fd4, rx, 16, false) == -EAGAIN);
+		CHECK(wgc_udp_recv_gro(b.fd4, rx, 0, false) == -EINVAL);
+	}
+	wgc_udp_close(&a);
+	wgc_udp_close(&b);
+}
+
+/* Runs break at every change of destination, source or size; order holds. */
+static void test_gso_runs(void)
+{
+	struct wgc_udp a, b, c;
+	struct wgc_udp_tx tx[12];
+	struct wgc_udp_rx rx[64];
+	union wgc_endpoint tb, tc, t6;
+	struct wgc_udp_source src = { .family = AF_INET };
+	static const size_t lens[12] = { 500, 500, 500, 500, 500, 500, 400, 400, 300, 500, 500, 200 };
+	unsigned got;
+
+	CHECK(run("ip addr add 10.77.0.2/32 dev lo") == 0);
+	src.ip4.s_addr = inet_addr("10.77.0.2");
+	CHECK(wgc_udp_open(&a, 0, 0) == 0 && wgc_udp_open(&b, 0, 0) == 0 && wgc_udp_open(&c, 0, 0) == 0);
+	CHECK(wgc_udp_enable_gso(&a) == 0);
+	tb = ep("127.0.0.1", b.port);
+	tc = ep("127.0.0.1", c.port);
+	t6 = ep("::1", b.port);
+	/* b b b(src) b(src) c c b b b 6 6 6 */
+	for (unsigned i = 0; i < 12; i++) {
+		for (size_t j = 0; j < lens[i]; j++)
+			gso_data[i][j] = (uint8_t)(i * 17 + j);
+		tx[i] = (struct wgc_udp_tx){ .buf = gso_data[i], .len = lens[i],
+					     .to = i < 4 || (i >= 6 && i < 9) ? tb : i < 6 ? tc : t6 };
+		if (i == 2 || i == 3)
+			tx[i].src = src;
+	}
+	CHECK(wgc_udp_send_gso(&a, tx, 12) == 12);
+	init_rx(rx, 64);
+	got = recv_n(b.fd4, rx, 7);
+	CHECK(got == 7);
+	{
+		static const unsigned order[7] = { 0, 1, 2, 3, 6, 7, 8 };
+		for (unsigned i = 0; i < got; i++) {
+			CHECK(rx[i].len == lens[order[i]] && !memcmp(rx[i].buf, gso_data[order[i]], rx[i].len));
+			CHECK(rx[i].from.addr4.sin_addr.s_addr ==
+			      (i == 2 || i == 3 ? src.ip4.s_addr : htonl(INADDR_LOOPBACK)));
+		}
+	}
+	init_rx(rx, 64);
+	CHECK(recv_n(c.fd4, rx, 2) == 2 && rx[0].len == 500 && !memcmp(rx[1].buf, gso_data[5], 500));
+	init_rx(rx, 64);
+	CHECK(recv_n(b.fd6, rx, 3) == 3 && rx[2].len == 200 && !memcmp(rx[2].buf, gso_data[11], 200));
+
+	/* a run with a vanished source: resent one by one without it, flagged */
+	CHECK(run("ip addr del 10.77.0.2/32 dev lo") == 0);
+	for (unsigned i = 0; i < 3; i++)
+		tx[i] = (struct wgc_udp_tx){ .buf = gso_data[i], .len = 500, .to = tb, .src = src };
+	CHECK(wgc_udp_send_gso(&a, tx, 3) == 3);
+	CHECK(tx[0].src_rejected && tx[2].src_rejected && tx[1].err == 0);
+	init_rx(rx, 64);
+	CHECK(recv_n(b.fd4, rx, 3) == 3 && rx[0].from.addr4.sin_addr.s_addr == htonl(INADDR_LOOPBACK));
+	CHECK(a.gso);
+
+	/* GSO off: the same contract through sendmmsg */
+	a.gso = false;
+	fill_gso_tx(tx, 5, &tb, 10);
+	CHECK(wgc_udp_send_gso(&a, tx, 5) == 5);
+	init_rx(rx, 64);
+	CHECK(recv_n(b.fd4, rx, 5) == 5 && rx[4].len == 10);
+	wgc_udp_close(&a);
+	wgc_udp_close(&b);
+	wgc_udp_close(&c);
+}
+
+/* The offload switches survive a port change. */
+static void test_offload_rebind(void)
+{
+	struct wgc_udp u, old;
+	int v = 0;
+	socklen_t l = sizeof(v);
+
+	CHECK(wgc_udp_open(&u, 0, 0) == 0);
+	CHECK(wgc_udp_enable_gso(&u) == 0 && wgc_udp_enable_gro(&u) == 0);
+	CHECK(wgc_udp_rebind(&u, 0, &old) == 0);
+	CHECK(u.gso && u.gro);
+	CHECK(getsockopt(u.fd4, SOL_UDP, UDP_GRO, &v, &l) == 0 && v == 1);
+	wgc_udp_close(&old);
+	wgc_udp_close(&u);
+	CHECK(wgc_udp_enable_gso(&u) == -EBADF && !u.gso);
+}
+
 int main(void)
 {
 	if (!test_enter_private_netns()) {
@@ -319,5 +561,10 @@ int main(void)
 	RUN_TEST(test_sticky_source);
 	RUN_TEST(test_fwmark);
 	RUN_TEST(test_wake_and_rebind);
+	RUN_TEST(test_gso_send);
+	RUN_TEST(test_gso_is_one_send);
+	RUN_TEST(test_gro_recv);
+	RUN_TEST(test_gso_runs);
+	RUN_TEST(test_offload_rebind);
 	return harness_exit_code();
 }
