@@ -28,10 +28,16 @@
 
 #include "core/crypto.h"
 #include "daemon/log.h"
+#include "daemon/offload.h"
 
 enum {
-	BATCH = WGC_UDP_BATCH_MAX,
-	/* the largest IP packet, the data header in front, padding and tag behind */
+	/*
+	 * Packets per batch: one TSO super-packet from the TUN or one GRO
+	 * datagram from UDP may carry dozens of segments. Slots are sized for
+	 * the largest IP packet, but only the bytes used are ever touched, so
+	 * the untouched tail of each slot costs no resident memory.
+	 */
+	BATCH = 256,
 	SLOT = 65535 + WGC_DATA_OVERHEAD + WGC_MESSAGE_PADDING_MULTIPLE,
 };
 
@@ -45,7 +51,7 @@ uint64_t wgcd_now_ms(void)
 
 /* The thread's collector for packets the core delivers during a receive batch. */
 struct delivery {
-	const uint8_t *pkt[BATCH];
+	uint8_t *pkt[BATCH];
 	size_t len[BATCH];
 	unsigned n;
 };
@@ -83,6 +89,11 @@ static void core_send_reply(void *ctx, const void *src_info, const uint8_t *msg,
 	send_one(ctx, &o->from, &src, msg, len, &ok);
 }
 
+int wgcd_tun_write(struct wgcd *d, unsigned q, const uint8_t *pkt, size_t len)
+{
+	return d->vnet ? wgc_tun_write_vnet(&d->tun, q, pkt, len) : wgc_tun_write(&d->tun, q, pkt, len);
+}
+
 static void core_deliver(void *ctx, struct wgc_peer *peer, const uint8_t *packet, size_t len)
 {
 	struct wgcd *d = ctx;
@@ -90,12 +101,13 @@ static void core_deliver(void *ctx, struct wgc_peer *peer, const uint8_t *packet
 
 	(void)peer;
 	if (dl && dl->n < BATCH) {
-		dl->pkt[dl->n] = packet;
+		/* the packet lies in this thread's own receive slot: writable, for coalescing */
+		dl->pkt[dl->n] = (uint8_t *)(uintptr_t)packet;
 		dl->len[dl->n] = len;
 		dl->n++;
 		return;
 	}
-	wgc_tun_write(&d->tun, 0, packet, len);
+	wgcd_tun_write(d, 0, packet, len);
 }
 
 static void core_set_endpoint(void *ctx, struct wgc_peer *peer, const void *src_info)
@@ -153,7 +165,13 @@ const struct wgc_device_ops wgcd_core_ops = {
 
 struct lane_buffers {
 	uint8_t slot[BATCH][SLOT];
+	uint8_t *slot_ptr[BATCH];
 	size_t len[BATCH];
+	/* a super-packet that did not fit the previous batch */
+	uint8_t pending[65535];
+	struct virtio_net_hdr pending_hdr;
+	size_t pending_len;
+	bool has_pending;
 	struct wgc_keypair *kp[BATCH];
 	uint64_t counter[BATCH];
 	struct wgc_udp_tx tx[BATCH];
@@ -196,29 +214,73 @@ static bool own_looped_packet(const uint8_t *pkt, size_t len, const union wgc_en
 	return false;
 }
 
+/*
+ * Places one packet read from the TUN (already at b->slot[n] + header room,
+ * or elsewhere) into the batch, cut into segments when it is a TSO/USO
+ * super-packet and with its checksum completed when the kernel left it
+ * partial. Returns the new count, or -1 when it does not fit the batch.
+ */
+static int take_packet(struct wgcd *d, struct lane_buffers *b, int n, const struct virtio_net_hdr *hdr,
+		       const uint8_t *pkt, size_t len)
+{
+	int k, r;
+
+	if (!d->vnet) {
+		b->len[n] = len;
+		return n + 1;
+	}
+	k = wgc_offload_count(hdr, pkt, len);
+	if (k <= 0)
+		return n; /* malformed: dropped */
+	if (k > BATCH - n)
+		return n ? -1 : n; /* more segments than a whole batch holds: dropped */
+	r = wgc_offload_split(hdr, pkt, len, &b->slot_ptr[n], SLOT, WGC_MSG_DATA_HEADER_LEN, &b->len[n],
+			      (unsigned)(BATCH - n));
+	return r > 0 ? n + r : n;
+}
+
 /* Reads up to BATCH packets, waiting at most a second for the first. Returns count or -errno. */
 static int read_tun_batch(struct wgcd *d, unsigned q, struct lane_buffers *b)
 {
 	/* the stop eventfd stays readable once written, so every lane wakes at shutdown */
 	struct pollfd pfd[2] = { { .fd = d->tun.fds[q], .events = POLLIN }, { .fd = d->stop_fd, .events = POLLIN } };
+	struct virtio_net_hdr hdr;
 	int n = 0, r;
 
-	r = poll(pfd, 2, 1000);
-	if (r <= 0)
-		return r < 0 ? -errno : 0;
-	if (pfd[1].revents)
-		return 0;
-	if (pfd[0].revents & (POLLERR | POLLHUP | POLLNVAL))
-		return -EBADFD;
+	if (b->has_pending) {
+		b->has_pending = false;
+		n = take_packet(d, b, 0, &b->pending_hdr, b->pending, b->pending_len);
+		if (n < 0)
+			n = 0;
+	}
+	if (!n) {
+		r = poll(pfd, 2, 1000);
+		if (r <= 0)
+			return r < 0 ? -errno : 0;
+		if (pfd[1].revents)
+			return 0;
+		if (pfd[0].revents & (POLLERR | POLLHUP | POLLNVAL))
+			return -EBADFD;
+	}
 	while (n < BATCH) {
-		ssize_t len = wgc_tun_read(&d->tun, q, b->slot[n] + WGC_MSG_DATA_HEADER_LEN, 65535);
+		uint8_t *dst = b->slot[n] + WGC_MSG_DATA_HEADER_LEN;
+		ssize_t len = d->vnet ? wgc_tun_read_vnet(&d->tun, q, &hdr, dst, 65535)
+				      : wgc_tun_read(&d->tun, q, dst, 65535);
 		if (len == -EAGAIN || len == -EINTR)
 			break;
 		if (len < 0)
 			return n ? n : (int)len;
 		if (len == 0)
 			continue;
-		b->len[n++] = (size_t)len;
+		r = take_packet(d, b, n, &hdr, dst, (size_t)len);
+		if (r < 0) {
+			memcpy(b->pending, dst, (size_t)len);
+			b->pending_hdr = hdr;
+			b->pending_len = (size_t)len;
+			b->has_pending = true;
+			break;
+		}
+		n = r;
 	}
 	return n;
 }
@@ -245,7 +307,7 @@ static void process_tun_batch(struct wgcd *d, unsigned q, struct lane_buffers *b
 		if (!peer) {
 			size_t il = wgcd_icmp_unreachable(b->icmp, sizeof(b->icmp), pkt, b->len[i]);
 			if (il)
-				wgc_tun_write(&d->tun, q, b->icmp, il);
+				wgcd_tun_write(d, q, b->icmp, il);
 			continue;
 		}
 		wp = peer->user;
@@ -290,8 +352,16 @@ static void process_tun_batch(struct wgcd *d, unsigned q, struct lane_buffers *b
 		m++;
 	}
 	if (m) {
+		unsigned off, chunk;
+
 		pthread_rwlock_rdlock(&d->udp_lock);
-		wgc_udp_send(&d->udp, b->tx, m);
+		for (off = 0; off < m; off += chunk) {
+			chunk = m - off < WGC_UDP_BATCH_MAX ? m - off : WGC_UDP_BATCH_MAX;
+			if (d->udp.gso)
+				wgc_udp_send_gso(&d->udp, b->tx + off, chunk);
+			else
+				wgc_udp_send(&d->udp, b->tx + off, chunk);
+		}
 		pthread_rwlock_unlock(&d->udp_lock);
 	}
 }
@@ -301,12 +371,16 @@ static void *lane_main(void *arg)
 	struct wgcd_lane *lane = arg;
 	struct wgcd *d = lane->d;
 	struct lane_buffers *b = malloc(sizeof(*b));
+	unsigned i;
 
 	if (!b) {
 		wgc_log(WGC_LOG_ERROR, "lane %u: out of memory", lane->index);
 		wgcd_request_stop(d);
 		return NULL;
 	}
+	for (i = 0; i < BATCH; i++)
+		b->slot_ptr[i] = b->slot[i];
+	b->has_pending = false;
 	while (!atomic_load(&d->stopping)) {
 		int n = read_tun_batch(d, lane->index, b);
 		if (n == -EBADFD || n == -ENODEV) {
@@ -357,6 +431,8 @@ struct reader_buffers {
 	size_t plain_len[BATCH];
 	bool ok[BATCH];
 	struct delivery delivered;
+	struct wgc_offload_unit units[BATCH];
+	struct iovec iov[BATCH];
 };
 
 static void process_udp_batch(struct wgcd *d, struct reader_buffers *b, unsigned n)
@@ -419,8 +495,15 @@ static void process_udp_batch(struct wgcd *d, struct reader_buffers *b, unsigned
 	pthread_mutex_unlock(&d->lock);
 	current_delivery = NULL;
 
-	for (i = 0; i < b->delivered.n; i++)
-		wgc_tun_write(&d->tun, 0, b->delivered.pkt[i], b->delivered.len[i]);
+	if (d->vnet) {
+		/* consecutive segments of one TCP flow go to the TUN as one write */
+		unsigned units = wgc_offload_coalesce(b->delivered.pkt, b->delivered.len, b->delivered.n, b->units, b->iov);
+		for (i = 0; i < units; i++)
+			wgc_tun_writev(&d->tun, 0, &b->units[i]);
+	} else {
+		for (i = 0; i < b->delivered.n; i++)
+			wgc_tun_write(&d->tun, 0, b->delivered.pkt[i], b->delivered.len[i]);
+	}
 }
 
 static void *reader_main(void *arg)
@@ -440,7 +523,8 @@ static void *reader_main(void *arg)
 		b->rx[i].cap = SLOT - WGC_MESSAGE_PADDING_MULTIPLE;
 	}
 	while (!atomic_load(&d->stopping) && r->generation == d->udp_generation) {
-		int n = wgc_udp_recv(r->fd, b->rx, BATCH, true);
+		int n = d->udp.gro ? wgc_udp_recv_gro(r->fd, b->rx, BATCH, true)
+				   : wgc_udp_recv(r->fd, b->rx, WGC_UDP_BATCH_MAX, true);
 		if (n == 0)
 			break; /* woken: the socket is being replaced or we stop */
 		if (n < 0) {

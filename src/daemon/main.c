@@ -17,6 +17,7 @@
 #include "core/crypto.h"
 #include "daemon/daemonize.h"
 #include "daemon/log.h"
+#include "daemon/offload.h"
 #include "daemon/privilege.h"
 #include "daemon/uapi_server.h"
 #include "daemon/wgcd.h"
@@ -88,6 +89,7 @@ int main(int argc, char **argv)
 	static struct wgcd d;
 	struct wgc_uapi_server *uapi = NULL;
 	struct wgc_uapi_server_config cfg = { 0 };
+	struct wgc_offload_config offload;
 	char err[WGC_UAPI_SERVER_ERRLEN];
 	const char *ifname = NULL, *user = NULL, *log_env = getenv("LOG_LEVEL");
 	bool foreground = wgc_daemonize_foreground_from_env();
@@ -133,7 +135,9 @@ int main(int argc, char **argv)
 	}
 
 	/* everything that can fail for the user's reasons happens before detaching */
-	ret = wgc_tun_open(&d.tun, ifname, 1, WGC_TUN_NONBLOCK, WGC_DEFAULT_MTU);
+	offload = wgc_offload_config_from_env();
+	ret = wgc_tun_open(&d.tun, ifname, 1, WGC_TUN_NONBLOCK | (offload.tun_offload ? WGC_TUN_VNET_HDR : 0),
+			   WGC_DEFAULT_MTU);
 	if (ret) {
 		fprintf(stderr, "wgcd: cannot create TUN interface '%s': %s\n", ifname,
 			ret == -EBUSY ? "the name is taken by another interface or process" : strerror(-ret));
@@ -156,6 +160,14 @@ int main(int argc, char **argv)
 		wgc_tun_close(&d.tun);
 		return 1;
 	}
+	/* offloads are an optimisation: whatever the kernel refuses, we do without */
+	d.vnet = (d.tun.flags & WGC_TUN_VNET_HDR) != 0;
+	if (d.vnet && wgc_tun_enable_offloads(&d.tun, true) < 0)
+		wgc_log(WGC_LOG_VERBOSE, "TUN offloads unavailable; segments arrive one by one");
+	if (offload.udp_gso && wgc_udp_enable_gso(&d.udp))
+		wgc_log(WGC_LOG_VERBOSE, "UDP GSO unavailable");
+	if (offload.udp_gro && wgc_udp_enable_gro(&d.udp))
+		wgc_log(WGC_LOG_VERBOSE, "UDP GRO unavailable");
 	watch_fd = wgc_tun_watch_open();
 	if (watch_fd < 0) {
 		fprintf(stderr, "wgcd: cannot watch interface events: %s\n", strerror(-watch_fd));

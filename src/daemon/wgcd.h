@@ -85,6 +85,7 @@ struct wgcd {
 	struct wgc_udp udp;
 	unsigned udp_generation;
 	uint16_t listen_port;         /* as configured; udp.port is what is bound */
+	bool vnet;                    /* TUN frames carry a virtio_net_hdr (offloads on) */
 	atomic_bool stopping;
 	int stop_fd;                  /* eventfd: a thread asks main to shut down */
 	unsigned n_lanes;
@@ -116,6 +117,8 @@ void wgcd_link_changed(struct wgcd *d, bool up, int mtu);
 int wgcd_uapi_handle(void *ctx, const char *req, size_t len, struct wgc_strbuf *reply);
 
 /* Data path (datapath.c) */
+/* One packet to the TUN, with an empty virtio header when offloads are on. */
+int wgcd_tun_write(struct wgcd *d, unsigned q, const uint8_t *pkt, size_t len);
 extern const struct wgc_device_ops wgcd_core_ops;
 int wgcd_start_udp_readers(struct wgcd *d);
 void wgcd_stop_udp_readers(struct wgcd *d);
