@@ -138,7 +138,8 @@ bool wgc_quick_route_list(const struct wgc_device_model *dev, struct wgc_strbuf 
 				continue;
 			r[n++].cidr = ip.cidr;
 		}
-	qsort(r, n, sizeof(*r), route_cmp);
+	if (n)
+		qsort(r, n, sizeof(*r), route_cmp);
 	for (size_t i = 0; i < n; i++)
 		wgc_strbuf_append(out, r[i].text, strlen(r[i].text) + 1);
 	free(r);
