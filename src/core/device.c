@@ -145,8 +145,10 @@ struct wgc_peer *wgc_device_add_peer(struct wgc_device *dev, const uint8_t publi
 
 static void purge_staged(struct wgc_peer *peer)
 {
-	struct wgc_staged *s = &peer->staged;
+	struct wgc_staged *s = peer->staged;
 
+	if (!s)
+		return;
 	while (s->count) {
 		free(s->packets[s->head]);
 		s->packets[s->head] = NULL;
@@ -172,6 +174,8 @@ void wgc_device_remove_peer(struct wgc_device *dev, struct wgc_peer *peer)
 	wgc_keypairs_clear(&peer->keypairs, &dev->indices);
 	wgc_handshake_destroy(&peer->handshake, &dev->indices);
 	purge_staged(peer);
+	free(peer->staged);
+	peer->staged = NULL;
 	for (pp = &dev->peer_buckets[peer_bucket(dev, peer->public_key)]; *pp; pp = &(*pp)->hash_next) {
 		if (*pp == peer) {
 			*pp = peer->hash_next;

@@ -59,7 +59,7 @@ struct wgc_peer {
 	struct wgc_keypairs keypairs;
 	struct wgc_cookie_maker cookie;
 	struct wgc_timers timers;
-	struct wgc_staged staged;
+	struct wgc_staged *staged;     /* allocated when a packet first waits: most peers never need it */
 	uint64_t rx_bytes, tx_bytes;
 	int64_t last_handshake_sec;
 	uint32_t last_handshake_nsec;
@@ -143,6 +143,10 @@ void wgc_peer_sent_data(struct wgc_peer *peer, size_t inner_len, size_t wire_len
 void wgc_peer_keep_key_fresh_send(struct wgc_peer *peer, uint64_t now_ms);
 
 void wgc_peer_purge_staged(struct wgc_peer *peer);
+static inline unsigned wgc_peer_staged_count(const struct wgc_peer *peer)
+{
+	return peer->staged ? peer->staged->count : 0;
+}
 
 /* Runs due timers of one peer / all peers; returns the earliest next deadline (0: none). */
 uint64_t wgc_peer_tick(struct wgc_peer *peer, uint64_t now_ms);

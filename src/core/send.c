@@ -63,10 +63,16 @@ void wgc_peer_sent_data(struct wgc_peer *peer, size_t inner_len, size_t wire_len
 
 static void stage(struct wgc_peer *peer, const uint8_t *packet, size_t len)
 {
-	struct wgc_staged *s = &peer->staged;
+	struct wgc_staged *s = peer->staged;
 	unsigned tail;
-	uint8_t *copy = malloc(len ? len : 1);
+	uint8_t *copy;
 
+	if (!s) {
+		s = peer->staged = calloc(1, sizeof(*s));
+		if (!s)
+			return;
+	}
+	copy = malloc(len ? len : 1);
 	if (!copy)
 		return;
 	if (len)
@@ -86,11 +92,11 @@ static void stage(struct wgc_peer *peer, const uint8_t *packet, size_t len)
 void wgc_peer_send_staged(struct wgc_peer *peer, uint64_t now_ms)
 {
 	struct wgc_device *dev = peer->device;
-	struct wgc_staged *s = &peer->staged;
+	struct wgc_staged *s = peer->staged;
 	struct wgc_keypair *kp;
 	uint8_t buf[65536 + WGC_DATA_OVERHEAD + WGC_MESSAGE_PADDING_MULTIPLE];
 
-	if (!dev->up || !s->count)
+	if (!dev->up || !s || !s->count)
 		return;
 	kp = wgc_keypairs_current_for_send(&peer->keypairs, now_ms);
 	if (!kp) {
@@ -130,7 +136,7 @@ void wgc_peer_send_packet(struct wgc_peer *peer, const uint8_t *packet, size_t l
 void wgc_peer_send_keepalive(struct wgc_peer *peer, uint64_t now_ms)
 {
 	/* with packets waiting, those carry the keepalive's meaning already */
-	if (!peer->staged.count)
+	if (!wgc_peer_staged_count(peer))
 		stage(peer, NULL, 0);
 	wgc_peer_send_staged(peer, now_ms);
 }

@@ -8,6 +8,7 @@
 #include "daemon/wgcd.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -322,6 +323,9 @@ int wgcd_uapi_handle(void *ctx, const char *req, size_t len, struct wgc_strbuf *
 		ret = apply(d, &m);
 	pthread_mutex_unlock(&d->cfg_lock);
 	wgc_model_free(&m);
+	/* a large configuration leaves freed parser memory behind; give it back */
+	if (len > (1 << 20))
+		malloc_trim(0);
 	if (!ret)
 		wgc_strbuf_printf(reply, "errno=0\n\n");
 	return ret;

@@ -314,7 +314,7 @@ static void process_tun_batch(struct wgcd *d, unsigned q, struct lane_buffers *b
 		if (own_looped_packet(pkt, b->len[i], &wp->endpoint, port))
 			continue;
 		/* packets already waiting for a session go first, to keep order */
-		if (peer->staged.count || !wp->endpoint.addr.sa_family ||
+		if (wgc_peer_staged_count(peer) || !wp->endpoint.addr.sa_family ||
 		    !(kp = wgc_keypairs_current_for_send(&peer->keypairs, now))) {
 			wgc_peer_send_packet(peer, pkt, b->len[i], now);
 			continue;

@@ -144,6 +144,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	cfg.ifname = ifname;
+	/* a 100,000-peer setconf is about 20 MB; only root can reach the socket */
+	cfg.max_request = 128 << 20;
 	cfg.handle = wgcd_uapi_handle;
 	cfg.gone = uapi_gone;
 	cfg.ctx = &d;

@@ -42,14 +42,14 @@ static void test_handshake_no_psk(void)
 	memnet_init(&net, NULL, NULL);
 	send_ab(&net.a, 1, 2, 7);
 	CHECK(net.a.n_out == 1 && net.a.out[0].len == WGC_MSG_INITIATION_LEN);
-	CHECK(net.a.peer->staged.count == 1);
+	CHECK(wgc_peer_staged_count(net.a.peer) == 1);
 	memnet_pump(&net);
 	CHECK(net.b.delivered == 1);
 	CHECK(net.a.peer->keypairs.current != NULL);
 	CHECK(net.b.peer->keypairs.current != NULL);
 	CHECK(net.b.peer->keypairs.next == NULL);
 	CHECK(net.a.peer->last_handshake_sec != 0 && net.b.peer->last_handshake_sec != 0);
-	CHECK(net.a.peer->staged.count == 0);
+	CHECK(wgc_peer_staged_count(net.a.peer) == 0);
 	/* the other direction now works at once, with no new handshake */
 	send_ab(&net.b, 2, 1, 9);
 	CHECK(net.b.n_out == 1 && wgc_message_type(net.b.out[0].data, net.b.out[0].len) == WGC_MSG_DATA);
@@ -440,7 +440,7 @@ static void test_retry_and_give_up(void)
 		fprintf(stderr, "initiations: %zu\n", initiations);
 	/* as the kernel: the first, then retries until attempts pass MAX_TIMER_HANDSHAKES */
 	CHECK(initiations == WGC_MAX_TIMER_HANDSHAKES + 2);
-	CHECK(net.a.peer->staged.count == 0);
+	CHECK(wgc_peer_staged_count(net.a.peer) == 0);
 	memnet_free(&net);
 }
 
