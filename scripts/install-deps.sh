@@ -3,7 +3,7 @@
 # only when one is missing: apt-get update once, then one apt-get install.
 set -eu
 pkgs=(
-	build-essential pkg-config libssl-dev libsodium-dev libcap-dev
+	build-essential pkg-config libssl-dev libsodium-dev libcap-dev libseccomp-dev
 	iproute2 iputils-ping iperf3 nftables procps psmisc kmod
 	wireguard-tools wireguard-go
 	clang llvm valgrind python3

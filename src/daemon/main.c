@@ -28,7 +28,7 @@
 
 static void usage(FILE *f, const char *prog)
 {
-	fprintf(f, "Usage: %s [-f/--foreground] [--user USER] INTERFACE-NAME\n", prog);
+	fprintf(f, "Usage: %s [-f/--foreground] [--user USER] [--seccomp] INTERFACE-NAME\n", prog);
 }
 
 static void uapi_gone(void *ctx)
@@ -92,12 +92,14 @@ int main(int argc, char **argv)
 	struct wgc_offload_config offload;
 	char err[WGC_UAPI_SERVER_ERRLEN];
 	const char *ifname = NULL, *user = NULL, *log_env = getenv("LOG_LEVEL");
-	bool foreground = wgc_daemonize_foreground_from_env();
+	bool foreground = wgc_daemonize_foreground_from_env(), seccomp = false;
 	int i, ret, sig_fd = -1, watch_fd = -1, flags;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--foreground")) {
 			foreground = true;
+		} else if (!strcmp(argv[i], "--seccomp")) {
+			seccomp = true;
 		} else if (!strcmp(argv[i], "--user") && i + 1 < argc) {
 			user = argv[++i];
 		} else if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-v")) {
@@ -183,7 +185,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* all that needed root is done; capabilities are per thread, so drop before any exists */
-	if (wgcd_drop_privileges(user, err, sizeof(err))) {
+	if (wgcd_drop_privileges(user, err, sizeof(err)) || (seccomp && wgcd_install_seccomp(err, sizeof(err)))) {
 		wgc_log(WGC_LOG_ERROR, "%s", err);
 		if (foreground)
 			fprintf(stderr, "wgcd: %s\n", err);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <seccomp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/capability.h>
@@ -68,4 +69,42 @@ int wgcd_drop_privileges(const char *user, char *err, size_t errlen)
 	/* the process stays non-dumpable after the uid change; set it again to be sure */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	return set_caps(err, errlen);
+}
+
+static const int denied[] = {
+	SCMP_SYS(execve), SCMP_SYS(execveat), SCMP_SYS(fork), SCMP_SYS(vfork),
+	SCMP_SYS(ptrace), SCMP_SYS(process_vm_readv), SCMP_SYS(process_vm_writev),
+	SCMP_SYS(mount), SCMP_SYS(umount2), SCMP_SYS(pivot_root), SCMP_SYS(chroot),
+	SCMP_SYS(setns), SCMP_SYS(unshare), SCMP_SYS(init_module), SCMP_SYS(finit_module),
+	SCMP_SYS(delete_module), SCMP_SYS(kexec_load), SCMP_SYS(kexec_file_load), SCMP_SYS(reboot),
+	SCMP_SYS(swapon), SCMP_SYS(swapoff), SCMP_SYS(bpf), SCMP_SYS(keyctl), SCMP_SYS(add_key),
+	SCMP_SYS(request_key), SCMP_SYS(perf_event_open), SCMP_SYS(userfaultfd),
+	SCMP_SYS(open_by_handle_at), SCMP_SYS(name_to_handle_at), SCMP_SYS(acct), SCMP_SYS(quotactl),
+	SCMP_SYS(settimeofday), SCMP_SYS(clock_settime), SCMP_SYS(sethostname), SCMP_SYS(setdomainname),
+};
+
+int wgcd_install_seccomp(char *err, size_t errlen)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	size_t i;
+	int ret;
+
+	if (!ctx) {
+		snprintf(err, errlen, "seccomp: cannot create a filter");
+		return -ENOMEM;
+	}
+	for (i = 0; i < sizeof(denied) / sizeof(denied[0]); i++) {
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), denied[i], 0);
+		/* a call unknown on this architecture is simply not there to deny */
+		if (ret && ret != -EFAULT && ret != -EDOM) {
+			snprintf(err, errlen, "seccomp: rule %zu: %s", i, strerror(-ret));
+			seccomp_release(ctx);
+			return ret;
+		}
+	}
+	ret = seccomp_load(ctx);
+	if (ret)
+		snprintf(err, errlen, "seccomp: cannot load the filter: %s", strerror(-ret));
+	seccomp_release(ctx);
+	return ret;
 }

@@ -6,6 +6,8 @@
 #ifndef WGCD_PRIVILEGE_H
 #define WGCD_PRIVILEGE_H
 
+#include <stddef.h>
+
 /* No core dumps and no ptrace by others: our memory holds private keys. */
 int wgcd_protect_memory(void);
 /*
@@ -15,5 +17,14 @@ int wgcd_protect_memory(void);
  * capabilities are per thread. Returns 0 or -errno, with a message in err.
  */
 int wgcd_drop_privileges(const char *user, char *err, size_t errlen);
+
+/*
+ * An optional seccomp filter: system calls wgcd never makes once running
+ * (exec, ptrace, mounts, namespaces, modules, bpf, keyrings, ...) fail with
+ * EPERM. A deny list, so a library's unusual but harmless call cannot take
+ * the tunnel down. Applies to the calling thread and every thread it
+ * creates afterwards: call before starting threads.
+ */
+int wgcd_install_seccomp(char *err, size_t errlen);
 
 #endif

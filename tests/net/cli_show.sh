@@ -29,8 +29,10 @@ PA=$("$WG" pubkey <"$T/a.key"); PB=$("$WG" pubkey <"$T/b.key")
 "$WG" set "$A" peer "$("$WG" genkey | "$WG" pubkey)" \
 	allowed-ips 10.1.0.0/16,10.2.0.0/16,10.3.3.3/32,172.16.0.0/12,192.168.200.0/24,2001:db8::/32,::/0 persistent-keepalive 3661
 "$WG" set "$A" peer "$("$WG" genkey | "$WG" pubkey)"
-ip -n "$NA" addr add 10.77.0.1/24 dev "$A"; ip -n "$NA" link set "$A" up
+# B first: A's first initiation goes out as soon as A is up (persistent keepalive), and a
+# down interface drops it, as the kernel's does
 ip -n "$NB" addr add 10.77.0.2/24 dev "$B"; ip -n "$NB" link set "$B" up
+ip -n "$NA" addr add 10.77.0.1/24 dev "$A"; ip -n "$NA" link set "$A" up
 if ip netns exec "$NA" ping -c 2 -W 2 10.77.0.2 >/dev/null; then cli_ok "handshake across veth"; else cli_notok "handshake across veth"; fi
 
 FIELDS="public-key private-key listen-port fwmark peers preshared-keys endpoints allowed-ips latest-handshakes transfer persistent-keepalive dump"
