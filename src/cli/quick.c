@@ -139,7 +139,7 @@ static bool link_exists(const char *ifname)
 	struct wgc_strbuf out = { 0 };
 	bool exists;
 
-	wgc_quick_query(&out, "ip", "link", "show", "dev", ifname, NULL);
+	wgc_quick_query(&out, "ip", "link", "show", "dev", ifname, (char *)NULL);
 	exists = out.data && out.data[0];
 	wgc_strbuf_free(&out);
 	return exists;

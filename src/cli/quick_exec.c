@@ -147,7 +147,7 @@ static unsigned mtu_of(const char *text)
 	p = strstr(text, "dev ");
 	if (!p || sscanf(p, "dev %63[^ \n]", dev) != 1)
 		return 0;
-	if (wgc_quick_query(&link, "ip", "link", "show", "dev", dev, NULL) && (p = strstr(link.data, "mtu ")))
+	if (wgc_quick_query(&link, "ip", "link", "show", "dev", dev, (char *)NULL) && (p = strstr(link.data, "mtu ")))
 		sscanf(p, "mtu %u", &mtu);
 	wgc_strbuf_free(&link);
 	return mtu;
@@ -159,8 +159,8 @@ static unsigned system_route_mtu(void *arg, const char *addr)
 	unsigned mtu = 0;
 
 	(void)arg;
-	if (addr ? wgc_quick_query(&out, "ip", "route", "get", addr, NULL)
-		 : wgc_quick_query(&out, "ip", "route", "show", "default", NULL)) {
+	if (addr ? wgc_quick_query(&out, "ip", "route", "get", addr, (char *)NULL)
+		 : wgc_quick_query(&out, "ip", "route", "show", "default", (char *)NULL)) {
 		/* only the first line counts, like wg-quick's `read -r output' */
 		char *nl = strchr(out.data, '\n');
 
@@ -180,8 +180,8 @@ static bool system_table_used(void *arg, unsigned table)
 
 	(void)arg;
 	snprintf(t, sizeof(t), "%u", table);
-	wgc_quick_query(&a, "ip", "-4", "route", "show", "table", t, NULL);
-	wgc_quick_query(&b, "ip", "-6", "route", "show", "table", t, NULL);
+	wgc_quick_query(&a, "ip", "-4", "route", "show", "table", t, (char *)NULL);
+	wgc_quick_query(&b, "ip", "-6", "route", "show", "table", t, (char *)NULL);
 	used = (a.data && a.data[0]) || (b.data && b.data[0]);
 	wgc_strbuf_free(&a);
 	wgc_strbuf_free(&b);
@@ -313,7 +313,7 @@ static bool del_nft(const struct wgc_quick_step *s, const char *ifname)
 	if (!wgc_quick_have("nft"))
 		return true;
 	snprintf(suffix, sizeof(suffix), " wg-quick-%s", ifname);
-	wgc_quick_query(&tables, "nft", "list", "tables", NULL);
+	wgc_quick_query(&tables, "nft", "list", "tables", (char *)NULL);
 	for (p = tables.data; p && *p;) {
 		size_t n = strcspn(p, "\n"), sl = strlen(suffix);
 
@@ -340,7 +340,7 @@ static bool add_nft(const struct wgc_quick_step *s, const char *ifname)
 	char *save = NULL, *tok, *prev = NULL;
 	bool ok = false;
 
-	wgc_quick_query(&out, "ip", "-o", s->family == 6 ? "-6" : "-4", "addr", "show", "dev", ifname, NULL);
+	wgc_quick_query(&out, "ip", "-o", s->family == 6 ? "-6" : "-4", "addr", "show", "dev", ifname, (char *)NULL);
 	for (tok = out.data ? strtok_r(out.data, " \t\n", &save) : NULL; tok; tok = strtok_r(NULL, " \t\n", &save)) {
 		if (prev && (!strcmp(prev, "inet") || !strcmp(prev, "inet6"))) {
 			char **grown = realloc(addrs.v, (addrs.n + 1) * sizeof(*addrs.v));
@@ -402,13 +402,13 @@ static bool run_step(struct wgc_quick_exec *ex, const struct wgc_quick_step *s)
 		return !err;
 	case WGC_QS_ROUTE:
 		if (shows(NULL, "ip", s->family == 6 ? "-6" : "-4", "route", "show", "dev", ifname, "match", s->match,
-			  NULL))
+			  (char *)NULL))
 			return true;
 		echo(s, ifname);
 		return wgc_quick_spawn(s->argv, NULL, false, NULL, false) == 0;
 	case WGC_QS_DEL_RULES:
 		for (int i = 0; i < MAX_LOOPS && shows(s->match, "ip", s->family == 6 ? "-6" : "-4", "rule", "show",
-						       NULL); i++) {
+						       (char *)NULL); i++) {
 			echo(s, ifname);
 			if (wgc_quick_spawn(s->argv, NULL, false, NULL, false))
 				return false;

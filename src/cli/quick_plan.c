@@ -249,14 +249,14 @@ static void add_default(struct wgc_quick_plan *plan, const struct wgc_quick_conf
 		}
 	}
 	snprintf(t, sizeof(t), "%u", plan->table);
-	set_argv(plan, cmd(plan, WGC_QS_CMD), "ip", proto, "route", "add", prefix, "dev", ifname, "table", t, NULL);
-	set_argv(plan, cmd(plan, WGC_QS_CMD), "ip", proto, "rule", "add", "not", "fwmark", t, "table", t, NULL);
+	set_argv(plan, cmd(plan, WGC_QS_CMD), "ip", proto, "route", "add", prefix, "dev", ifname, "table", t, (char *)NULL);
+	set_argv(plan, cmd(plan, WGC_QS_CMD), "ip", proto, "rule", "add", "not", "fwmark", t, "table", t, (char *)NULL);
 	set_argv(plan, cmd(plan, WGC_QS_CMD), "ip", proto, "rule", "add", "table", "main", "suppress_prefixlength",
-		 "0", NULL);
+		 "0", (char *)NULL);
 	if (family == 4)
-		set_argv(plan, cmd(plan, WGC_QS_CMD), "sysctl", "-q", "net.ipv4.conf.all.src_valid_mark=1", NULL);
+		set_argv(plan, cmd(plan, WGC_QS_CMD), "sysctl", "-q", "net.ipv4.conf.all.src_valid_mark=1", (char *)NULL);
 	s = cmd(plan, WGC_QS_CMD);
-	set_argv(plan, s, "nft", "-f", "/dev/fd/63", NULL);
+	set_argv(plan, s, "nft", "-f", "/dev/fd/63", (char *)NULL);
 	if (s) {
 		struct wgc_strbuf rules = { 0 };
 
@@ -281,7 +281,7 @@ static void add_route(struct wgc_quick_plan *plan, const struct wgc_quick_conf *
 		return;
 	if (qc->table[0] && strcmp(qc->table, "auto")) {
 		set_argv(plan, cmd(plan, WGC_QS_CMD), "ip", proto, "route", "add", prefix, "dev", qc->ifname,
-			 "table", qc->table, NULL);
+			 "table", qc->table, (char *)NULL);
 		return;
 	}
 	if (strstr(prefix, "/0") && !strcmp(strstr(prefix, "/0"), "/0")) {
@@ -289,7 +289,7 @@ static void add_route(struct wgc_quick_plan *plan, const struct wgc_quick_conf *
 		return;
 	}
 	s = cmd(plan, WGC_QS_ROUTE);
-	set_argv(plan, s, "ip", proto, "route", "add", prefix, "dev", qc->ifname, NULL);
+	set_argv(plan, s, "ip", proto, "route", "add", prefix, "dev", qc->ifname, (char *)NULL);
 	if (s) {
 		s->match = dupstr(plan, prefix);
 		s->family = proto[1] - '0';
@@ -327,11 +327,11 @@ bool wgc_quick_plan_up(struct wgc_quick_plan *plan, const struct wgc_quick_conf 
 	}
 	hooks(plan, &qc->pre_up, qc->ifname);
 	s = cmd(plan, opts->userspace ? WGC_QS_USERSPACE : WGC_QS_ADD_IF);
-	set_argv(plan, s, opts->impl, qc->ifname, NULL);
+	set_argv(plan, s, opts->impl, qc->ifname, (char *)NULL);
 	cmd(plan, WGC_QS_SETCONF);
 	for (size_t i = 0; i < qc->addresses.n; i++)
 		set_argv(plan, cmd(plan, WGC_QS_CMD), "ip", strchr(qc->addresses.v[i], ':') ? "-6" : "-4", "address",
-			 "add", qc->addresses.v[i], "dev", qc->ifname, NULL);
+			 "add", qc->addresses.v[i], "dev", qc->ifname, (char *)NULL);
 	if (qc->mtu) {
 		snprintf(mtu, sizeof(mtu), "%u", qc->mtu);
 	} else {
@@ -339,7 +339,7 @@ bool wgc_quick_plan_up(struct wgc_quick_plan *plan, const struct wgc_quick_conf 
 
 		snprintf(mtu, sizeof(mtu), "%u", (m ? m : 1500) - 80);
 	}
-	set_argv(plan, cmd(plan, WGC_QS_CMD), "ip", "link", "set", "mtu", mtu, "up", "dev", qc->ifname, NULL);
+	set_argv(plan, cmd(plan, WGC_QS_CMD), "ip", "link", "set", "mtu", mtu, "up", "dev", qc->ifname, (char *)NULL);
 	if (qc->dns.n) {
 		struct wgc_strbuf in = { 0 };
 
@@ -352,7 +352,7 @@ bool wgc_quick_plan_up(struct wgc_quick_plan *plan, const struct wgc_quick_conf 
 			wgc_strbuf_printf(&in, "\n");
 		}
 		s = cmd(plan, WGC_QS_CMD);
-		set_argv(plan, s, "resolvconf", "-a", resolvconf_name(qc, probe, rc, sizeof(rc)), "-m", "0", "-x", NULL);
+		set_argv(plan, s, "resolvconf", "-a", resolvconf_name(qc, probe, rc, sizeof(rc)), "-m", "0", "-x", (char *)NULL);
 		if (s) {
 			s->input = in.data;
 			s->sets_dns = true;
@@ -386,7 +386,7 @@ static void del_if(struct wgc_quick_plan *plan, const struct wgc_quick_conf *qc,
 
 	if (dns && qc->dns.n) {
 		s = cmd(plan, WGC_QS_CMD);
-		set_argv(plan, s, "resolvconf", "-d", resolvconf_name(qc, probe, rc, sizeof(rc)), "-f", NULL);
+		set_argv(plan, s, "resolvconf", "-d", resolvconf_name(qc, probe, rc, sizeof(rc)), "-f", (char *)NULL);
 		if (s)
 			s->ignore_fail = true;
 	}
@@ -399,21 +399,21 @@ static void del_if(struct wgc_quick_plan *plan, const struct wgc_quick_conf *qc,
 			const char *proto = fam == 4 ? "-4" : "-6";
 
 			s = cmd(plan, WGC_QS_DEL_RULES);
-			set_argv(plan, s, "ip", proto, "rule", "delete", "table", t, NULL);
+			set_argv(plan, s, "ip", proto, "rule", "delete", "table", t, (char *)NULL);
 			if (s) {
 				s->family = fam;
 				s->match = dupstr(plan, look);
 			}
 			s = cmd(plan, WGC_QS_DEL_RULES);
 			set_argv(plan, s, "ip", proto, "rule", "delete", "table", "main", "suppress_prefixlength", "0",
-				 NULL);
+				 (char *)NULL);
 			if (s) {
 				s->family = fam;
 				s->match = dupstr(plan, "from all lookup main suppress_prefixlength 0");
 			}
 		}
 	}
-	set_argv(plan, cmd(plan, WGC_QS_CMD), "ip", "link", "delete", "dev", qc->ifname, NULL);
+	set_argv(plan, cmd(plan, WGC_QS_CMD), "ip", "link", "delete", "dev", qc->ifname, (char *)NULL);
 }
 
 bool wgc_quick_plan_down(struct wgc_quick_plan *plan, const struct wgc_quick_conf *qc,
@@ -429,7 +429,7 @@ bool wgc_quick_plan_down(struct wgc_quick_plan *plan, const struct wgc_quick_con
 	del_if(plan, qc, live, probe, false, false);
 	if (qc->dns.n) {
 		s = cmd(plan, WGC_QS_CMD);
-		set_argv(plan, s, "resolvconf", "-d", resolvconf_name(qc, probe, rc, sizeof(rc)), "-f", NULL);
+		set_argv(plan, s, "resolvconf", "-d", resolvconf_name(qc, probe, rc, sizeof(rc)), "-f", (char *)NULL);
 		if (s)
 			s->ignore_fail = true;
 	}

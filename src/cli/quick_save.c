@@ -162,7 +162,7 @@ static void saved_dns(struct wgc_strbuf *h, const char *ifname)
 	char *p;
 
 	snprintf(name, sizeof(name), "%s%s", pfx, ifname);
-	if (!wgc_quick_query(&out, "resolvconf", "-l", name, NULL)) {
+	if (!wgc_quick_query(&out, "resolvconf", "-l", name, (char *)NULL)) {
 		char *buf = NULL;
 		size_t len = 0;
 		FILE *f;
@@ -198,7 +198,7 @@ static void build_header(struct wgc_strbuf *h, const struct wgc_quick_conf *qc)
 	const char *ifname = qc->ifname;
 
 	wgc_strbuf_printf(h, "[Interface]\n");
-	if (wgc_quick_query(&out, "ip", "-brief", "address", "show", "dev", ifname, NULL)) {
+	if (wgc_quick_query(&out, "ip", "-brief", "address", "show", "dev", ifname, (char *)NULL)) {
 		/* "IF  STATE  addr/len addr/len ..." */
 		char *save = NULL, *tok = strtok_r(out.data, " \t\n", &save);
 		int field = 0;
@@ -209,7 +209,7 @@ static void build_header(struct wgc_strbuf *h, const struct wgc_quick_conf *qc)
 	}
 	wgc_strbuf_free(&out);
 	saved_dns(h, ifname);
-	if (qc->mtu && wgc_quick_query(&out, "ip", "link", "show", "dev", ifname, NULL)) {
+	if (qc->mtu && wgc_quick_query(&out, "ip", "link", "show", "dev", ifname, (char *)NULL)) {
 		const char *m = strstr(out.data, "mtu ");
 		unsigned mtu;
 

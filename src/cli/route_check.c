@@ -45,8 +45,8 @@ static struct lookup route_get(const char *addr, unsigned mark)
 	char m[16];
 
 	snprintf(m, sizeof(m), "%u", mark);
-	l.ok = mark ? wgc_quick_query(&out, "ip", "-d", "route", "get", addr, "mark", m, NULL)
-		    : wgc_quick_query(&out, "ip", "-d", "route", "get", addr, NULL);
+	l.ok = mark ? wgc_quick_query(&out, "ip", "-d", "route", "get", addr, "mark", m, (char *)NULL)
+		    : wgc_quick_query(&out, "ip", "-d", "route", "get", addr, (char *)NULL);
 	if (l.ok) {
 		out.data[strcspn(out.data, "\n")] = '\0';
 		snprintf(l.type, sizeof(l.type), "%.*s", (int)strcspn(out.data, " "), out.data);
@@ -67,7 +67,7 @@ static int best_prefix(const char *addr, bool v6, const char *table)
 	struct wgc_strbuf out = { 0 };
 	int best = -1;
 
-	if (wgc_quick_query(&out, "ip", v6 ? "-6" : "-4", "route", "show", "table", table, "to", "match", addr, NULL)) {
+	if (wgc_quick_query(&out, "ip", v6 ? "-6" : "-4", "route", "show", "table", table, "to", "match", addr, (char *)NULL)) {
 		for (char *p = out.data; *p;) {
 			size_t n = strcspn(p, "\n");
 			int len = v6 ? 128 : 32;
@@ -94,7 +94,7 @@ static void matching_rule(char *out, size_t outlen, const char *addr, bool v6, u
 
 	out[0] = '\0';
 	snprintf(want, sizeof(want), "lookup %s", table);
-	if (!wgc_quick_query(&rules, "ip", v6 ? "-6" : "-4", "rule", "show", NULL))
+	if (!wgc_quick_query(&rules, "ip", v6 ? "-6" : "-4", "rule", "show", (char *)NULL))
 		goto done;
 	for (char *p = rules.data; *p;) {
 		size_t n = strcspn(p, "\n");

@@ -146,7 +146,7 @@ static int show_one(int argc, const char *argv[], bool json)
 
 int show_main(int argc, const char *argv[])
 {
-	const char *args[3];
+	const char *args[3] = { 0 };
 	bool json = false;
 	int n = 0;
 

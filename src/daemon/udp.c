@@ -198,6 +198,8 @@ int wgc_udp_recv(int fd, struct wgc_udp_rx *msgs, unsigned n, bool wait)
 		mm[i].msg_hdr.msg_namelen = sizeof(msgs[i].from);
 		mm[i].msg_hdr.msg_iov = &iov[i];
 		mm[i].msg_hdr.msg_iovlen = 1;
+		/* the kernel fills the control buffer; only its address is taken here */
+		// cppcheck-suppress legacyUninitvar
 		mm[i].msg_hdr.msg_control = cm[i].buf;
 		mm[i].msg_hdr.msg_controllen = sizeof(cm[i].buf);
 	}
@@ -294,13 +296,14 @@ static void fill_hdr(struct msghdr *mh, struct iovec *iov, union cmsg_space *cm,
  */
 static void handle_failure(int fd, struct wgc_udp_tx *m, int err)
 {
+	union cmsg_space cm; /* unused without a source; keeps fill_hdr's contract simple */
 	struct msghdr mh;
 	struct iovec iov;
 
 	m->err = err;
 	if (m->src.family == 0 || (err != -EINVAL && err != -ENETUNREACH && err != -EADDRNOTAVAIL))
 		return;
-	fill_hdr(&mh, &iov, NULL, m, false);
+	fill_hdr(&mh, &iov, &cm, m, false);
 	m->src_rejected = true;
 	while (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0) {
 		if (errno != EINTR) {
