@@ -17,6 +17,7 @@
 
 #include "common/uapi.h"
 #include "core/crypto.h"
+#include "core/encoding.h"
 #include "daemon/log.h"
 
 enum { TIMER_TICK_MS = 100 };
@@ -198,6 +199,17 @@ static int snapshot(struct wgcd *d, struct wgc_device_model *m)
 
 /* ---- set ---- */
 
+/* "peer(AbCd…WxYz)": enough of a public key to tell peers apart in a log */
+static void log_peer(const char *what, const uint8_t public_key[WGC_KEY_LEN])
+{
+	char b64[WGC_KEY_B64_LEN];
+
+	if (!wgc_log_enabled(WGC_LOG_VERBOSE))
+		return;
+	wgc_key_to_base64(b64, public_key);
+	wgc_log(WGC_LOG_VERBOSE, "peer(%.4s…%.4s) - %s", b64, b64 + 39, what);
+}
+
 static int apply_allowed_ips(struct wgcd *d, struct wgc_peer *peer, const struct wgc_peer_model *p)
 {
 	size_t i;
@@ -225,8 +237,10 @@ static int apply_peer(struct wgcd *d, const struct wgc_peer_model *p, uint64_t n
 	struct wgc_peer *peer = wgc_device_find_peer(&d->core, p->public_key);
 
 	if (p->flags & WGC_PEER_REMOVE_ME) {
-		if (peer)
+		if (peer) {
+			log_peer("Removing", p->public_key);
 			wgc_device_remove_peer(&d->core, peer);
+		}
 		return 0;
 	}
 	if (!peer) {
@@ -244,7 +258,7 @@ static int apply_peer(struct wgcd *d, const struct wgc_peer_model *p, uint64_t n
 			wgc_device_remove_peer(&d->core, peer);
 			return -ENOMEM;
 		}
-		wgc_log(WGC_LOG_VERBOSE, "peer(%.8s...) - Created", "new");
+		log_peer("Created", p->public_key);
 	}
 	if (p->flags & WGC_PEER_HAS_PRESHARED_KEY)
 		wgc_peer_set_psk(peer, wgc_is_zero(p->preshared_key, WGC_KEY_LEN) ? NULL : p->preshared_key);
