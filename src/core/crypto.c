@@ -64,6 +64,31 @@ struct thread_aead {
 static pthread_key_t thread_aead_key;
 static __thread struct thread_aead *thread_aead_state;
 
+/*
+ * Per-thread hash and MAC contexts, set up once (the HMAC digest is chosen
+ * by name, and a fetch by name per call cost more than the MAC itself). A
+ * MAC context is re-keyed with zeros after each use, so no key outlives
+ * the call that brought it.
+ */
+struct thread_hash {
+	EVP_MD_CTX *md;
+	EVP_MAC_CTX *blake2s_mac;
+	EVP_MAC_CTX *hmac;
+};
+static pthread_key_t thread_hash_key;
+static __thread struct thread_hash *thread_hash_state;
+static const uint8_t zero_key[WGC_KEY_LEN];
+
+static void free_thread_hash(void *p)
+{
+	struct thread_hash *t = p;
+
+	EVP_MD_CTX_free(t->md);
+	EVP_MAC_CTX_free(t->blake2s_mac);
+	EVP_MAC_CTX_free(t->hmac);
+	OPENSSL_clear_free(t, sizeof(*t));
+}
+
 static void free_thread_aead(void *p)
 {
 	struct thread_aead *t = p;
@@ -80,7 +105,8 @@ static void fetch_algs(void)
 	algs.chachapoly = EVP_CIPHER_fetch(NULL, "ChaCha20-Poly1305", NULL);
 	algs.ok = algs.blake2s && algs.blake2s_mac && algs.hmac && algs.chachapoly &&
 		  EVP_MD_get_block_size(algs.blake2s) == 64 &&
-		  pthread_key_create(&thread_aead_key, free_thread_aead) == 0;
+		  pthread_key_create(&thread_aead_key, free_thread_aead) == 0 &&
+		  pthread_key_create(&thread_hash_key, free_thread_hash) == 0;
 }
 
 static void need_algs(void)
@@ -267,18 +293,38 @@ bool wgc_x25519_public(uint8_t public_key[WGC_KEY_LEN], const uint8_t private_ke
 
 /* ---- BLAKE2s, keyed BLAKE2s, HMAC-BLAKE2s, KDF ---- */
 
+static struct thread_hash *thread_hash(void)
+{
+	struct thread_hash *t = thread_hash_state;
+	size_t size = WGC_MAC_LEN;
+	char digest[] = "BLAKE2S-256";
+	OSSL_PARAM mac_params[] = { OSSL_PARAM_construct_size_t(OSSL_MAC_PARAM_SIZE, &size), OSSL_PARAM_construct_end() };
+	OSSL_PARAM hmac_params[] = { OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+				     OSSL_PARAM_construct_end() };
+
+	if (t)
+		return t;
+	need_algs();
+	t = OPENSSL_zalloc(sizeof(*t));
+	if (!t)
+		abort();
+	t->md = EVP_MD_CTX_new();
+	t->blake2s_mac = EVP_MAC_CTX_new(algs.blake2s_mac);
+	t->hmac = EVP_MAC_CTX_new(algs.hmac);
+	if (!t->md || !t->blake2s_mac || !t->hmac || !EVP_MAC_CTX_set_params(t->blake2s_mac, mac_params) ||
+	    !EVP_MAC_CTX_set_params(t->hmac, hmac_params) || pthread_setspecific(thread_hash_key, t))
+		abort();
+	thread_hash_state = t;
+	return t;
+}
+
 void wgc_blake2s_concat(uint8_t out[WGC_HASH_LEN], const void *a, size_t alen, const void *b, size_t blen)
 {
-	EVP_MD_CTX *ctx;
+	EVP_MD_CTX *ctx = thread_hash()->md;
 	unsigned int outlen = 0;
-	bool ok;
 
-	need_algs();
-	ctx = EVP_MD_CTX_new();
-	ok = ctx && EVP_DigestInit_ex(ctx, algs.blake2s, NULL) && EVP_DigestUpdate(ctx, a, alen) &&
-	     EVP_DigestUpdate(ctx, b, blen) && EVP_DigestFinal_ex(ctx, out, &outlen) && outlen == WGC_HASH_LEN;
-	EVP_MD_CTX_free(ctx);
-	if (!ok)
+	if (!EVP_DigestInit_ex(ctx, algs.blake2s, NULL) || !EVP_DigestUpdate(ctx, a, alen) ||
+	    !EVP_DigestUpdate(ctx, b, blen) || !EVP_DigestFinal_ex(ctx, out, &outlen) || outlen != WGC_HASH_LEN)
 		abort();
 }
 
@@ -289,18 +335,17 @@ void wgc_blake2s(uint8_t out[WGC_HASH_LEN], const void *in, size_t len)
 
 void wgc_blake2s_mac(uint8_t out[WGC_MAC_LEN], const uint8_t *key, size_t keylen, const void *in, size_t len)
 {
-	size_t size = WGC_MAC_LEN, outlen = 0;
-	OSSL_PARAM params[] = { OSSL_PARAM_construct_size_t(OSSL_MAC_PARAM_SIZE, &size), OSSL_PARAM_construct_end() };
 	EVP_MAC_CTX *ctx;
+	size_t outlen = 0;
 	bool ok;
 
 	if (keylen < 1 || keylen > 32)
 		abort();
-	need_algs();
-	ctx = EVP_MAC_CTX_new(algs.blake2s_mac);
-	ok = ctx && EVP_MAC_init(ctx, key, keylen, params) && EVP_MAC_update(ctx, in, len) &&
+	ctx = thread_hash()->blake2s_mac;
+	ok = EVP_MAC_init(ctx, key, keylen, NULL) && EVP_MAC_update(ctx, in, len) &&
 	     EVP_MAC_final(ctx, out, &outlen, WGC_MAC_LEN) && outlen == WGC_MAC_LEN;
-	EVP_MAC_CTX_free(ctx);
+	/* forget the key: the context outlives this call */
+	ok = EVP_MAC_init(ctx, zero_key, sizeof(zero_key), NULL) && ok;
 	if (!ok)
 		abort();
 }
@@ -310,20 +355,15 @@ static void hmac2(uint8_t out[WGC_HASH_LEN], const uint8_t *key, size_t keylen, 
 		  const void *b, size_t blen)
 {
 	static const uint8_t empty_key[1];
-	char digest[] = "BLAKE2S-256";
-	OSSL_PARAM params[] = { OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-				OSSL_PARAM_construct_end() };
+	EVP_MAC_CTX *ctx = thread_hash()->hmac;
 	size_t outlen = 0;
-	EVP_MAC_CTX *ctx;
 	bool ok;
 
-	need_algs();
-	ctx = EVP_MAC_CTX_new(algs.hmac);
 	/* OpenSSL treats a NULL key as "keep the old one"; an empty key is still a key. */
-	ok = ctx && EVP_MAC_init(ctx, key ? key : empty_key, keylen, params) && EVP_MAC_update(ctx, a, alen) &&
+	ok = EVP_MAC_init(ctx, key ? key : empty_key, keylen, NULL) && EVP_MAC_update(ctx, a, alen) &&
 	     EVP_MAC_update(ctx, b, blen) && EVP_MAC_final(ctx, out, &outlen, WGC_HASH_LEN) &&
 	     outlen == WGC_HASH_LEN;
-	EVP_MAC_CTX_free(ctx);
+	ok = EVP_MAC_init(ctx, zero_key, sizeof(zero_key), NULL) && ok;
 	if (!ok)
 		abort();
 }
