@@ -219,7 +219,7 @@ void wgc_device_set_private_key(struct wgc_device *dev, const uint8_t key[WGC_KE
 		 * key and let the next packet initiate at once, not REKEY_TIMEOUT after
 		 * the last initiation, or it would sit staged until a retry */
 		wgc_handshake_clear(&peer->handshake, &dev->indices);
-		peer->timers.handshake_ever_sent = false;
+		wgc_timers_forget_rate_limit(&peer->timers);
 		wgc_keypairs_expire_current(&peer->keypairs);
 	}
 }

@@ -199,6 +199,11 @@ void wgc_timers_start(struct wgc_timers *t)
 	t->running = true;
 }
 
+void wgc_timers_forget_rate_limit(struct wgc_timers *t)
+{
+	t->handshake_ever_sent = false;
+}
+
 bool wgc_timers_initiation_allowed(struct wgc_timers *t, uint64_t now_ms, bool is_retry)
 {
 	if (!is_retry)

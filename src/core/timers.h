@@ -96,6 +96,9 @@ void wgc_timers_start(struct wgc_timers *t);
  */
 bool wgc_timers_initiation_allowed(struct wgc_timers *t, uint64_t now_ms, bool is_retry);
 
+/* Forget the last handshake sent, so the next initiation may go at once (new identity). */
+void wgc_timers_forget_rate_limit(struct wgc_timers *t);
+
 /* Fire every timer with deadline <= now_ms, in deadline order; returns the actions. */
 uint32_t wgc_timers_expire(struct wgc_timers *t, uint64_t now_ms);
 /* Earliest armed deadline, 0 when none. */

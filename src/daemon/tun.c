@@ -163,31 +163,31 @@ int wgc_tun_set_mtu(const struct wgc_tun *tun, int mtu)
 	return ifreq_ioctl(name, SIOCSIFMTU, &ifr);
 }
 
-int wgc_tun_get_mtu(const struct wgc_tun *tun)
+/* A SIOCGIF* query on the interface under its current name (it may have been renamed). */
+static int query(const struct wgc_tun *tun, unsigned long request, struct ifreq *ifr)
 {
 	char name[IFNAMSIZ];
-	struct ifreq ifr;
-	int ret;
+	int ret = current_name(tun, name);
 
-	ret = current_name(tun, name);
 	if (ret < 0)
 		return ret;
-	memset(&ifr, 0, sizeof(ifr));
-	ret = ifreq_ioctl(name, SIOCGIFMTU, &ifr);
+	memset(ifr, 0, sizeof(*ifr));
+	return ifreq_ioctl(name, request, ifr);
+}
+
+int wgc_tun_get_mtu(const struct wgc_tun *tun)
+{
+	struct ifreq ifr;
+	int ret = query(tun, SIOCGIFMTU, &ifr);
+
 	return ret < 0 ? ret : ifr.ifr_mtu;
 }
 
 int wgc_tun_get_flags(const struct wgc_tun *tun)
 {
-	char name[IFNAMSIZ];
 	struct ifreq ifr;
-	int ret;
+	int ret = query(tun, SIOCGIFFLAGS, &ifr);
 
-	ret = current_name(tun, name);
-	if (ret < 0)
-		return ret;
-	memset(&ifr, 0, sizeof(ifr));
-	ret = ifreq_ioctl(name, SIOCGIFFLAGS, &ifr);
 	return ret < 0 ? ret : (int)(unsigned short)ifr.ifr_flags;
 }
 
