@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Peers of a device: creation, lookup by public key, removal, up and down. */
 #include "device.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -44,6 +45,7 @@ int wgc_device_init(struct wgc_device *dev, const struct wgc_device_ops *ops, vo
 		return -ENOMEM;
 	}
 	wgc_allowedips_init(&dev->allowedips);
+	wgc_device_counters_init(&dev->counters);
 	dev->hash_seed = wgc_random_u32();
 	dev->ops = ops;
 	dev->ops_ctx = ctx;
@@ -143,12 +145,15 @@ struct wgc_peer *wgc_device_add_peer(struct wgc_device *dev, const uint8_t publi
 	return peer;
 }
 
-static void purge_staged(struct wgc_peer *peer)
+/* Frees what waits for a session; returns how many packets that was. */
+static unsigned purge_staged(struct wgc_peer *peer)
 {
 	struct wgc_staged *s = peer->staged;
+	unsigned n;
 
 	if (!s)
-		return;
+		return 0;
+	n = s->count;
 	while (s->count) {
 		free(s->packets[s->head]);
 		s->packets[s->head] = NULL;
@@ -156,11 +161,21 @@ static void purge_staged(struct wgc_peer *peer)
 		s->count--;
 	}
 	s->head = 0;
+	return n;
 }
 
 void wgc_peer_purge_staged(struct wgc_peer *peer)
 {
 	purge_staged(peer);
+}
+
+static void give_up(struct wgc_peer *peer)
+{
+	struct wgc_device *dev = peer->device;
+
+	wgc_counters_add(&dev->counters, WGC_DEV_DATA_DROPPED_GAVE_UP, purge_staged(peer));
+	wgc_peer_counters_add(&peer->counters, WGC_PEER_HANDSHAKE_ATTEMPTS_EXPIRED, 1);
+	wgc_device_event(dev, peer, WGC_EVENT_GAVE_UP, peer->timers.handshake_attempts, NULL);
 }
 
 void wgc_device_remove_peer(struct wgc_device *dev, struct wgc_peer *peer)
@@ -270,7 +285,7 @@ uint64_t wgc_peer_tick(struct wgc_peer *peer, uint64_t now_ms)
 		wgc_handshake_clear(&peer->handshake, &dev->indices);
 	}
 	if (actions & WGC_TIMER_ACTION_GIVE_UP)
-		purge_staged(peer);
+		give_up(peer);
 	if (actions & (WGC_TIMER_ACTION_SEND_INITIATION_RETRY | WGC_TIMER_ACTION_SEND_INITIATION)) {
 		if (dev->ops->clear_src_cache)
 			dev->ops->clear_src_cache(dev->ops_ctx, peer);

@@ -197,6 +197,67 @@ static int snapshot(struct wgcd *d, struct wgc_device_model *m)
 	return 0;
 }
 
+/* The core's counters and recent rejected sources, for a client that asked (wgc_extensions=1). */
+static int snapshot_counters(struct wgcd *d, struct wgc_device_model *m)
+{
+	union wgc_sockaddr src[WGC_REJECTED_SOURCES_PER_REASON];
+	struct wgc_peer *peer;
+	size_t k = 0;
+	int ret = 0;
+
+	for (unsigned c = 0; c < WGC_DEVICE_COUNTER_COUNT && !ret; c++)
+		ret = wgc_model_add_counter(&m->counters, wgc_device_counter_name(c), wgc_device_counter_get(&d->core, c));
+	for (unsigned c = 0; c < WGC_DEVICE_COUNTER_COUNT && !ret; c++) {
+		unsigned n = wgc_device_rejected_sources(&d->core, c, src);
+		for (unsigned i = 0; i < n && !ret; i++) {
+			union wgc_endpoint ep;
+			memset(&ep, 0, sizeof(ep));
+			memcpy(&ep, &src[i], sizeof(src[i]) < sizeof(ep) ? sizeof(src[i]) : sizeof(ep));
+			ret = wgc_model_add_rejected_source(m, wgc_device_counter_name(c), &ep);
+		}
+	}
+	/* peers are listed in the same order as snapshot() put them in the model */
+	for (peer = d->core.peers_head; peer && k < m->n_peers && !ret; peer = peer->list_next, k++)
+		for (unsigned c = 0; c < WGC_PEER_COUNTER_COUNT && !ret; c++)
+			ret = wgc_model_add_counter(&m->peers[k].counters, wgc_peer_counter_name(c),
+						    wgc_peer_counter_get(peer, c));
+	return ret;
+}
+
+/*
+ * "get=1\n\n", or with wgcd's extension "get=1\nwgc_extensions=1\n\n"
+ * (doc/uapi.md): 1 / 0 for those, -EPROTO for anything else.
+ */
+static int get_request_kind(const char *req, size_t len)
+{
+	static const char plain[] = "get=1\n\n", ext[] = "get=1\nwgc_extensions=1\n\n";
+
+	if (len == sizeof(plain) - 1 && !memcmp(req, plain, len))
+		return 0;
+	if (len == sizeof(ext) - 1 && !memcmp(req, ext, len))
+		return 1;
+	return -EPROTO;
+}
+
+static int handle_get(struct wgcd *d, const char *req, size_t len, struct wgc_strbuf *reply)
+{
+	struct wgc_device_model m;
+	int ext = get_request_kind(req, len), ret;
+
+	if (ext < 0)
+		return ext;
+	memset(&m, 0, sizeof(m));
+	pthread_mutex_lock(&d->lock);
+	ret = snapshot(d, &m);
+	if (!ret && ext)
+		ret = snapshot_counters(d, &m);
+	pthread_mutex_unlock(&d->lock);
+	if (!ret)
+		ret = wgc_uapi_format_get(reply, &m);
+	wgc_model_free(&m);
+	return ret;
+}
+
 /* ---- set ---- */
 
 /* "peer(AbCd…WxYz)": enough of a public key to tell peers apart in a log */
@@ -309,17 +370,8 @@ int wgcd_uapi_handle(void *ctx, const char *req, size_t len, struct wgc_strbuf *
 	int ret;
 
 	memset(&m, 0, sizeof(m));
-	if (len >= 6 && !memcmp(req, "get=1\n", 6)) {
-		if (len != 7 || req[6] != '\n')
-			return -EPROTO;
-		pthread_mutex_lock(&d->lock);
-		ret = snapshot(d, &m);
-		pthread_mutex_unlock(&d->lock);
-		if (!ret)
-			ret = wgc_uapi_format_get(reply, &m);
-		wgc_model_free(&m);
-		return ret;
-	}
+	if (len >= 6 && !memcmp(req, "get=1\n", 6))
+		return handle_get(d, req, len, reply);
 	ret = wgc_uapi_parse_set(&m, req, len, err);
 	if (ret) {
 		wgc_log(WGC_LOG_ERROR, "UAPI set: %s", err);
