@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "cli/quick.h"
@@ -132,6 +133,30 @@ static void prepend_self_to_path(void)
 		return;
 	setenv("PATH", path, 1);
 	free(path);
+}
+
+/* CAP_NET_ADMIN in the effective set (root has it): what creating and deleting interfaces needs */
+static bool have_net_admin(void)
+{
+	unsigned long long caps = 0;
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "re");
+	bool found = false;
+
+	if (!f)
+		return geteuid() == 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "CapEff: %llx", &caps) == 1;
+	fclose(f);
+	return found ? (caps >> 12) & 1 : geteuid() == 0; /* CAP_NET_ADMIN is 12 */
+}
+
+static bool need_root(const char *cmd)
+{
+	if (have_net_admin())
+		return true;
+	fprintf(stderr, "%s: `%s' needs root (CAP_NET_ADMIN)\n", PROG_NAME, cmd);
+	return false;
 }
 
 static bool link_exists(const char *ifname)
@@ -331,6 +356,8 @@ int quick_main(int argc, const char *argv[])
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	prepend_self_to_path();
+	if (strcmp(cmd, "strip") && !(dry_run && !strcmp(cmd, "up")) && !need_root(cmd))
+		return 1;
 	if (!strcmp(cmd, "up"))
 		return cmd_up(arg, dry_run, userspace);
 	if (!strcmp(cmd, "down"))

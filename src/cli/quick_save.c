@@ -239,7 +239,7 @@ bool wgc_quick_save(const struct wgc_quick_conf *qc, const char *path)
 	fprintf(stderr, "[#] wgc showconf %s\n", qc->ifname);
 	ret = wgc_uapi_client_get(&dev, qc->ifname);
 	if (ret) {
-		fprintf(stderr, "Unable to access interface: %s\n", strerror(-ret));
+		fprintf(stderr, "Unable to access interface %s: %s\n", qc->ifname, strerror(-ret));
 		goto out;
 	}
 	wgc_quick_format_showconf(&conf, &dev);
