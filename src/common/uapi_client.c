@@ -185,3 +185,16 @@ char *wgc_uapi_client_list(void)
 	}
 	return list.data;
 }
+
+int wgc_uapi_client_pid(const char *ifname)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int fd = open_sock(ifname), ret;
+
+	if (fd < 0)
+		return fd;
+	ret = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ? -errno : (int)cred.pid;
+	close(fd);
+	return ret;
+}

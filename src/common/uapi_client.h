@@ -22,5 +22,10 @@ char *wgc_uapi_client_list(void);
 int wgc_uapi_client_get(struct wgc_device_model *state, const char *ifname);
 /* Applies a change: 0 or -errno. */
 int wgc_uapi_client_set(const struct wgc_device_model *change, const char *ifname);
+/*
+ * The pid of the process serving ifname's socket (SO_PEERCRED), or -errno:
+ * `wgc down' waits for that process to be gone before it returns.
+ */
+int wgc_uapi_client_pid(const char *ifname);
 
 #endif
