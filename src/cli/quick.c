@@ -2,17 +2,21 @@
 /* wgc up / down / save / strip: wg-quick for Linux, plus --dry-run. */
 #include <errno.h>
 #include <limits.h>
+#include <net/if.h>
+#include <time.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "cli/quick.h"
 #include "cli/quick_exec.h"
 #include "cli/quick_plan.h"
 #include "cli/quick_save.h"
+#include "cli/quick_state.h"
 #include "cli/wgc.h"
 #include "common/config.h"
 #include "ipc/ipc.h"
@@ -134,6 +138,30 @@ static void prepend_self_to_path(void)
 	free(path);
 }
 
+/* CAP_NET_ADMIN in the effective set (root has it): what creating and deleting interfaces needs */
+static bool have_net_admin(void)
+{
+	unsigned long long caps = 0;
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "re");
+	bool found = false;
+
+	if (!f)
+		return geteuid() == 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "CapEff: %llx", &caps) == 1;
+	fclose(f);
+	return found ? (caps >> 12) & 1 : geteuid() == 0; /* CAP_NET_ADMIN is 12 */
+}
+
+static bool need_root(const char *cmd)
+{
+	if (have_net_admin())
+		return true;
+	fprintf(stderr, "%s: `%s' needs root (CAP_NET_ADMIN)\n", PROG_NAME, cmd);
+	return false;
+}
+
 static bool link_exists(const char *ifname)
 {
 	struct wgc_strbuf out = { 0 };
@@ -177,7 +205,98 @@ static void print_plan(const struct wgc_quick_plan *plan, const char *ifname)
 	wgc_strbuf_free(&out);
 }
 
+enum { GONE_TIMEOUT_MS = 10000 };
+
+static int undo_plan(const struct wgc_quick_conf *qc, struct wgc_quick_exec *ex);
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Exited (a zombie nobody reaped yet counts as gone: it holds no socket, port or interface). */
+static bool process_gone(int pid)
+{
+	char path[64], line[128];
+	bool zombie = false;
+	FILE *f;
+
+	if (pid <= 0 || (kill(pid, 0) < 0 && errno == ESRCH))
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return true;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "State:", 6)) {
+			zombie = strchr(line, 'Z') || strchr(line, 'X');
+			break;
+		}
+	fclose(f);
+	return zombie;
+}
+
+/*
+ * What `down' promises: when it returns, the interface, its daemon and the
+ * daemon's socket are gone, so an immediate `up' of the same name finds
+ * nothing in its way (systemctl restart). Polls; false after the bound.
+ */
+static bool wait_gone(const char *ifname, int pid)
+{
+	long long deadline = now_ms() + GONE_TIMEOUT_MS;
+	struct timespec tick = { 0, 1000000 };
+
+	for (;;) {
+		bool link = if_nametoindex(ifname) != 0, sock = wgc_ipc_daemon_pid(ifname) != -ENOENT;
+		bool proc = !process_gone(pid);
+
+		if (!link && !sock && !proc)
+			return true;
+		if (now_ms() > deadline) {
+			fprintf(stderr, "%s: `%s' still has its%s%s%s after %d s\n", PROG_NAME, ifname, link ? " interface" : "",
+				sock ? " UAPI socket" : "", proc ? " daemon process" : "", GONE_TIMEOUT_MS / 1000);
+			return false;
+		}
+		nanosleep(&tick, NULL);
+	}
+}
+
+/* Undoes what the state file of ifname records; false when there is none. *ok: every step ran. */
+static bool undo_recorded(const struct wgc_quick_conf *qc, const char *path, bool quiet_summary)
+{
+	struct wgc_quick_exec ex = { .qc = qc, .path = path };
+	struct wgc_strbuf text = { 0 };
+	struct wgc_quick_plan plan;
+	size_t count = 0;
+	bool have = wgc_quick_state_read(qc->ifname, &text);
+
+	if (have && wgc_quick_state_plan(&plan, text.data, qc->ifname, &count)) {
+		wgc_quick_run(&ex, &plan);
+		wgc_quick_plan_free(&plan);
+		if (!quiet_summary)
+			fprintf(stderr, "[#] undid the %zu change%s `up' recorded in %s/%s.state\n", count,
+				count == 1 ? "" : "s", WGC_STATE_DIR, qc->ifname);
+		wgc_quick_state_remove(qc->ifname);
+	}
+	wgc_strbuf_free(&text);
+	return have;
+}
+
 static int undo(const struct wgc_quick_conf *qc, struct wgc_quick_exec *ex)
+{
+	int pid = wgc_ipc_daemon_pid(qc->ifname);
+
+	if (undo_recorded(qc, ex->path, true)) {
+		wait_gone(qc->ifname, pid);
+		return 1;
+	}
+	return undo_plan(qc, ex);
+}
+
+static int undo_plan(const struct wgc_quick_conf *qc, struct wgc_quick_exec *ex)
 {
 	struct wgc_device_model live;
 	struct wgc_quick_plan plan;
@@ -210,6 +329,9 @@ static int cmd_up(const char *arg, bool dry_run, bool userspace)
 		fprintf(stderr, "%s: `%s' already exists\n", PROG_NAME, qc.ifname);
 		goto out;
 	}
+	/* a record left by an up whose interface has vanished since: undo its leftovers first */
+	if (!dry_run && undo_recorded(&qc, path, true))
+		fprintf(stderr, "[#] cleaned up after an earlier `up' of %s that was never brought down\n", qc.ifname);
 	if (!wgc_quick_plan_up(&plan, &qc, &dev, &opts, &wgc_quick_system_probe, err, sizeof(err))) {
 		fprintf(stderr, "%s: %s\n", PROG_NAME, err);
 		goto out;
@@ -223,6 +345,7 @@ static int cmd_up(const char *arg, bool dry_run, bool userspace)
 		ex.qc = &qc;
 		ex.path = path;
 		ex.config = &dev;
+		ex.record = true;
 		ret = 0;
 		for (size_t i = 0; i < plan.n && !ret; i++) {
 			struct wgc_quick_plan one = { .steps = &plan.steps[i], .n = 1 };
@@ -238,33 +361,86 @@ out:
 	return ret;
 }
 
-static int cmd_down(const char *arg)
+/* down without a state file (wg-quick's or an older wgc's up): torn down from the config, as wg-quick does */
+static int down_from_config(struct wgc_quick_conf *qc, const char *path)
 {
-	struct wgc_quick_exec ex = { 0 };
+	struct wgc_quick_exec ex = { .qc = qc, .path = path };
 	struct wgc_device_model live;
 	struct wgc_quick_plan plan;
-	struct wgc_quick_conf qc;
-	char path[PATH_MAX];
 	bool have_live, ok = false;
+	int pid;
 
-	if (!wgc_quick_load(arg, &qc, NULL, path, sizeof(path)))
-		return 1;
-	if (!is_wg_interface(qc.ifname)) {
-		fprintf(stderr, "%s: `%s' is not a WireGuard interface\n", PROG_NAME, qc.ifname);
-		wgc_quick_conf_free(&qc);
+	if (!is_wg_interface(qc->ifname)) {
+		fprintf(stderr, "%s: `%s' is not a WireGuard interface\n", PROG_NAME, qc->ifname);
 		return 1;
 	}
-	have_live = !wgc_ipc_get(&live, qc.ifname);
-	if (wgc_quick_plan_down(&plan, &qc, have_live ? &live : NULL, &wgc_quick_system_probe)) {
-		ex.qc = &qc;
-		ex.path = path;
+	pid = wgc_ipc_daemon_pid(qc->ifname);
+	have_live = !wgc_ipc_get(&live, qc->ifname);
+	if (wgc_quick_plan_down(&plan, qc, have_live ? &live : NULL, &wgc_quick_system_probe)) {
 		ok = wgc_quick_run(&ex, &plan);
 		wgc_quick_plan_free(&plan);
 	}
 	if (have_live)
 		wgc_model_free(&live);
+	ok = wait_gone(qc->ifname, pid) && ok;
+	return ok && !ex.save_failed ? 0 : 1;
+}
+
+/* PreDown/PostDown snippets as bash -c, %i expanded, echoed like wg-quick; false if one fails. */
+static bool run_hooks(const struct wgc_quick_strs *list, const char *ifname)
+{
+	bool ok = true;
+
+	for (size_t i = 0; i < list->n; i++) {
+		char *text = wgc_quick_expand(list->v[i], ifname);
+		char *bash[] = { "bash", "-c", text, NULL };
+
+		if (!text)
+			return false;
+		fprintf(stderr, "[#] %s\n", text);
+		ok = wgc_quick_spawn(bash, NULL, false, NULL, false) == 0 && ok;
+		free(text);
+	}
+	return ok;
+}
+
+/*
+ * down with a state file: PreDown and SaveConfig as the file says now, then
+ * exactly the recorded changes undone (whatever the file says now, and
+ * whether or not the interface still exists), then PostDown. A save that
+ * cannot be done leaves the file alone and makes down fail after the rest.
+ */
+static int down_recorded(struct wgc_quick_conf *qc, const char *path)
+{
+	int pid = wgc_ipc_daemon_pid(qc->ifname);
+	bool ok = run_hooks(&qc->pre_down, qc->ifname), saved = true;
+
+	if (qc->save_config && !is_wg_interface(qc->ifname)) {
+		fprintf(stderr, "[!] `%s' was not saved: `%s' is no longer running\n", path, qc->ifname);
+		saved = false;
+	} else if (qc->save_config && !wgc_quick_save(qc, path)) {
+		fprintf(stderr, "[!] `%s' was not saved: the running state could not be read in full\n", path);
+		saved = false;
+	}
+	undo_recorded(qc, path, false);
+	ok = wait_gone(qc->ifname, pid) && ok;
+	ok = run_hooks(&qc->post_down, qc->ifname) && ok;
+	return ok && saved ? 0 : 1;
+}
+
+static int cmd_down(const char *arg)
+{
+	struct wgc_strbuf state = { 0 };
+	struct wgc_quick_conf qc;
+	char path[PATH_MAX];
+	int ret;
+
+	if (!wgc_quick_load(arg, &qc, NULL, path, sizeof(path)))
+		return 1;
+	ret = wgc_quick_state_read(qc.ifname, &state) ? down_recorded(&qc, path) : down_from_config(&qc, path);
+	wgc_strbuf_free(&state);
 	wgc_quick_conf_free(&qc);
-	return ok ? 0 : 1;
+	return ret;
 }
 
 static int cmd_save(const char *arg)
@@ -331,6 +507,8 @@ int quick_main(int argc, const char *argv[])
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	prepend_self_to_path();
+	if (strcmp(cmd, "strip") && !(dry_run && !strcmp(cmd, "up")) && !need_root(cmd))
+		return 1;
 	if (!strcmp(cmd, "up"))
 		return cmd_up(arg, dry_run, userspace);
 	if (!strcmp(cmd, "down"))

@@ -13,6 +13,9 @@
 #include "cli/quick_conf.h"
 #include "core/crypto.h"
 
+#define NAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_=+.-"
+#define NAME_RULE "interface names have 1 to 15 characters from a-z, A-Z, 0-9 and _=+.-"
+
 bool wgc_quick_name_valid(const char *name, size_t len)
 {
 	if (len < 1 || len > 15)
@@ -41,14 +44,25 @@ bool wgc_quick_locate(const char *arg, const char *confdir, char *path, size_t p
 		return false;
 	}
 	if (stat(given, &st)) {
-		snprintf(err, errlen, "`%s' does not exist", given);
+		size_t n = strlen(arg);
+
+		/* wg-quick reads a bare name only up to 15 characters; say so instead of "does not exist" */
+		if (!strchr(arg, '/') && n > 15 && n < 256 && strspn(arg, NAME_CHARS) == n)
+			snprintf(err, errlen, "`%s' is too long for an interface name: " NAME_RULE, arg);
+		else
+			snprintf(err, errlen, "`%s' does not exist", given);
 		return false;
 	}
 	base = strrchr(given, '/');
 	base = base ? base + 1 : given;
 	dot = strrchr(base, '.');
+	if (dot && !strcmp(dot, ".conf") && dot - base > 15 && dot - base < 256) {
+		snprintf(err, errlen, "`%s': the interface name `%.*s' is too long: " NAME_RULE, given,
+			 (int)(dot - base), base);
+		return false;
+	}
 	if (!dot || strcmp(dot, ".conf") || !wgc_quick_name_valid(base, (size_t)(dot - base))) {
-		snprintf(err, errlen, "The config file must be a valid interface name, followed by .conf");
+		snprintf(err, errlen, "The config file must be a valid interface name, followed by .conf (" NAME_RULE ")");
 		return false;
 	}
 	if (!realpath(given, real)) {
@@ -113,6 +127,9 @@ static bool fail(struct ctx *c, const char *fmt, ...)
 	int n = snprintf(c->err, WGC_QUICK_ERRLEN, "%s:%zu: ", c->filename, c->line);
 	va_list ap;
 
+	/* a path near PATH_MAX fills the buffer: the message then starts at the top, unprefixed */
+	if (n < 0 || n >= WGC_QUICK_ERRLEN)
+		n = 0;
 	va_start(ap, fmt);
 	vsnprintf(c->err + n, WGC_QUICK_ERRLEN - (size_t)n, fmt, ap);
 	va_end(ap);
@@ -189,14 +206,16 @@ static bool split_list(struct ctx *c, const char *key, const char *value, bool d
 			ok = v[0] != '-' && (!is_addr || valid_address(v));
 			free(v);
 			if (!ok)
-				return fail(c, "%s: '%.*s' is neither an IP address nor a search domain", key, (int)n, p);
+				return fail(c, "%s: '%.*s' is neither an IP address nor a search domain", key,
+					    (int)(n > 100 ? 100 : n), p);
 			if (!push(c, is_addr ? &c->qc->dns : &c->qc->dns_search, p, n))
 				return false;
 		} else {
 			if (!push(c, &c->qc->addresses, p, n))
 				return false;
 			if (!valid_address(c->qc->addresses.v[c->qc->addresses.n - 1]))
-				return fail(c, "%s: '%.*s' is not an IP address with an optional /CIDR", key, (int)n, p);
+				return fail(c, "%s: '%.*s' is not an IP address with an optional /CIDR", key,
+					    (int)(n > 100 ? 100 : n), p);
 		}
 		p += n;
 	}
@@ -208,7 +227,7 @@ static bool parse_table(struct ctx *c, const char *v)
 
 	if (!n || n >= sizeof(c->qc->table) || v[0] == '-' ||
 	    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n)
-		return fail(c, "Table: '%s' is not auto, off, a table number or a table name", v);
+		return fail(c, "Table: '%.100s' is not auto, off, a table number or a table name", v);
 	memcpy(c->qc->table, v, n + 1);
 	return true;
 }
@@ -221,7 +240,7 @@ static bool parse_mtu(struct ctx *c, const char *v)
 	errno = 0;
 	mtu = strtoul(v, &end, 10);
 	if (!*v || *end || errno || !strchr("0123456789", v[0]) || mtu < 68 || mtu > 65535)
-		return fail(c, "MTU: '%s' is not a number from 68 to 65535", v);
+		return fail(c, "MTU: '%.100s' is not a number from 68 to 65535", v);
 	c->qc->mtu = (unsigned)mtu;
 	return true;
 }
@@ -246,6 +265,8 @@ static bool interface_key(struct ctx *c, const char *key, const char *value, boo
 	case 0:
 		return split_list(c, "Address", value, false);
 	case 1:
+		if (!qc->dns_line)
+			qc->dns_line = c->line;
 		return split_list(c, "DNS", value, true);
 	case 2:
 		return parse_mtu(c, value);
@@ -265,7 +286,7 @@ static bool interface_key(struct ctx *c, const char *key, const char *value, boo
 		else if (!strcmp(value, "false"))
 			qc->save_config = false;
 		else
-			return fail(c, "SaveConfig: `%s' is neither true nor false", value);
+			return fail(c, "SaveConfig: `%.100s' is neither true nor false", value);
 		return true;
 	}
 }
@@ -334,6 +355,14 @@ bool wgc_quick_conf_parse(struct wgc_quick_conf *qc, const char *buf, size_t len
 	err[0] = '\0';
 	wgc_strbuf_append(&qc->wg, "", 0);
 	wgc_strbuf_append(&qc->wg_lines, "", 0);
+	qc->file = strdup(filename);
+	if (!qc->file) {
+		snprintf(err, WGC_QUICK_ERRLEN, "out of memory");
+		goto fail;
+	}
+	/* a UTF-8 byte-order mark (Windows editors) is not part of the first line */
+	if (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3))
+		pos = 3;
 	while (pos < len) {
 		const char *nl = memchr(buf + pos, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
@@ -381,6 +410,9 @@ void wgc_quick_conf_free(struct wgc_quick_conf *qc)
 	free_strs(&qc->post_down);
 	wgc_strbuf_free(&qc->wg);
 	wgc_strbuf_free(&qc->wg_lines);
+	free(qc->file);
+	qc->file = NULL;
+	qc->dns_line = 0;
 	qc->mtu = 0;
 	qc->table[0] = '\0';
 	qc->save_config = false;

@@ -39,6 +39,8 @@ struct wgc_quick_conf {
 	unsigned mtu;                     /* 0: automatic */
 	char table[64];                   /* "": unset (auto) */
 	bool save_config;
+	char *file;                       /* the file name given to the parser, for messages */
+	size_t dns_line;                  /* the line of the first DNS key, 0 when none */
 	struct wgc_strbuf wg;             /* the stripped `wg setconf' text; holds the private key */
 	struct wgc_strbuf wg_lines;       /* the same with blank lines in place of taken ones, so
 					     wg's parser reports the file's own line numbers */

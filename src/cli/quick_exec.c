@@ -13,6 +13,7 @@
 #include "cli/quick_exec.h"
 #include "cli/quick_save.h"
 #include "ipc/ipc.h"
+#include "cli/quick_state.h"
 
 enum { INPUT_FD = 63, MAX_LOOPS = 1000 };
 
@@ -161,8 +162,12 @@ static unsigned system_route_mtu(void *arg, const char *addr)
 	(void)arg;
 	if (addr ? wgc_quick_query(&out, "ip", "route", "get", addr, (char *)NULL)
 		 : wgc_quick_query(&out, "ip", "route", "show", "default", (char *)NULL)) {
-		/* only the first line counts, like wg-quick's `read -r output' */
-		char *nl = strchr(out.data, '\n');
+		/*
+		 * wg-quick matches `mtu N' anywhere in `ip route get' (the route's own
+		 * MTU is on its second, "cache" line) but reads only the first line of
+		 * the default route (`read -r output').
+		 */
+		char *nl = addr ? NULL : strchr(out.data, '\n');
 
 		if (nl)
 			*nl = '\0';
@@ -355,6 +360,57 @@ out:
 	return ok;
 }
 
+/* A sysctl VAR=VALUE step whose variable already has the value: skip the write (read-only /proc/sys). */
+static bool sysctl_already(const struct wgc_quick_step *s)
+{
+	const char *arg = s->argv[2] ? s->argv[2] : "", *eq = strchr(arg, '=');
+	char path[256], have[64] = "";
+	FILE *f;
+
+	if (strcmp(s->argv[0], "sysctl") || !eq || (size_t)(eq - arg) >= 128)
+		return false;
+	snprintf(path, sizeof(path), "/proc/sys/%.*s", (int)(eq - arg), arg);
+	for (char *p = path + 10; *p; p++)
+		if (*p == '.')
+			*p = '/';
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (!fgets(have, sizeof(have), f))
+		have[0] = '\0';
+	fclose(f);
+	have[strcspn(have, "\n")] = '\0';
+	return !strcmp(have, eq + 1);
+}
+
+static bool link_present(const char *ifname)
+{
+	struct wgc_strbuf out = { 0 };
+	bool there = wgc_quick_query(&out, "ip", "link", "show", "dev", ifname, (char *)NULL) && out.data[0];
+
+	wgc_strbuf_free(&out);
+	return there;
+}
+
+/* One recorded change undone: said when done, or why there was nothing to do. */
+static bool undo_step(const struct wgc_quick_step *s, const char *ifname)
+{
+	struct wgc_strbuf line = { 0 };
+	bool done;
+
+	wgc_quick_step_format(s, ifname, false, &line);
+	if (s->value && !link_present(ifname)) {
+		fprintf(stderr, "[-] %s: already gone\n", line.failed ? "ip link delete" : line.data + 4);
+		wgc_strbuf_free(&line);
+		return true;
+	}
+	done = wgc_quick_spawn(s->argv, NULL, false, NULL, true) == 0;
+	if (!line.failed)
+		fprintf(stderr, done ? "%s\n" : "[-] %s: already gone\n", done ? line.data : line.data + 4);
+	wgc_strbuf_free(&line);
+	return done;
+}
+
 static bool run_step(struct wgc_quick_exec *ex, const struct wgc_quick_step *s)
 {
 	const char *ifname = ex->qc->ifname;
@@ -408,14 +464,35 @@ static bool run_step(struct wgc_quick_exec *ex, const struct wgc_quick_step *s)
 	case WGC_QS_DEL_NFT:
 		return del_nft(s, ifname);
 	case WGC_QS_SAVE:
-		return wgc_quick_save(ex->qc, ex->path);
+		/* a save that cannot be done leaves the file alone; down goes on and reports it */
+		if (!wgc_quick_save(ex->qc, ex->path)) {
+			ex->save_failed = true;
+			fprintf(stderr, "[!] `%s' was not saved: the running state could not be read in full\n", ex->path);
+		}
+		return true;
+	case WGC_QS_UNDO:
+		return undo_step(s, ifname);
 	case WGC_QS_CMD:
 		if (s->input_fd63 && s->family)
 			return add_nft(s, ifname);
+		if (sysctl_already(s))
+			return true;
 		echo(s, ifname);
 		return wgc_quick_spawn(s->argv, s->input, s->input_fd63, NULL, false) == 0;
 	}
 	return false;
+}
+
+/* up: note a change in the state file as soon as it is made, so down (or the undo of a failed up) finds it */
+static void record(struct wgc_quick_exec *ex, const struct wgc_quick_step *s)
+{
+	struct wgc_strbuf line = { 0 };
+
+	wgc_quick_state_record(&line, s, ex->qc->ifname);
+	if (!line.failed && line.data[0] && !wgc_quick_state_append(ex->qc->ifname, line.data))
+		fprintf(stderr, "[!] cannot record `%s' in %s: %s (`down' will tear down from the config)\n",
+			line.data, WGC_STATE_DIR, strerror(errno));
+	wgc_strbuf_free(&line);
 }
 
 bool wgc_quick_run(struct wgc_quick_exec *ex, const struct wgc_quick_plan *plan)
@@ -428,6 +505,8 @@ bool wgc_quick_run(struct wgc_quick_exec *ex, const struct wgc_quick_plan *plan)
 				continue;
 			return false;
 		}
+		if (ex->record)
+			record(ex, s);
 		ex->dns_set |= s->sets_dns;
 		ex->firewall_set |= s->sets_firewall;
 	}

@@ -33,6 +33,8 @@ struct wgc_quick_exec {
 	const char *path;                /* the config file, for SaveConfig */
 	struct wgc_device_model *config; /* the stripped config, for SETCONF */
 	bool link_created, dns_set, firewall_set;
+	bool record;      /* up: append each change to the state file (quick_state.h) */
+	bool save_failed; /* SaveConfig could not read the running state: the file was left alone */
 };
 
 /* Runs every step; false at the first failing one that is not ignore_fail. */

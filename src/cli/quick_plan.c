@@ -317,8 +317,9 @@ bool wgc_quick_plan_up(struct wgc_quick_plan *plan, const struct wgc_quick_conf 
 
 	memset(plan, 0, sizeof(*plan));
 	if (qc->dns.n && !(probe->have && probe->have(probe->arg, "resolvconf"))) {
-		snprintf(err, errlen, "DNS is set but resolvconf(8) is not installed; install resolvconf or openresolv, "
-				      "or remove DNS from the config");
+		snprintf(err, errlen, "%.200s:%zu: DNS is set but resolvconf(8) is not installed; install resolvconf or "
+				      "openresolv, or remove DNS from the config", qc->file ? qc->file : "(config)",
+			 qc->dns_line);
 		return false;
 	}
 	if (wgc_quick_wants_policy(qc, dev) && !(probe->have && probe->have(probe->arg, "nft"))) {

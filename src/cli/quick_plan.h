@@ -32,6 +32,7 @@ enum wgc_quick_step_kind {
 	WGC_QS_DEL_RULES,  /* argv, repeated while `ip -F rule show' contains text */
 	WGC_QS_DEL_NFT,    /* delete every nft table named wg-quick-IF */
 	WGC_QS_SAVE,       /* SaveConfig: write the running config back */
+	WGC_QS_UNDO,       /* down: argv undoes a recorded change (quick_state.h); value 1: the link, if it exists */
 };
 
 struct wgc_quick_step {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -192,29 +193,62 @@ static void saved_dns(struct wgc_strbuf *h, const char *ifname)
 	wgc_strbuf_free(&out);
 }
 
-static void build_header(struct wgc_strbuf *h, const struct wgc_quick_conf *qc)
+/* A link-local address nobody put in the config (the kernel's own): not saved. */
+static bool unconfigured_link_local(const struct wgc_quick_conf *qc, const char *addr)
+{
+	struct wgc_allowed_ip have, want;
+
+	if (strncasecmp(addr, "fe8", 3) && strncasecmp(addr, "fe9", 3) && strncasecmp(addr, "fea", 3) &&
+	    strncasecmp(addr, "feb", 3))
+		return false;
+	if (!wgc_prefix_parse(&have, addr, false))
+		return false;
+	for (size_t i = 0; i < qc->addresses.n; i++)
+		if (wgc_prefix_parse(&want, qc->addresses.v[i], false) && want.family == AF_INET6 &&
+		    !memcmp(&want.ip6, &have.ip6, sizeof(have.ip6)))
+			return false;
+	return true;
+}
+
+/* The interface's addresses as Address lines; false when they cannot be read (the interface is gone). */
+static bool saved_addresses(struct wgc_strbuf *h, const struct wgc_quick_conf *qc)
 {
 	struct wgc_strbuf out = { 0 };
-	const char *ifname = qc->ifname;
+	bool ok = wgc_quick_query(&out, "ip", "-brief", "address", "show", "dev", qc->ifname, (char *)NULL) &&
+		  out.data[0];
 
-	wgc_strbuf_printf(h, "[Interface]\n");
-	if (wgc_quick_query(&out, "ip", "-brief", "address", "show", "dev", ifname, (char *)NULL)) {
+	if (ok) {
 		/* "IF  STATE  addr/len addr/len ..." */
 		char *save = NULL, *tok = strtok_r(out.data, " \t\n", &save);
 		int field = 0;
 
 		for (; tok; tok = strtok_r(NULL, " \t\n", &save), field++)
-			if (field >= 2)
+			if (field >= 2 && !unconfigured_link_local(qc, tok))
 				wgc_strbuf_printf(h, "Address = %s\n", tok);
 	}
 	wgc_strbuf_free(&out);
+	return ok;
+}
+
+static bool build_header(struct wgc_strbuf *h, const struct wgc_quick_conf *qc)
+{
+	struct wgc_strbuf out = { 0 };
+	const char *ifname = qc->ifname;
+
+	wgc_strbuf_printf(h, "[Interface]\n");
+	if (!saved_addresses(h, qc))
+		return false;
 	saved_dns(h, ifname);
-	if (qc->mtu && wgc_quick_query(&out, "ip", "link", "show", "dev", ifname, (char *)NULL)) {
-		const char *m = strstr(out.data, "mtu ");
+	if (qc->mtu) {
+		const char *m;
 		unsigned mtu;
 
-		if (m && sscanf(m, "mtu %u", &mtu) == 1)
-			wgc_strbuf_printf(h, "MTU = %u\n", mtu);
+		if (!wgc_quick_query(&out, "ip", "link", "show", "dev", ifname, (char *)NULL) ||
+		    !(m = strstr(out.data, "mtu ")) || sscanf(m, "mtu %u", &mtu) != 1) {
+			wgc_strbuf_free(&out);
+			return false;
+		}
+		wgc_strbuf_printf(h, "MTU = %u\n", mtu);
 	}
 	wgc_strbuf_free(&out);
 	if (qc->table[0])
@@ -225,6 +259,7 @@ static void build_header(struct wgc_strbuf *h, const struct wgc_quick_conf *qc)
 	add_hooks(h, "PostUp", &qc->post_up);
 	add_hooks(h, "PreDown", &qc->pre_down);
 	add_hooks(h, "PostDown", &qc->post_down);
+	return true;
 }
 
 bool wgc_quick_save(const struct wgc_quick_conf *qc, const char *path)
@@ -235,11 +270,20 @@ bool wgc_quick_save(const struct wgc_quick_conf *qc, const char *path)
 	bool ok = false;
 	int ret;
 
-	build_header(&header, qc);
+	/*
+	 * Nothing is written unless the whole running state was read: first the
+	 * device (over the UAPI), then the interface's addresses and MTU, which
+	 * fail once the interface is gone (a second down, a killed daemon).
+	 */
 	fprintf(stderr, "[#] wgc showconf %s\n", qc->ifname);
 	ret = wgc_ipc_get(&dev, qc->ifname);
 	if (ret) {
-		fprintf(stderr, "Unable to access interface: %s\n", strerror(-ret));
+		fprintf(stderr, "Unable to access interface %s: %s\n", qc->ifname, strerror(-ret));
+		goto out;
+	}
+	if (!build_header(&header, qc)) {
+		fprintf(stderr, "%s: cannot read the addresses of `%s': it is gone\n", "wgc", qc->ifname);
+		wgc_model_free(&dev);
 		goto out;
 	}
 	wgc_quick_format_showconf(&conf, &dev);

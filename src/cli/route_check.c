@@ -11,6 +11,7 @@
  */
 #include <arpa/inet.h>
 #include <limits.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,13 +185,53 @@ static unsigned predicted_table(const struct wgc_device_model *dev)
 	return t;
 }
 
+/*
+ * The longest subnet of an Address line holding addr, into pfx; -1 when none.
+ * `ip address add A/N' puts the connected route A/N dev IF into main, whatever
+ * Table says (an IPv4 /32 or IPv6 /128 brings none).
+ */
+static int address_match(const struct wgc_quick_conf *qc, const char *addr, char pfx[WGC_PREFIX_STRLEN])
+{
+	struct wgc_allowed_ip want, have;
+	int best = -1;
+
+	if (!wgc_prefix_parse(&want, addr, false))
+		return -1;
+	for (size_t i = 0; i < qc->addresses.n; i++) {
+		struct wgc_allowed_ip w = want;
+
+		if (!wgc_prefix_parse(&have, qc->addresses.v[i], false) || have.family != w.family ||
+		    have.cidr == (have.family == AF_INET ? 32 : 128) || (int)have.cidr <= best)
+			continue;
+		w.cidr = have.cidr;
+		wgc_prefix_canonicalize(&w);
+		wgc_prefix_canonicalize(&have);
+		if (memcmp(have.family == AF_INET ? (void *)&have.ip4 : (void *)&have.ip6,
+			   w.family == AF_INET ? (void *)&w.ip4 : (void *)&w.ip6, have.family == AF_INET ? 4 : 16))
+			continue;
+		best = have.cidr;
+		wgc_prefix_format(pfx, &have);
+	}
+	return best;
+}
+
 static void predict(const struct wgc_quick_conf *qc, const struct wgc_device_model *dev, const char *addr, bool v6)
 {
 	const char *ifn = qc->ifname;
-	char pfx[WGC_PREFIX_STRLEN];
+	char pfx[WGC_PREFIX_STRLEN], apfx[WGC_PREFIX_STRLEN];
 	int len = allowed_match(dev, addr, pfx), main_best = best_prefix(addr, v6, "main");
+	int alen = address_match(qc, addr, apfx);
 
-	if (len < 0) {
+	if (alen > main_best) {
+		if (main_best >= 0)
+			printf("  after up: through %s, because Address %s adds the route %s dev %s to main, more specific "
+			       "than the current /%d\n", ifn, apfx, apfx, ifn, main_best);
+		else
+			printf("  after up: through %s, because Address %s adds the route %s dev %s to main, which has "
+			       "no route for it now\n", ifn, apfx, apfx, ifn);
+		if (len < 0)
+			printf("  (but %s is in no peer's AllowedIPs: %s drops it with \"no route to host\")\n", addr, ifn);
+	} else if (len < 0) {
 		printf("  after up: unchanged: %s is in no peer's AllowedIPs\n", addr);
 	} else if (!strcmp(qc->table, "off")) {
 		printf("  after up: unchanged: Table = off adds no routes (AllowedIPs %s would still accept it on %s)\n",
@@ -229,6 +270,41 @@ static bool is_up(const char *ifname)
 	return found;
 }
 
+static void usage(FILE *f, const char *cmd)
+{
+	fprintf(f, "Usage: %s %s <CONFIG_FILE | INTERFACE> <address>...\n\n"
+		   "  Where packets to each address go now and why (the route and the rule that picked it).\n"
+		   "  For a running INTERFACE the live state is used; otherwise the config file, and what\n"
+		   "  `%s up' would change (its AllowedIPs routes, Table, and the Address subnets).\n",
+		PROG_NAME, cmd, PROG_NAME);
+}
+
+/* A running interface needs no config file: its live state answers. */
+static int check_running(const char *ifname, int argc, const char *argv[])
+{
+	struct wgc_device_model live;
+	int err = wgc_ipc_get(&live, ifname);
+
+	if (err) {
+		fprintf(stderr, "Unable to access interface %s: %s\n", ifname, strerror(-err));
+		return 1;
+	}
+	printf("%s is up\n", ifname);
+	for (int i = 2; i < argc; i++) {
+		bool v6 = strchr(argv[i], ':') != NULL;
+		char label[64];
+
+		printf("%s:\n", argv[i]);
+		describe("packets", argv[i], v6, 0);
+		if (live.fwmark) {
+			snprintf(label, sizeof(label), "tunnel's own UDP (mark 0x%x)", live.fwmark);
+			describe(label, argv[i], v6, live.fwmark);
+		}
+	}
+	wgc_model_free(&live);
+	return 0;
+}
+
 int route_check_main(int argc, const char *argv[])
 {
 	struct wgc_device_model dev, live;
@@ -236,8 +312,13 @@ int route_check_main(int argc, const char *argv[])
 	char path[PATH_MAX];
 	bool up;
 
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout, argv[0]);
+			return 0;
+		}
 	if (argc < 3) {
-		fprintf(stderr, "Usage: %s %s <CONFIG_FILE | INTERFACE> <address>...\n", PROG_NAME, argv[0]);
+		usage(stderr, argv[0]);
 		return 1;
 	}
 	for (int i = 2; i < argc; i++) {
@@ -248,6 +329,8 @@ int route_check_main(int argc, const char *argv[])
 			return 1;
 		}
 	}
+	if (wgc_quick_name_valid(argv[1], strlen(argv[1])) && is_up(argv[1]))
+		return check_running(argv[1], argc, argv);
 	if (!wgc_quick_load(argv[1], &qc, &dev, path, sizeof(path)))
 		return 1;
 	up = is_up(qc.ifname) && !wgc_ipc_get(&live, qc.ifname);

@@ -123,7 +123,7 @@ static int show_one(int argc, const char *argv[], bool json)
 	int ret = 0, err = wgc_ipc_get(&dev, argv[1]);
 
 	if (err) {
-		fprintf(stderr, "Unable to access interface: %s\n", strerror(-err));
+		fprintf(stderr, "Unable to access interface %s: %s\n", argv[1], strerror(-err));
 		return 1;
 	}
 	if (json) {

@@ -21,7 +21,7 @@ int showconf_main(int argc, const char *argv[])
 	}
 	err = wgc_ipc_get(&dev, argv[1]);
 	if (err) {
-		fprintf(stderr, "Unable to access interface: %s\n", strerror(-err));
+		fprintf(stderr, "Unable to access interface %s: %s\n", argv[1], strerror(-err));
 		return 1;
 	}
 	wgc_strbuf_printf(&out, "[Interface]\n");

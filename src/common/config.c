@@ -31,6 +31,8 @@ struct ctx {
 	size_t cap_peer_lines;
 	struct claim *claims;
 	size_t n_claims, cap_claims;
+	const char *raw; /* the current line as written, blanks trimmed at both ends, for quoting */
+	size_t raw_len;
 };
 
 static bool fail(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -147,12 +149,17 @@ err:
 
 static bool parse_key(struct ctx *c, uint8_t key[WGC_KEY_LEN], const char *name, const char *value, bool secret)
 {
+	/* right shape but wrong bits: a 32-byte key leaves the last two bits before '=' zero */
+	bool shaped = strlen(value) == WGC_KEY_B64_LEN - 1 && value[WGC_KEY_B64_LEN - 2] == '=';
+	const char *why = shaped ? "does not decode to a valid 32-byte key (wrong last character before '=')"
+				 : "not a valid key (44 base64 characters ending in '=')";
+
 	if (wgc_key_from_base64(key, value))
 		return true;
 	wgc_wipe(key, WGC_KEY_LEN);
 	if (secret)
-		return fail(c, "%s: not a valid key (44 base64 characters ending in '=')", name);
-	return fail(c, "%s: '%s' is not a valid key (44 base64 characters ending in '=')", name, value);
+		return fail(c, "%s: %s", name, why);
+	return fail(c, "%s: '%.100s' %s%s", name, value, shaped ? "" : "is ", why);
 }
 
 static bool parse_keepalive(struct ctx *c, const char *key, const char *value)
@@ -325,7 +332,7 @@ static bool process_line(struct ctx *c, char *line)
 	}
 	value = strchr(line, '=');
 	if (!value)
-		return fail(c, "not a 'Key = Value' line: '%.80s'", line);
+		return fail(c, "not a 'Key = Value' line: '%.*s'", (int)(c->raw_len > 80 ? 80 : c->raw_len), c->raw);
 	*value++ = '\0';
 	if (c->section == SECTION_NONE)
 		return fail(c, "%s: key outside of an [Interface] or [Peer] section", line);
@@ -343,7 +350,7 @@ static bool process_line(struct ctx *c, char *line)
 			return true;
 		}
 		if (is_wg_quick_key(line))
-			return fail(c, "%s: a wg-quick key, not understood here (use `wg-quick strip')", line);
+			return fail(c, "%s: a wg-quick key, not understood here (use `wgc strip')", line);
 		return fail(c, "%s: unknown key in [Interface] section", line);
 	}
 	if (!strcasecmp(line, "PublicKey")) {
@@ -420,6 +427,23 @@ static void ctx_free(struct ctx *c)
 	free(c->claims);
 }
 
+/* The length of [*start, *start + n) up to a comment, blanks trimmed at both ends (*start moves). */
+static size_t line_as_written(const char *line, size_t n, const char **start)
+{
+	const char *hash = memchr(line, '#', n);
+
+	if (hash)
+		n = (size_t)(hash - line);
+	while (n && is_space(*line)) {
+		line++;
+		n--;
+	}
+	while (n && is_space(line[n - 1]))
+		n--;
+	*start = line;
+	return n;
+}
+
 bool wgc_config_parse(struct wgc_device_model *dev, const char *buf, size_t len, const char *filename,
 		      bool append, const struct wgc_config_hooks *hooks, char err[WGC_CONFIG_ERRLEN])
 {
@@ -438,12 +462,17 @@ bool wgc_config_parse(struct wgc_device_model *dev, const char *buf, size_t len,
 		ok = fail(&c, "out of memory");
 		goto out;
 	}
+	/* a UTF-8 byte-order mark (Windows editors) is not part of the first line */
+	if (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3))
+		pos = 3;
 	while (ok && pos < len) {
 		const char *start = buf + pos, *nl = memchr(start, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - start) : len - pos, clean = 0;
 
 		pos += n + (nl ? 1 : 0);
 		c.line++;
+		c.raw = start;
+		c.raw_len = line_as_written(start, n, &c.raw);
 		for (size_t i = 0; i < n && start[i] != '#'; i++) {
 			if (start[i] == '\0') {
 				ok = fail(&c, "NUL byte in line");

@@ -355,6 +355,23 @@ static int parse_extension_line(struct wgc_device_model *d, struct wgc_peer_mode
 	return 1;
 }
 
+/*
+ * The value of an errno= line as -N. wgcd and the kernel-compatible daemons
+ * send "errno=N"; wireguard-go and wgcd's error paths send "errno=-N" (for
+ * example errno=-98 for a port in use). wg shows strerror(N) for both.
+ */
+static bool parse_errno_value(const char *value, int *out)
+{
+	uint64_t n;
+
+	if (value[0] == '-')
+		value++;
+	if (!wgc_parse_u64(value, INT32_MAX, &n))
+		return false;
+	*out = -(int)n;
+	return true;
+}
+
 int wgc_uapi_parse_get(struct wgc_device_model *d, const char *buf, size_t len, char err[WGC_UAPI_ERRLEN])
 {
 	struct line_reader r = { .buf = buf, .len = len };
@@ -431,9 +448,8 @@ int wgc_uapi_parse_get(struct wgc_device_model *d, const char *buf, size_t len, 
 			if (!wgc_parse_u64(value, UINT64_MAX, &peer->tx_bytes))
 				goto bad;
 		} else if (!strcmp(key, "errno")) {
-			if (!wgc_parse_u64(value, INT32_MAX, &n))
+			if (!parse_errno_value(value, &daemon_errno))
 				goto bad;
-			daemon_errno = -(int)n;
 		} else if (!strncmp(key, "wgc_", 4)) {
 			ret = parse_extension_line(d, peer, key, value);
 			if (ret < 0 && ret != -EPROTO)
@@ -461,13 +477,11 @@ int wgc_uapi_parse_errno(const char *buf, size_t len)
 {
 	struct line_reader r = { .buf = buf, .len = len };
 	char *key, *value;
-	uint64_t n;
 	int ret, result = -EPROTO;
 
 	while ((ret = next_line(&r, &key, &value, NULL)) > 0) {
-		if (strcmp(key, "errno") || !wgc_parse_u64(value, INT32_MAX, &n))
+		if (strcmp(key, "errno") || !parse_errno_value(value, &result))
 			return -EPROTO;
-		result = -(int)n;
 	}
 	return ret ? ret : result;
 }

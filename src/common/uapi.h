@@ -53,7 +53,7 @@ int wgc_uapi_format_get(struct wgc_strbuf *out, const struct wgc_device_model *s
 int wgc_uapi_parse_get(struct wgc_device_model *state, const char *buf, size_t len,
 		       char err[WGC_UAPI_ERRLEN]);
 
-/* A set reply: "errno=N\n\n". Returns -N (0 for success) or -EPROTO. */
+/* A set reply: "errno=N\n\n" or "errno=-N\n\n" (wireguard-go). Returns -N (0 for success) or -EPROTO. */
 int wgc_uapi_parse_errno(const char *buf, size_t len);
 
 #endif

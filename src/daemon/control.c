@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <malloc.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,10 +34,12 @@ void wgcd_request_stop(struct wgcd *d)
 static void *timer_main(void *arg)
 {
 	struct wgcd *d = arg;
-	struct timespec ts = { 0, TIMER_TICK_MS * 1000000L };
+	struct pollfd stop = { .fd = d->stop_fd, .events = POLLIN };
 
 	while (!atomic_load(&d->stopping)) {
-		nanosleep(&ts, NULL);
+		/* the stop eventfd stays readable once written (nobody drains it): shutdown does not wait a tick */
+		if (poll(&stop, 1, TIMER_TICK_MS) > 0 || atomic_load(&d->stopping))
+			break;
 		pthread_mutex_lock(&d->lock);
 		wgc_device_tick(&d->core, wgcd_now_ms());
 		pthread_mutex_unlock(&d->lock);
@@ -47,6 +50,8 @@ static void *timer_main(void *arg)
 int wgcd_init(struct wgcd *d, const char *ifname)
 {
 	memset(d, 0, sizeof(*d));
+	for (unsigned i = 0; i < WGC_TUN_MAX_QUEUES; i++)
+		d->tun.fds[i] = -1;
 	snprintf(d->ifname, sizeof(d->ifname), "%s", ifname);
 	pthread_mutex_init(&d->cfg_lock, NULL);
 	pthread_mutex_init(&d->lock, NULL);

@@ -311,10 +311,79 @@ int wgc_tun_watch_open(void)
 		close(fd);
 		return ret;
 	}
+	/* needs CAP_NET_BROADCAST now; without it a moved interface's up/down goes unseen (it still runs) */
+	setsockopt(fd, SOL_NETLINK, NETLINK_LISTEN_ALL_NSID, &(int){ 1 }, sizeof(int));
 	return fd;
 }
 
-/* Reads IFLA_MTU out of an RTM_NEWLINK's attributes, if present and well formed. */
+int wgc_tun_attached(const struct wgc_tun *tun)
+{
+	struct ifreq ifr;
+
+	if (tun->n_queues == 0 || tun->fds[0] < 0)
+		return -EBADFD;
+	memset(&ifr, 0, sizeof(ifr));
+	return ioctl(tun->fds[0], TUNGETIFF, &ifr) < 0 ? -errno : 0;
+}
+
+static void put_attr(uint8_t *buf, size_t *off, uint16_t type, const void *data, size_t len)
+{
+	struct rtattr rta = { .rta_len = (unsigned short)RTA_LENGTH(len), .rta_type = type };
+
+	memcpy(buf + *off, &rta, sizeof(rta));
+	if (len)
+		memcpy(buf + *off + RTA_LENGTH(0), data, len);
+	*off += RTA_ALIGN(rta.rta_len);
+}
+
+/* RTM_SETLINK ifindex { IFLA_AF_SPEC { AF_INET6 { IFLA_INET6_ADDR_GEN_MODE = NONE } } }, with an ack. */
+int wgc_tun_disable_ipv6_autoconf(const struct wgc_tun *tun)
+{
+	uint32_t buf[64] = { 0 }, reply[256];
+	uint8_t *p = (uint8_t *)buf, mode = 1; /* IN6_ADDR_GEN_MODE_NONE */
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = tun->ifindex };
+	struct nlmsghdr nh = { .nlmsg_type = RTM_SETLINK, .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK, .nlmsg_seq = 1 };
+	size_t off = NLMSG_HDRLEN, spec, inet6;
+	struct nlmsgerr e;
+	ssize_t n;
+	int fd, ret;
+
+	memcpy(p + off, &ifi, sizeof(ifi));
+	off += NLMSG_ALIGN(sizeof(ifi));
+	spec = off;
+	put_attr(p, &off, IFLA_AF_SPEC | NLA_F_NESTED, NULL, 0);
+	inet6 = off;
+	put_attr(p, &off, AF_INET6 | NLA_F_NESTED, NULL, 0);
+	put_attr(p, &off, IFLA_INET6_ADDR_GEN_MODE, &mode, 1);
+	((struct rtattr *)(p + inet6))->rta_len = (unsigned short)(off - inet6);
+	((struct rtattr *)(p + spec))->rta_len = (unsigned short)(off - spec);
+	nh.nlmsg_len = (uint32_t)off;
+	memcpy(p, &nh, sizeof(nh));
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	if (send(fd, buf, off, 0) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	do
+		n = recv(fd, reply, sizeof(reply), 0);
+	while (n < 0 && errno == EINTR);
+	ret = -EPROTO;
+	if (n >= (ssize_t)(NLMSG_HDRLEN + sizeof(e))) {
+		memcpy(&nh, reply, sizeof(nh));
+		memcpy(&e, (uint8_t *)reply + NLMSG_HDRLEN, sizeof(e));
+		if (nh.nlmsg_type == NLMSG_ERROR)
+			ret = e.error;
+	} else if (n < 0) {
+		ret = -errno;
+	}
+out:
+	close(fd);
+	return ret;
+}
+
+/* Reads IFLA_MTU (RTM_NEWLINK) or IFLA_NEW_NETNSID/IFLA_NEW_IFINDEX (RTM_DELLINK of a move), if well formed. */
 static int parse_link_attrs(const uint8_t *p, size_t len, struct wgc_tun_event *ev)
 {
 	while (len >= sizeof(struct rtattr)) {
@@ -330,6 +399,18 @@ static int parse_link_attrs(const uint8_t *p, size_t len, struct wgc_tun_event *
 			if (mtu > 0 && mtu <= 0x7fffffff) {
 				ev->mtu = (int)mtu;
 				ev->events |= WGC_TUN_EV_MTU;
+			}
+		}
+		if ((rta.rta_type == IFLA_NEW_NETNSID || rta.rta_type == IFLA_NEW_IFINDEX) &&
+		    rta.rta_len >= RTA_LENGTH(sizeof(int32_t))) {
+			int32_t v;
+
+			memcpy(&v, p + RTA_LENGTH(0), sizeof(v));
+			if (rta.rta_type == IFLA_NEW_NETNSID) {
+				ev->new_nsid = v;
+				ev->events |= WGC_TUN_EV_MOVED;
+			} else {
+				ev->new_ifindex = v > 0 ? v : 0;
 			}
 		}
 		alen = RTA_ALIGN(rta.rta_len);
@@ -359,16 +440,25 @@ int wgc_tun_watch_parse(const void *buf, size_t len, int ifindex, struct wgc_tun
 		    nh.nlmsg_len >= NLMSG_LENGTH(sizeof(ifi))) {
 			memcpy(&ifi, p + NLMSG_HDRLEN, sizeof(ifi));
 			if (ifi.ifi_index == ifindex) {
+				size_t off = NLMSG_LENGTH(NLMSG_ALIGN(sizeof(ifi)));
+				struct wgc_tun_event one = { 0 };
+
 				count++;
-				if (nh.nlmsg_type == RTM_DELLINK) {
+				if (nh.nlmsg_len > off && parse_link_attrs(p + off, nh.nlmsg_len - off, &one) < 0)
+					return -EPROTO;
+				if (nh.nlmsg_type == RTM_DELLINK && (one.events & WGC_TUN_EV_MOVED)) {
+					ev->events |= WGC_TUN_EV_MOVED;
+					ev->new_nsid = one.new_nsid;
+					ev->new_ifindex = one.new_ifindex;
+				} else if (nh.nlmsg_type == RTM_DELLINK) {
 					ev->events |= WGC_TUN_EV_DELETED;
 				} else {
-					size_t off = NLMSG_LENGTH(NLMSG_ALIGN(sizeof(ifi)));
 					ev->ifflags = ifi.ifi_flags;
 					ev->events |= WGC_TUN_EV_LINK;
-					if (nh.nlmsg_len > off &&
-					    parse_link_attrs(p + off, nh.nlmsg_len - off, ev) < 0)
-						return -EPROTO;
+					if (one.events & WGC_TUN_EV_MTU) {
+						ev->mtu = one.mtu;
+						ev->events |= WGC_TUN_EV_MTU;
+					}
 				}
 			}
 		}
@@ -381,17 +471,36 @@ int wgc_tun_watch_parse(const void *buf, size_t len, int ifindex, struct wgc_tun
 	return count;
 }
 
-int wgc_tun_watch_read(int fd, int ifindex, struct wgc_tun_event *ev)
+/* One datagram and the id of the namespace it came from (WGC_TUN_NSID_LOCAL when untagged). */
+static ssize_t recv_tagged(int fd, void *buf, size_t cap, int *nsid)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} control;
+	struct iovec iov = { buf, cap };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control, .msg_controllen = sizeof(control) };
+	ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
+
+	*nsid = WGC_TUN_NSID_LOCAL;
+	for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&msg) : NULL; c; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == SOL_NETLINK && c->cmsg_type == NETLINK_LISTEN_ALL_NSID &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(int)))
+			memcpy(nsid, CMSG_DATA(c), sizeof(int));
+	return n;
+}
+
+int wgc_tun_watch_read(int fd, struct wgc_tun_where *where, struct wgc_tun_event *ev)
 {
 	/* Aligned for struct nlmsghdr; 8 KiB holds a full batch of link dumps. */
 	static __thread uint32_t buf[8192 / sizeof(uint32_t)];
 	struct wgc_tun_event one;
 	bool overflow = false;
-	int total = 0;
+	int total = 0, nsid;
 
 	memset(ev, 0, sizeof(*ev));
 	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		ssize_t n = recv_tagged(fd, buf, sizeof(buf), &nsid);
 		int r;
 
 		if (n < 0) {
@@ -405,7 +514,10 @@ int wgc_tun_watch_read(int fd, int ifindex, struct wgc_tun_event *ev)
 		}
 		if (n == 0)
 			break;
-		r = wgc_tun_watch_parse(buf, (size_t)n, ifindex, &one);
+		/* other namespaces' interfaces reuse our index: only where it lives counts */
+		if (where->nsid != WGC_TUN_NSID_ANY && nsid != where->nsid)
+			continue;
+		r = wgc_tun_watch_parse(buf, (size_t)n, where->ifindex, &one);
 		if (r <= 0)
 			continue; /* -EPROTO: the kernel never sends that; skip it */
 		total += r;
@@ -414,6 +526,14 @@ int wgc_tun_watch_read(int fd, int ifindex, struct wgc_tun_event *ev)
 			ev->mtu = one.mtu;
 		if (one.events & WGC_TUN_EV_LINK)
 			ev->ifflags = one.ifflags;
+		if (one.events & WGC_TUN_EV_MOVED) {
+			/* the new id names the target only as seen from the sender: exact when that is us */
+			where->nsid = where->nsid == WGC_TUN_NSID_LOCAL ? one.new_nsid : WGC_TUN_NSID_ANY;
+			if (one.new_ifindex)
+				where->ifindex = one.new_ifindex;
+			ev->new_nsid = one.new_nsid;
+			ev->new_ifindex = one.new_ifindex;
+		}
 	}
 	return overflow ? -ENOBUFS : total;
 }

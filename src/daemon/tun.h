@@ -119,8 +119,26 @@ int wgc_tun_writev(const struct wgc_tun *tun, unsigned q, const struct wgc_offlo
 int wgc_tun_write_vnet(const struct wgc_tun *tun, unsigned q, const void *pkt, size_t len);
 
 /*
+ * 0 while the queue fd is attached to a live interface, in whatever network
+ * namespace it now is; -EBADFD once the interface was deleted (TUNGETIFF:
+ * the kernel detaches every queue before it announces RTM_DELLINK).
+ */
+int wgc_tun_attached(const struct wgc_tun *tun);
+
+/*
+ * No automatic IPv6 addresses on the interface (addr_gen_mode none, as
+ * kernel WireGuard interfaces have): call before the link goes up. -errno
+ * (-EAFNOSUPPORT and the like when IPv6 is off: harmless).
+ */
+int wgc_tun_disable_ipv6_autoconf(const struct wgc_tun *tun);
+
+/*
  * The rtnetlink watch: a non-blocking, close-on-exec NETLINK_ROUTE socket
- * subscribed to link events of the current network namespace. Put it in
+ * subscribed to link events of the current network namespace and, with
+ * NETLINK_LISTEN_ALL_NSID (set here, so before capabilities are dropped),
+ * of every namespace this one has an id for. An interface moved away
+ * (`ip link set IF netns B') stays ours: the kernel gives B an id in our
+ * namespace and B's link events keep arriving, tagged with it. Put it in
  * the event loop; when readable call wgc_tun_watch_read.
  */
 int wgc_tun_watch_open(void);
@@ -129,12 +147,23 @@ enum wgc_tun_event_flags {
 	WGC_TUN_EV_DELETED = 1U << 0, /* RTM_DELLINK for our ifindex: shut down */
 	WGC_TUN_EV_MTU = 1U << 1,     /* mtu holds the latest MTU */
 	WGC_TUN_EV_LINK = 1U << 2,    /* ifflags holds the latest IFF_* flags */
+	WGC_TUN_EV_MOVED = 1U << 3,   /* RTM_DELLINK with IFLA_NEW_NETNSID: moved, not deleted */
 };
 
 struct wgc_tun_event {
 	unsigned events; /* enum wgc_tun_event_flags, or-ed over all messages */
 	int mtu;
 	unsigned ifflags; /* check IFF_UP (administratively up) and IFF_RUNNING */
+	int new_nsid;     /* MOVED: the target namespace's id as seen from the sender's */
+	int new_ifindex;  /* MOVED: the index there (0: unknown, keep the old one) */
+};
+
+enum { WGC_TUN_NSID_LOCAL = -1, WGC_TUN_NSID_ANY = -2 };
+
+/* Where the interface lives, as the watch socket sees it. */
+struct wgc_tun_where {
+	int ifindex;
+	int nsid; /* WGC_TUN_NSID_LOCAL: our own namespace; ANY: moved on from a namespace we cannot name */
 };
 
 /*
@@ -147,11 +176,13 @@ struct wgc_tun_event {
 int wgc_tun_watch_parse(const void *buf, size_t len, int ifindex, struct wgc_tun_event *ev);
 
 /*
- * Drains the watch socket and folds everything about ifindex into ev.
- * Returns the number of relevant messages, or -ENOBUFS when the kernel
- * dropped events (the socket overflowed): the caller must then resync with
- * wgc_tun_get_flags/wgc_tun_get_mtu (-ENODEV from those means deleted).
+ * Drains the watch socket and folds everything about the interface at
+ * *where into ev, following it when it moves to another namespace (where
+ * is updated; ev then has WGC_TUN_EV_MOVED). Returns the number of relevant
+ * messages, or -ENOBUFS when the kernel dropped events (the socket
+ * overflowed): the caller must then resync with wgc_tun_attached and, in
+ * our own namespace, wgc_tun_get_flags/wgc_tun_get_mtu.
  */
-int wgc_tun_watch_read(int fd, int ifindex, struct wgc_tun_event *ev);
+int wgc_tun_watch_read(int fd, struct wgc_tun_where *where, struct wgc_tun_event *ev);
 
 #endif

@@ -72,3 +72,8 @@ unsigned wgc_ipc_caps(const char *ifname)
 		return wgc_uapi_client_is_wgcd(ifname) ? WGCD_CAPS : 0;
 	return wgc_kernel_is_wireguard(ifname) ? WGC_IPC_CAP_KERNEL : 0;
 }
+
+int wgc_ipc_daemon_pid(const char *ifname)
+{
+	return wgc_uapi_client_pid(ifname);
+}

@@ -61,4 +61,11 @@ int wgc_ipc_set(const struct wgc_device_model *change, const char *ifname);
  */
 unsigned wgc_ipc_caps(const char *ifname);
 
+/*
+ * The pid of the userspace daemon serving IFNAME (wgcd, wireguard-go), or
+ * -errno: -ENOENT when IFNAME has no UAPI socket (a kernel interface or
+ * none). Lets `wgc down' wait until the daemon is really gone.
+ */
+int wgc_ipc_daemon_pid(const char *ifname);
+
 #endif

@@ -246,3 +246,16 @@ bool wgc_uapi_client_is_wgcd(const char *ifname)
 	close(fd);
 	return is;
 }
+
+int wgc_uapi_client_pid(const char *ifname)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int fd = open_sock(ifname), ret;
+
+	if (fd < 0)
+		return fd;
+	ret = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ? -errno : (int)cred.pid;
+	close(fd);
+	return ret;
+}

@@ -13,7 +13,12 @@
 #include "common/model.h"
 
 #ifndef WGC_UAPI_SOCK_DIR
-#define WGC_UAPI_SOCK_DIR "/var/run/wireguard"
+#define WGC_UAPI_SOCK_DIR "/var/run/wireguard"/*
+ * The pid of the process serving IFNAME's socket (SO_PEERCRED), or -errno
+ * (-ENOENT: no socket): `wgc down' waits for that process to be gone.
+ */
+int wgc_uapi_client_pid(const char *ifname);
+
 #endif
 
 /*
@@ -39,5 +44,10 @@ bool wgc_uapi_client_exists(const char *ifname);
  * "wgcd". Nothing is sent on the connection.
  */
 bool wgc_uapi_client_is_wgcd(const char *ifname);
+/*
+ * The pid of the process serving IFNAME's socket (SO_PEERCRED), or -errno
+ * (-ENOENT: no socket): `wgc down' waits for that process to be gone.
+ */
+int wgc_uapi_client_pid(const char *ifname);
 
 #endif

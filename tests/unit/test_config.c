@@ -155,6 +155,15 @@ static void test_errors(void)
 	} cases[] = {
 		{ "[Interface]\n[Foo]\n", "wg0.conf:2: unknown section '[Foo]'" },
 		{ "[Interface]\nListenPort\n", "wg0.conf:2: not a 'Key = Value' line: 'ListenPort'" },
+		/* quoted as written, not with its blanks removed */
+		{ "[Interface]\n  List en  Port  # c\n", "wg0.conf:2: not a 'Key = Value' line: 'List en  Port'" },
+		/* 44 characters ending in '=', but bits a 32-byte key cannot have */
+		{ "[Peer]\nPublicKey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBml=\n",
+		  "wg0.conf:2: PublicKey: 'yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBml=' does not decode to a valid 32-byte key" },
+		{ "[Interface]\nPrivateKey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBml=\n",
+		  "wg0.conf:2: PrivateKey: does not decode to a valid 32-byte key" },
+		{ "[Interface]\nDNS = 1.1.1.1\n", "DNS: a wg-quick key, not understood here (use `wgc strip')" },
+		{ "\xef\xbb\xbf\xef\xbb\xbf[Interface]\n", "wg0.conf:1: not a 'Key = Value' line" },
 		{ "ListenPort = 1\n", "wg0.conf:1: ListenPort: key outside of an [Interface] or [Peer] section" },
 		{ "[Interface]\nListenPort =\n", "wg0.conf:2: ListenPort: empty value" },
 		{ "[Interface]\nListenPort = 70000\n", "wg0.conf:2: ListenPort: '70000' is not a port number" },
@@ -334,6 +343,17 @@ static void test_round_trip(void)
 	wgc_model_free(&b);
 }
 
+/* a UTF-8 byte-order mark before the first line (Windows editors) is skipped */
+static void test_bom(void)
+{
+	struct wgc_device_model dev;
+	char err[WGC_CONFIG_ERRLEN];
+
+	CHECK(parse(&dev, "\xef\xbb\xbf[Interface]\nListenPort = 51820\n", true, err));
+	CHECK(dev.listen_port == 51820);
+	wgc_model_free(&dev);
+}
+
 int main(void)
 {
 	if (!wgc_crypto_init())
@@ -346,5 +366,6 @@ int main(void)
 	RUN_TEST(test_keyfile);
 	RUN_TEST(test_set_args);
 	RUN_TEST(test_round_trip);
+	RUN_TEST(test_bom);
 	return harness_exit_code();
 }

@@ -167,6 +167,7 @@ static void test_delete_and_watch(void)
 {
 	struct wgc_tun t;
 	struct wgc_tun_event ev;
+	struct wgc_tun_where where = { .nsid = WGC_TUN_NSID_LOCAL };
 	struct pollfd p;
 	uint8_t buf[2048] = { 0 };
 	int w, r;
@@ -174,12 +175,14 @@ static void test_delete_and_watch(void)
 	CHECK(wgc_tun_open(&t, "wgcdel", 1, 0, 0) == 0);
 	w = wgc_tun_watch_open();
 	CHECK(w >= 0);
+	where.ifindex = t.ifindex;
+	CHECK(wgc_tun_attached(&t) == 0);
 
 	CHECK(run("ip link set wgcdel mtu 1300 up") == 0);
 	p = (struct pollfd){ .fd = w, .events = POLLIN };
 	CHECK(poll(&p, 1, 1000) == 1);
 	usleep(50000);
-	r = wgc_tun_watch_read(w, t.ifindex, &ev);
+	r = wgc_tun_watch_read(w, &where, &ev);
 	CHECK(r > 0);
 	CHECK(ev.events & WGC_TUN_EV_MTU && ev.mtu == 1300);
 	CHECK(ev.events & WGC_TUN_EV_LINK && (ev.ifflags & IFF_UP));
@@ -190,7 +193,7 @@ static void test_delete_and_watch(void)
 	p = (struct pollfd){ .fd = w, .events = POLLIN };
 	CHECK(poll(&p, 1, 1000) == 1);
 	usleep(50000);
-	r = wgc_tun_watch_read(w, t.ifindex, &ev);
+	r = wgc_tun_watch_read(w, &where, &ev);
 	CHECK(r > 0 && (ev.events & WGC_TUN_EV_DELETED));
 
 	/* The fd itself: poll reports an error and read/write fail with EBADFD. */
@@ -200,6 +203,7 @@ static void test_delete_and_watch(void)
 	CHECK(wgc_tun_write(&t, 0, buf, 40) == -EBADFD);
 	CHECK(wgc_tun_get_mtu(&t) == -ENODEV);
 	CHECK(wgc_tun_get_flags(&t) == -ENODEV);
+	CHECK(wgc_tun_attached(&t) == -EBADFD);
 	wgc_tun_close(&t);
 	close(w);
 }
@@ -271,6 +275,106 @@ static void test_watch_parse(void)
 	len = put_link_msg(buf, RTM_NEWLINK, 7, IFF_UP, 1500);
 	for (i = 0; i <= len; i++)
 		CHECK(wgc_tun_watch_parse(buf, i, 7, &ev) >= -EPROTO);
+}
+
+/* A DELLINK that carries IFLA_NEW_NETNSID is a move to another namespace, not a deletion. */
+static void test_watch_parse_move(void)
+{
+	uint8_t buf[256];
+	struct wgc_tun_event ev;
+	size_t len = put_link_msg(buf, RTM_DELLINK, 7, 0, 0), off = len;
+	struct rtattr a = { .rta_len = RTA_LENGTH(4) };
+	int32_t nsid = 3, idx = 12;
+
+	a.rta_type = IFLA_NEW_NETNSID;
+	memcpy(buf + off, &a, sizeof(a));
+	memcpy(buf + off + RTA_LENGTH(0), &nsid, 4);
+	off += RTA_ALIGN(a.rta_len);
+	a.rta_type = IFLA_NEW_IFINDEX;
+	memcpy(buf + off, &a, sizeof(a));
+	memcpy(buf + off + RTA_LENGTH(0), &idx, 4);
+	off += RTA_ALIGN(a.rta_len);
+	((struct nlmsghdr *)(void *)buf)->nlmsg_len = (uint32_t)off;
+	CHECK(wgc_tun_watch_parse(buf, off, 7, &ev) == 1);
+	CHECK(ev.events == WGC_TUN_EV_MOVED && ev.new_nsid == 3 && ev.new_ifindex == 12);
+}
+
+/* `ip link set IF netns B': the fd stays attached and B's link events keep coming; deletion there is seen */
+static void test_watch_follows_move(void)
+{
+	struct wgc_tun_where where = { .nsid = WGC_TUN_NSID_LOCAL };
+	char ns[32], cmd[160], ifn[16];
+	struct wgc_tun_event ev = { 0 };
+	struct wgc_tun t;
+	int w, r = 0;
+	unsigned seen = 0;
+
+	snprintf(ns, sizeof(ns), "wgcmv%d", (int)getpid());
+	snprintf(ifn, sizeof(ifn), "wgm%d", (int)getpid() % 1000000);
+	snprintf(cmd, sizeof(cmd), "ip netns add %s", ns);
+	if (run(cmd)) {
+		CHECK(!"ip netns add");
+		return;
+	}
+	CHECK(wgc_tun_open(&t, ifn, 1, 0, 0) == 0);
+	w = wgc_tun_watch_open();
+	where.ifindex = t.ifindex;
+	snprintf(cmd, sizeof(cmd), "ip link set %s netns %s && ip -n %s link set %s up", ifn, ns, ns, ifn);
+	CHECK(run(cmd) == 0);
+	/* poll until the up from B has arrived (bounded: 5 s) */
+	for (int i = 0; i < 500 && !((seen & WGC_TUN_EV_LINK) && (ev.ifflags & IFF_UP)); i++) {
+		struct pollfd p = { .fd = w, .events = POLLIN };
+
+		poll(&p, 1, 10);
+		r = wgc_tun_watch_read(w, &where, &ev);
+		if (r > 0)
+			seen |= ev.events;
+	}
+	CHECK(seen & WGC_TUN_EV_MOVED);
+	CHECK(!(seen & WGC_TUN_EV_DELETED));
+	CHECK((seen & WGC_TUN_EV_LINK) && (ev.ifflags & IFF_UP));
+	CHECK(where.nsid >= 0);
+	CHECK(wgc_tun_attached(&t) == 0);
+	snprintf(cmd, sizeof(cmd), "ip -n %s link del %s", ns, ifn);
+	CHECK(run(cmd) == 0);
+	seen = 0;
+	for (int i = 0; i < 500 && !(seen & WGC_TUN_EV_DELETED); i++) {
+		struct pollfd p = { .fd = w, .events = POLLIN };
+
+		poll(&p, 1, 10);
+		if (wgc_tun_watch_read(w, &where, &ev) > 0)
+			seen |= ev.events;
+	}
+	CHECK(seen & WGC_TUN_EV_DELETED);
+	CHECK(wgc_tun_attached(&t) == -EBADFD);
+	wgc_tun_close(&t);
+	close(w);
+	snprintf(cmd, sizeof(cmd), "ip netns del %s", ns);
+	run(cmd);
+}
+
+/* No automatic IPv6 link-local address on our interface, as on kernel WireGuard ones. */
+static void test_no_ipv6_autoconf(void)
+{
+	struct wgc_tun t;
+	char path[128], cmd[128], ifn[16], mode = 0;
+	FILE *f;
+
+	snprintf(ifn, sizeof(ifn), "wgl%d", (int)getpid() % 1000000);
+	CHECK(wgc_tun_open(&t, ifn, 1, 0, 0) == 0);
+	CHECK(wgc_tun_disable_ipv6_autoconf(&t) == 0);
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/addr_gen_mode", ifn);
+	f = fopen(path, "r");
+	if (f) {
+		mode = (char)fgetc(f);
+		fclose(f);
+	}
+	CHECK(mode == '1');
+	snprintf(cmd, sizeof(cmd), "ip link set %s up", ifn);
+	CHECK(run(cmd) == 0);
+	snprintf(cmd, sizeof(cmd), "ip -6 addr show dev %s | grep -q fe80", ifn);
+	CHECK(run(cmd) != 0);
+	wgc_tun_close(&t);
 }
 
 /* ---- offloads: the kernel takes our super-packets and gives us its own ---- */
@@ -556,6 +660,9 @@ int main(void)
 {
 	RUN_TEST(test_name_validation);
 	RUN_TEST(test_watch_parse);
+	RUN_TEST(test_watch_parse_move);
+	RUN_TEST(test_watch_follows_move);
+	RUN_TEST(test_no_ipv6_autoconf);
 	if (!test_enter_private_netns()) {
 		printf("not ok - private network namespace (run as root)\n");
 		return 1;

@@ -183,6 +183,17 @@ static void test_locate(void)
 	CHECK(!wgc_quick_locate(file, NULL, path, sizeof(path), ifname, err, sizeof(err)));
 	CHECK(strstr(err, "must be a valid interface name") != NULL);
 	unlink(file);
+	/* a bare name over 15 characters: say it is too long, not that the file does not exist */
+	CHECK(!wgc_quick_locate("averyveryverylongname", dir, path, sizeof(path), ifname, err, sizeof(err)));
+	CHECK(strstr(err, "`averyveryverylongname' is too long for an interface name: interface names have 1 to 15 "
+			  "characters") != NULL);
+	snprintf(file, sizeof(file), "%s/averyveryverylongname.conf", dir);
+	f = fopen(file, "w");
+	if (f)
+		fclose(f);
+	CHECK(!wgc_quick_locate(file, NULL, path, sizeof(path), ifname, err, sizeof(err)));
+	CHECK(strstr(err, "the interface name `averyveryverylongname' is too long") != NULL);
+	unlink(file);
 	snprintf(file, sizeof(file), "%s/wgt0.conf", dir);
 	unlink(file);
 	rmdir(dir);
@@ -336,6 +347,7 @@ static void test_plan_dns(void)
 
 	CHECK(plan_text(conf, &no_resolvconf, false, err) == NULL || true);
 	CHECK(strstr(err, "resolvconf(8) is not installed") != NULL);
+	CHECK(!strncmp(err, "wg0.conf:3: DNS is set", 22)); /* FILE:LINE of the DNS key */
 	CHECK(parse(&qc, conf, qerr));
 	CHECK(wgc_config_parse(&dev, qc.wg_lines.data, qc.wg_lines.len, "wg0.conf", false, &hooks, cerr));
 	CHECK(wgc_quick_plan_up(&plan, &qc, &dev, &opts, &probe, err, sizeof(err)));
@@ -420,9 +432,36 @@ static void test_nft_ruleset(void)
 	wgc_strbuf_free(&out);
 }
 
+/* a UTF-8 byte-order mark is skipped; a file name near PATH_MAX with a 64 KB value gives a bounded error */
+static void test_bom_and_bounds(void)
+{
+	char err[WGC_QUICK_ERRLEN], *name = malloc(4096), *text = malloc(70000);
+	struct wgc_quick_conf qc;
+
+	CHECK(parse(&qc, "\xef\xbb\xbf[Interface]\nMTU = 1400\nPrivateKey = " K1 "\n", err));
+	CHECK(qc.mtu == 1400 && !strncmp(qc.wg.data, "[Interface]\n", 12));
+	wgc_quick_conf_free(&qc);
+	if (!name || !text)
+		abort();
+	memset(name, 'a', 4095);
+	name[4095] = '\0';
+	strcpy(text, "[Interface]\nMTU = ");
+	memset(text + strlen(text), '9', 65536);
+	strcpy(text + 19 + 65536, "\n");
+	memset(&qc, 0, sizeof(qc));
+	CHECK(!wgc_quick_conf_parse(&qc, text, strlen(text), name, err));
+	CHECK(strlen(err) < WGC_QUICK_ERRLEN);
+	memset(&qc, 0, sizeof(qc));
+	CHECK(!wgc_quick_conf_parse(&qc, text, strlen(text), "wg0.conf", err));
+	CHECK(!strncmp(err, "wg0.conf:2: MTU: '999", 21) && strlen(err) < 200);
+	free(name);
+	free(text);
+}
+
 int main(void)
 {
 	RUN_TEST(test_split_keys);
+	RUN_TEST(test_bom_and_bounds);
 	RUN_TEST(test_wg_line_numbers);
 	RUN_TEST(test_errors);
 	RUN_TEST(test_expand);

@@ -248,6 +248,43 @@ static void test_get_parse_edges(void)
 	CHECK(wgc_uapi_parse_errno("", 0) == -EPROTO);
 }
 
+/* errno=-N (wireguard-go, wgcd) and errno=N both come back as -N, shown by strerror(N) as wg does */
+static void test_errno_signed_table(void)
+{
+	static const struct {
+		const char *reply;
+		int want;
+		const char *text;
+	} t[] = {
+		{ "errno=-98\n\n", -EADDRINUSE, "Address already in use" },
+		{ "errno=98\n\n", -EADDRINUSE, "Address already in use" },
+		{ "errno=-1\n\n", -EPERM, "Operation not permitted" },
+		{ "errno=-13\n\n", -EACCES, "Permission denied" },
+		{ "errno=-22\n\n", -EINVAL, "Invalid argument" },
+		{ "errno=-19\n\n", -ENODEV, "No such device" },
+		{ "errno=-0\n\n", 0, NULL },
+		{ "errno=--5\n\n", -EPROTO, NULL },
+		{ "errno=-\n\n", -EPROTO, NULL },
+		{ "errno=-2147483648\n\n", -EPROTO, NULL },
+	};
+	struct wgc_device_model d;
+	char err[WGC_UAPI_ERRLEN];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int a = wgc_uapi_parse_errno(t[i].reply, strlen(t[i].reply));
+		int b = wgc_uapi_parse_get(&d, t[i].reply, strlen(t[i].reply), err);
+
+		if (!b)
+			wgc_model_free(&d);
+		CHECK(a == t[i].want);
+		CHECK(b == t[i].want);
+		if (t[i].text)
+			CHECK(!strcmp(strerror(-a), t[i].text));
+		if (a != t[i].want)
+			fprintf(stderr, "  reply %s -> %d\n", t[i].reply, a);
+	}
+}
+
 int main(void)
 {
 	if (!wgc_crypto_init())
@@ -258,5 +295,6 @@ int main(void)
 	RUN_TEST(test_get_round_trip);
 	RUN_TEST(test_get_parse_edges);
 	RUN_TEST(test_get_extension);
+	RUN_TEST(test_errno_signed_table);
 	return harness_exit_code();
 }

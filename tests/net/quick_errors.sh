@@ -1,0 +1,98 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# wgc up/down/save/strip/route-check error texts (issue 10): each one a
+# clean, bounded message naming what is wrong; no crash with paths just
+# under PATH_MAX (components of 255 bytes) and 64 KB values (run it with
+# BUILD=build-asan for the ASan/UBSan check). Nothing here changes the
+# network: every command fails before it would.
+. "$(dirname "$0")/lib.sh"
+require_root_and_tools
+WGC=$BUILD/wgc
+[ -x "$WGC" ] || { not_ok "build $WGC first"; exit 1; }
+
+# expect NAME WANT_RC PATTERN CMD...: exit status WANT_RC, output (stdout+stderr) matching PATTERN,
+# and no sanitizer report or signal
+expect() {
+	local name=$1 want=$2 pat=$3 out rc
+	shift 3
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ "$rc" -eq "$want" ] && grep -qE -- "$pat" <<<"$out" && ! grep -q "Sanitizer\|runtime error" <<<"$out"; then
+		ok "$name"
+	else
+		not_ok "$name (exit $rc, want $want)"
+		printf '#   %s\n' "$out" | head -c 2000 | head -10
+	fi
+}
+
+KEY=$(wg genkey)
+# a directory tree whose config path is just under 4096 bytes, components of 255
+deep=$TEST_TMP
+comp=$(printf 'd%.0s' {1..255})
+while [ $((${#deep} + 256 + 20)) -lt 4090 ]; do deep=$deep/$comp; done
+new_ifname IFE
+rest=$((4090 - ${#deep} - 2 - ${#IFE} - 5))
+[ "$rest" -gt 0 ] && [ "$rest" -le 255 ] && deep=$deep/$(printf 'e%.0s' $(seq "$rest"))
+mkdir -p "$deep" || { not_ok "deep directory"; exit 1; }
+long=$deep/$IFE.conf
+note "config path of ${#long} bytes"
+big=$(head -c 65536 /dev/zero | tr '\0' 9)
+printf '[Interface]\nPrivateKey = %s\nMTU = %s\n' "$KEY" "$big" >"$long"
+for cmd in strip "up --dry-run" down save route-check; do
+	# shellcheck disable=SC2086
+	expect "$cmd: path of ${#long} bytes and a 64 KB MTU value: clean error" 1 "MTU: '9{10}" \
+		"$WGC" $cmd "$long" $([ "$cmd" = route-check ] && echo 10.0.0.1)
+done
+printf '[Interface]\nPrivateKey = %s\nListenPort = %s\n' "$KEY" "$big" >"$long"
+expect "strip: path of ${#long} bytes, 64 KB ListenPort passes through strip" 0 "ListenPort" "$WGC" strip "$long"
+expect "up --dry-run: 64 KB ListenPort: clean error" 1 "ListenPort" "$WGC" up --dry-run "$long"
+
+# a UTF-8 byte-order mark at the start (Windows editors) is skipped
+printf '\xef\xbb\xbf[Interface]\nPrivateKey = %s\nAddress = 10.9.9.9/32\n' "$KEY" >"$TEST_TMP/$IFE.conf"
+expect "strip: leading BOM skipped" 0 "^\[Interface\]" "$WGC" strip "$TEST_TMP/$IFE.conf"
+expect "up --dry-run: leading BOM skipped" 0 "ip -4 address add 10.9.9.9/32" "$WGC" up --dry-run "$TEST_TMP/$IFE.conf"
+
+# a name over 15 characters: too long, with the rule
+expect "up with a 16-character name says too long" 1 \
+	"too long for an interface name: interface names have 1 to 15 characters" "$WGC" up abcdefghijklmnop
+printf '[Interface]\nPrivateKey = %s\n' "$KEY" >"$TEST_TMP/abcdefghijklmnop.conf"
+expect "up with a 16-character file name says too long" 1 "interface name .abcdefghijklmnop. is too long" \
+	"$WGC" up "$TEST_TMP/abcdefghijklmnop.conf"
+
+# a line without '=' quoted as written
+printf '[Interface]\nPrivateKey = %s\nListen Port  51820\n' "$KEY" >"$TEST_TMP/$IFE.conf"
+expect "a line without = quoted as written" 1 "not a 'Key = Value' line: 'Listen Port  51820'" \
+	"$WGC" up --dry-run "$TEST_TMP/$IFE.conf"
+# a key with a wrong last character
+printf '[Interface]\nPrivateKey = %s\n[Peer]\nPublicKey = %s\n' "$KEY" \
+	"yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBml=" >"$TEST_TMP/$IFE.conf"
+expect "a key with a wrong last character" 1 ":4: PublicKey: '.*' does not decode to a valid 32-byte key" \
+	"$WGC" up --dry-run "$TEST_TMP/$IFE.conf"
+printf '[Interface]\nPrivateKey = %s\nAddress = 10.1.1.1/24\n' "$KEY" >"$TEST_TMP/$IFE.conf"
+expect "setconf of a wg-quick file names wgc strip" 1 "use \`wgc strip'" "$WGC" setconf "$IFE" "$TEST_TMP/$IFE.conf"
+expect "show of a missing interface names it" 1 "Unable to access interface $IFE: " "$WGC" show "$IFE"
+expect "route-check --help: usage on stdout, exit 0" 0 "^Usage: .*wgc route-check" "$WGC" route-check --help
+out=$("$WGC" route-check --help 2>/dev/null)
+check "route-check --help writes stdout" grep -q "^Usage:" <<<"$out"
+if [ -n "$(command -v resolvconf)" ]; then
+	note "resolvconf installed: DNS refusal not testable here"
+else
+	printf '[Interface]\nPrivateKey = %s\n\nDNS = 10.0.0.53\n' "$KEY" >"$TEST_TMP/$IFE.conf"
+	expect "DNS refusal prefixed with FILE:LINE of the DNS key" 1 "$IFE.conf:4: DNS is set but resolvconf" \
+		"$WGC" up --dry-run "$TEST_TMP/$IFE.conf"
+fi
+
+# without root (CAP_NET_ADMIN): one line saying so, nothing started
+printf '[Interface]\nPrivateKey = %s\n' "$KEY" >"$TEST_TMP/$IFE.conf"
+chmod 755 "$TEST_TMP" && chmod 644 "$TEST_TMP/$IFE.conf"
+for cmd in up down save; do
+	out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all "$WGC" $cmd "$TEST_TMP/$IFE.conf" 2>&1)
+	rc=$?
+	if [ $rc -eq 1 ] && [ "$(wc -l <<<"$out")" -eq 1 ] && grep -q ": \`$cmd' needs root (CAP_NET_ADMIN)$" <<<"$out"; then
+		ok "$cmd without root: one line"
+	else
+		not_ok "$cmd without root: one line (exit $rc)"
+		printf '#   %s\n' "$out"
+	fi
+done
+check "no $IFE interface was created" bash -c "! ip link show $IFE 2>/dev/null"
