@@ -22,10 +22,6 @@
 #include "daemon/uapi_server.h"
 #include "daemon/wgcd.h"
 
-#ifndef WGC_VERSION
-#define WGC_VERSION "0.1.0"
-#endif
-
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f, "Usage: %s [-f/--foreground] [--user USER] [--seccomp] INTERFACE-NAME\n", prog);
