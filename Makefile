@@ -6,11 +6,14 @@
 BUILD ?= build
 CC ?= cc
 PKGS := libcrypto libsodium libcap libseccomp libmnl
+# the one place the version is set: wgc --version, wgcd --version; debian/changelog must agree
+VERSION := 0.1.0
 
 CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	  -Wformat=2 -Wno-unused-parameter -fno-strict-aliasing -pthread \
 	  -D_GNU_SOURCE -MMD -MP -Isrc
+override CFLAGS += -DWGC_VERSION='"$(VERSION)"'
 ifneq ($(CI),)
 override CFLAGS += -Werror
 endif
@@ -49,10 +52,18 @@ PROGRAMS := $(if $(wildcard src/daemon/main.c),$(BUILD)/wgcd) $(if $(CLI_SRC),$(
 
 all: $(PROGRAMS) $(UNIT_BINS) $(TOOL_BINS) $(BENCH_BINS)
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c | $(BUILD)/.build-deps-ok
 	$(call msg,CC,$<)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# Before the first compile: the compiler and every library in PKGS present,
+# or a list of the exact Debian packages missing (`make deps` installs them).
+$(BUILD)/.build-deps-ok: Makefile scripts/check-build-deps.sh
+	$(Q)CC="$(CC)" scripts/check-build-deps.sh $(PKGS)
+	@mkdir -p $(@D) && touch $@
+# the version is compiled into these two
+$(BUILD)/src/daemon/main.o $(BUILD)/src/cli/wgc.o: Makefile
 
 $(CORE_LIB): $(call obj,$(CORE_SRC))
 	$(call msg,AR,$@)
@@ -101,6 +112,52 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBS)
 deps:
 	$(Q)scripts/install-deps.sh
 
+version:
+	@echo $(VERSION)
+
+# --- install: PREFIX (default /usr/local) and DESTDIR, as usual ---------------
+# Every unit in contrib/systemd and every man page in doc/ is installed, so a
+# new one needs no edit here; units get /usr/bin/ rewritten to $(BINDIR)/.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+INSTALL_BINS := wgc wgcd
+INSTALL_MANS := $(wildcard doc/*.[1-8])
+INSTALL_UNITS := $(wildcard contrib/systemd/*.service contrib/systemd/*.timer contrib/systemd/*.socket \
+	contrib/systemd/*.path)
+INSTALL_COMPS := $(wildcard contrib/bash-completion/*)
+
+programs: $(PROGRAMS)
+
+install: $(PROGRAMS)
+	$(Q)set -e; \
+	for b in $(INSTALL_BINS); do install -D -m 0755 $(BUILD)/$$b "$(DESTDIR)$(BINDIR)/$$b"; done; \
+	for m in $(INSTALL_MANS); do \
+		s=$${m##*.}; install -D -m 0644 $$m "$(DESTDIR)$(MANDIR)/man$$s/$${m##*/}"; done; \
+	for c in $(INSTALL_COMPS); do install -D -m 0644 $$c "$(DESTDIR)$(BASHCOMPDIR)/$${c##*/}"; done; \
+	for u in $(INSTALL_UNITS); do \
+		install -d "$(DESTDIR)$(SYSTEMDUNITDIR)"; \
+		sed 's|/usr/bin/|$(BINDIR)/|g' $$u >"$(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/}"; \
+		chmod 0644 "$(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/}"; done
+
+uninstall:
+	$(Q)for b in $(INSTALL_BINS); do rm -f "$(DESTDIR)$(BINDIR)/$$b"; done; \
+	for m in $(INSTALL_MANS); do s=$${m##*.}; rm -f "$(DESTDIR)$(MANDIR)/man$$s/$${m##*/}"; done; \
+	for c in $(INSTALL_COMPS); do rm -f "$(DESTDIR)$(BASHCOMPDIR)/$${c##*/}"; done; \
+	for u in $(INSTALL_UNITS); do rm -f "$(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/}"; done
+
+# The Debian package, built from a copy of the tree in $(DEB_DIR) (the
+# .deb lands there; the tree stays clean). Unit tests only, -j2.
+DEB_DIR ?= $(BUILD)/deb
+deb:
+	$(Q)scripts/build-deb.sh "$(DEB_DIR)"
+
+# unit tests only (the Debian package build runs this)
+check-unit: $(PROGRAMS) $(UNIT_BINS)
+	$(Q)BUILD=$(BUILD) tests/run.sh unit
+
 # T selects test groups (unit, net, slow); the default runs unit and net.
 check: deps check-layers
 	$(Q)$(MAKE) --no-print-directory all
@@ -127,6 +184,7 @@ clean:
 	rm -rf build build-asan build-fuzz build-vg
 
 .PHONY: all deps check check-layers asan valgrind demo clean fuzz fuzz-build
+.PHONY: version programs install uninstall deb check-unit
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

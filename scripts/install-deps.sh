@@ -8,6 +8,7 @@ pkgs=(
 	iproute2 iputils-ping iperf3 nftables procps psmisc kmod
 	wireguard-tools wireguard-go
 	clang llvm valgrind python3
+	debhelper dpkg-dev lintian systemd
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the test groups named as arguments (unit, net, slow; default: unit net)
+# Runs the test groups named as arguments (unit, net, slow, pkg; default: unit net;
+# pkg builds the Debian package and installs it system-wide: tests/pkg/deb.sh)
 # and ends with the line "N passed, N failed". Each test program prints
 # "ok - name" / "not ok - name"; a program that exits non-zero without
 # reporting a failure counts as one failure of its own.
@@ -49,7 +50,7 @@ for g in "${groups[@]}"; do
 				run_one "${t##*/}" "$t"
 			fi
 		done ;;
-	net|slow)
+	net|slow|pkg)
 		for t in tests/"$g"/*.sh; do
 			[ -f "$t" ] || continue
 			echo "# $g: ${t##*/}"

@@ -332,6 +332,7 @@ static bool process_line(struct ctx *c, const char *line, size_t len, bool *in_i
 		if (!v)
 			return fail(c, "out of memory");
 		ok = interface_key(c, k, v, eq != NULL, &taken);
+		wgc_wipe(v, vlen); /* the value may be the PrivateKey */
 		free(v);
 		if (!ok)
 			return false;

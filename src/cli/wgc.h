@@ -7,10 +7,6 @@
 
 #include "common/strbuf.h"
 
-#ifndef WGC_VERSION
-#define WGC_VERSION "0.1.0"
-#endif
-
 extern const char *PROG_NAME;
 
 int show_main(int argc, const char *argv[]);

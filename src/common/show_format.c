@@ -266,6 +266,7 @@ void wgc_show_pretty(struct wgc_strbuf *out, const struct wgc_device_model *dev,
 out:
 	if (tmp.failed)
 		out->failed = true;
+	wgc_wipe(k, sizeof(k)); /* held the private and preshared keys */
 	wgc_strbuf_free(&tmp);
 	free(order);
 }

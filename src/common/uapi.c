@@ -13,6 +13,18 @@
 /* The longest valid line is a 64-digit key or a bracketed v6 endpoint with a scope. */
 enum { MAX_LINE = 256 };
 
+/*
+ * What an error may quote of a key name: a real one is lower case and '_'
+ * only; anything else (a hex or base64 key sent as the name, a line
+ * without '=') is not echoed, so no key byte reaches the daemon's log.
+ */
+static const char *quotable_key(const char *key)
+{
+	size_t n = strlen(key);
+
+	return n <= 40 && strspn(key, "abcdefghijklmnopqrstuvwxyz_") == n ? key : "(not shown)";
+}
+
 static void set_err(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_err(char *err, const char *fmt, ...)
 {
@@ -167,7 +179,7 @@ static int next_line(struct line_reader *r, char **key, char **value, char *err)
 	r->line[n] = '\0';
 	eq = strchr(r->line, '=');
 	if (!eq) {
-		set_err(err, "line without '=': %.40s", r->line);
+		set_err(err, "line without '=' (not shown: it may hold a key)");
 		return -EPROTO;
 	}
 	*eq = '\0';
@@ -204,7 +216,7 @@ static int set_device_line(struct wgc_device_model *d, const char *key, const ch
 			goto bad;
 		d->flags |= WGC_DEVICE_REPLACE_PEERS;
 	} else {
-		set_err(err, "invalid device key '%.40s'", key);
+		set_err(err, "invalid device key '%s'", quotable_key(key));
 		return -EINVAL;
 	}
 	return 0;
@@ -260,7 +272,7 @@ static int set_peer_line(struct wgc_peer_model *p, const char *key, const char *
 		if (strcmp(value, "1"))
 			goto bad;
 	} else {
-		set_err(err, "invalid peer key '%.40s'", key);
+		set_err(err, "invalid peer key '%s'", quotable_key(key));
 		return -EINVAL;
 	}
 	return 0;

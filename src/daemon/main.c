@@ -27,10 +27,6 @@
 #include "daemon/uapi_server.h"
 #include "daemon/wgcd.h"
 
-#ifndef WGC_VERSION
-#define WGC_VERSION "0.1.0"
-#endif
-
 struct options {
 	const char *ifname, *user, *log_env;
 	bool foreground, seccomp;

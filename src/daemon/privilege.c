@@ -7,6 +7,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <seccomp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/capability.h>
@@ -43,12 +44,70 @@ static int set_caps(char *err, size_t errlen)
 	return ret;
 }
 
-int wgcd_drop_privileges(const char *user, char *err, size_t errlen)
+static bool is_kept(cap_value_t c)
+{
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		if (kept[i] == c)
+			return true;
+	return false;
+}
+
+static bool have_setpcap(void)
+{
+	cap_flag_value_t v = CAP_CLEAR;
+	cap_t now = cap_get_proc();
+
+	if (now) {
+		cap_get_flag(now, CAP_SETPCAP, CAP_EFFECTIVE, &v);
+		cap_free(now);
+	}
+	return v == CAP_SET;
+}
+
+/*
+ * The bounding set caps what any later exec (a root one included) can
+ * regain; the ambient set is what an exec would keep as a non-root user.
+ * Needs CAP_SETPCAP, so it runs while the process still has everything.
+ * Started without CAP_SETPCAP (a non-root user given only the kept
+ * capabilities), the bounding set stays as it is: such a process cannot
+ * raise its capabilities anyway, and no_new_privs stops any exec.
+ */
+static int limit_bounding_set(char *err, size_t errlen)
+{
+	cap_value_t c, last = have_setpcap() ? (cap_value_t)cap_max_bits() : 0;
+
+	for (c = 0; c < last; c++) {
+		if (is_kept(c) || !CAP_IS_SUPPORTED(c))
+			continue;
+		if (cap_drop_bound(c) < 0) {
+			int e = errno;
+			snprintf(err, errlen, "cannot drop capability %d from the bounding set: %s", (int)c, strerror(e));
+			return -e;
+		}
+	}
+	if (CAP_AMBIENT_SUPPORTED() && cap_reset_ambient() < 0) {
+		int e = errno;
+		snprintf(err, errlen, "cannot clear the ambient capabilities: %s", strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+/* No exec may ever gain privileges again (setuid bits, file capabilities). */
+static int set_no_new_privs(char *err, size_t errlen)
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		int e = errno;
+		snprintf(err, errlen, "cannot set no_new_privs: %s", strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+static int become_user(const char *user, char *err, size_t errlen)
 {
 	struct passwd *pw;
 
-	if (!user)
-		return set_caps(err, errlen);
 	pw = getpwnam(user);
 	if (!pw) {
 		snprintf(err, errlen, "no such user '%s'", user);
@@ -68,7 +127,20 @@ int wgcd_drop_privileges(const char *user, char *err, size_t errlen)
 	}
 	/* the process stays non-dumpable after the uid change; set it again to be sure */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	return set_caps(err, errlen);
+	return 0;
+}
+
+int wgcd_drop_privileges(const char *user, char *err, size_t errlen)
+{
+	int ret = limit_bounding_set(err, errlen);
+
+	if (!ret && user)
+		ret = become_user(user, err, errlen);
+	if (!ret)
+		ret = set_caps(err, errlen);
+	if (!ret)
+		ret = set_no_new_privs(err, errlen);
+	return ret;
 }
 
 static const int denied[] = {

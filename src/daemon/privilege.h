@@ -13,8 +13,12 @@ int wgcd_protect_memory(void);
 /*
  * Drops every capability but CAP_NET_ADMIN (fwmark) and CAP_NET_BIND_SERVICE
  * (a listen port below 1024), and with user != NULL becomes that user (and
- * its primary group) keeping only those two. Call before any thread exists:
- * capabilities are per thread. Returns 0 or -errno, with a message in err.
+ * its primary group) keeping only those two. The bounding set is cut to the
+ * same two, the ambient set emptied and no_new_privs set, so no exec can
+ * regain what was dropped (the default user stays root: see wgcd(8) for
+ * what that still allows). Call before any thread exists: capabilities,
+ * the bounding set and no_new_privs are per thread and only inherited.
+ * Returns 0 or -errno, with a message in err.
  */
 int wgcd_drop_privileges(const char *user, char *err, size_t errlen);
 

@@ -4,7 +4,9 @@
 # wgcd with least privilege: --user nobody --seccomp keeps a working tunnel,
 # runs as that user with only CAP_NET_ADMIN and CAP_NET_BIND_SERVICE in
 # every thread, under a seccomp filter, not dumpable; listen-port and fwmark
-# changes (which need those capabilities) still work.
+# changes (which need those capabilities) still work. In every thread of
+# both the restricted and a default (root) wgcd, the bounding set holds only
+# those two and no_new_privs is set, so no exec can regain the rest.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon_lib.sh"
 require_root_and_tools
@@ -41,3 +43,33 @@ check "fwmark read back" bash -c "[ \"\$(ip netns exec $NS_B $WG show $IF_B fwma
 check "privileged listen port with the kept capability" nsx "$NS_B" "$WG" set "$IF_B" listen-port 443
 nsx "$NS_A" "$WG" set "$IF_A" peer "$PUB_B" endpoint "$OUT_B:443"
 check "tunnel works after the port change" nsx "$NS_A" ping -c2 -W2 "$IN4_B"
+
+# every_thread_locked PID: each thread's bounding set is exactly the kept
+# two, ambient empty, NoNewPrivs 1; and there is more than one thread, so
+# the lanes and helpers started after the drop are covered too.
+every_thread_locked() {
+	local t n=0 bad=0 bnd amb nnp
+	for t in /proc/"$1"/task/*/status; do
+		bnd=$(awk '/^CapBnd:/ { print $2 }' "$t")
+		amb=$(awk '/^CapAmb:/ { print $2 }' "$t")
+		nnp=$(awk '/^NoNewPrivs:/ { print $2 }' "$t")
+		n=$((n + 1))
+		if [ "$bnd" != 0000000000001400 ] || [ "$amb" != 0000000000000000 ] || [ "$nnp" != 1 ]; then
+			echo "${t%/status}: CapBnd $bnd CapAmb $amb NoNewPrivs $nnp"
+			bad=$((bad + 1))
+		fi
+	done
+	[ "$n" -gt 1 ] || { echo "only $n thread(s) seen"; return 1; }
+	[ "$bad" -eq 0 ]
+}
+check "restricted wgcd: every thread has CapBnd = kept set and NoNewPrivs 1" every_thread_locked "$PID"
+
+# the default: still uid 0, but locked the same way
+new_ns NS_C
+new_ifname IF_C
+start_daemon "$NS_C" wgcd "$IF_C" || not_ok "start a default wgcd"
+PID_C=$DAEMON_PID
+check "default wgcd stays root" bash -c "[ \"\$(awk '/^Uid:/ { print \$2 }' /proc/$PID_C/status)\" = 0 ]"
+check "default wgcd: every thread has CapBnd = kept set and NoNewPrivs 1" every_thread_locked "$PID_C"
+check "default wgcd: effective set is the kept two" \
+	bash -c "[ \"\$(awk '/^CapEff:/ { print \$2 }' /proc/$PID_C/status)\" = 0000000000001400 ]"
