@@ -5,7 +5,7 @@
 
 BUILD ?= build
 CC ?= cc
-PKGS := libcrypto libsodium libcap libseccomp
+PKGS := libcrypto libsodium libcap libseccomp libqrencode libpng
 
 CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -18,7 +18,7 @@ ifneq ($(SAN),)
 override CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
-LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcrypto -lsodium -lcap -lseccomp) -pthread
+LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcrypto -lsodium -lcap -lseccomp -lqrencode -lpng) -pthread
 
 ifeq ($(V),1)
 Q :=
@@ -30,6 +30,7 @@ endif
 
 CORE_SRC := $(wildcard src/core/*.c)
 COMMON_SRC := $(wildcard src/common/*.c)
+PROVISION_SRC := $(wildcard src/provision/*.c)
 DAEMON_SRC := $(wildcard src/daemon/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -40,6 +41,7 @@ BENCH_SRC := $(wildcard bench/*.c)
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 CORE_LIB := $(BUILD)/libwgccore.a
 COMMON_LIB := $(BUILD)/libwgccommon.a
+PROVISION_LIB := $(BUILD)/libwgcprovision.a
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
@@ -60,7 +62,12 @@ $(COMMON_LIB): $(call obj,$(COMMON_SRC))
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-LIBS := $(COMMON_LIB) $(CORE_LIB)
+# provision (hub, peers, QR codes) sits between common and the programs
+$(PROVISION_LIB): $(call obj,$(PROVISION_SRC))
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+LIBS := $(PROVISION_LIB) $(COMMON_LIB) $(CORE_LIB)
 
 $(BUILD)/wgcd: $(call obj,$(DAEMON_SRC)) $(LIBS)
 	$(call msg,LINK,$@)
