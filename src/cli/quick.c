@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/hub.h"
 #include "cli/quick.h"
 #include "cli/quick_exec.h"
 #include "cli/quick_plan.h"
@@ -220,6 +221,7 @@ static int cmd_up(const char *arg, bool dry_run, bool userspace)
 		print_plan(&plan, qc.ifname);
 		ret = 0;
 	} else {
+		cli_hub_up(path, qc.ifname, false); /* hubs: forwarding, accept_ra, LAN overlap */
 		ex.qc = &qc;
 		ex.path = path;
 		ex.config = &dev;
@@ -227,8 +229,10 @@ static int cmd_up(const char *arg, bool dry_run, bool userspace)
 		for (size_t i = 0; i < plan.n && !ret; i++) {
 			struct wgc_quick_plan one = { .steps = &plan.steps[i], .n = 1 };
 
-			if (interrupted || !wgc_quick_run(&ex, &one))
+			if (interrupted || !wgc_quick_run(&ex, &one)) {
 				ret = undo(&qc, &ex);
+				cli_hub_down(qc.ifname);
+			}
 		}
 	}
 	wgc_quick_plan_free(&plan);
@@ -260,6 +264,7 @@ static int cmd_down(const char *arg)
 		ex.path = path;
 		ok = wgc_quick_run(&ex, &plan);
 		wgc_quick_plan_free(&plan);
+		cli_hub_down(qc.ifname); /* hubs: forwarding as it was before `up' */
 	}
 	if (have_live)
 		wgc_model_free(&live);
@@ -313,6 +318,8 @@ int quick_main(int argc, const char *argv[])
 			return 0;
 		} else if (!strcmp(cmd, "up") && !strcmp(argv[i], "--dry-run")) {
 			dry_run = true;
+		} else if (!strcmp(cmd, "up") && !strcmp(argv[i], "--accept-ra-2")) {
+			cli_hub_accept_ra2 = true;
 		} else if (!strcmp(cmd, "up") && !strcmp(argv[i], "--userspace")) {
 			userspace = true;
 		} else if (!arg) {

@@ -237,6 +237,9 @@ static bool key_line(struct scan *s, const char *p, size_t n)
 		return true;
 	if (!squeeze(key, sizeof(key), p, (size_t)(eq - p)))
 		return true; /* not a key we know */
+	if (strcasecmp(key, "Address") && strcasecmp(key, "ListenPort") && strcasecmp(key, "PrivateKey") &&
+	    strcasecmp(key, "PublicKey") && strcasecmp(key, "AllowedIPs"))
+		return true; /* PostUp and the like: wg-quick's business, any length */
 	if (!squeeze(val, sizeof(val), eq + 1, n - (size_t)(eq + 1 - p)))
 		return fail(s, key, "value too long");
 	if (s->sec == SEC_INTERFACE) {
@@ -273,6 +276,8 @@ static bool header_line(struct scan *s, const char *p, size_t n, size_t range_st
 	if (s->hf->n_peers)
 		s->hf->peers[s->hf->n_peers - 1].end = range_start;
 	if (!strcasecmp(name, "[Interface]")) {
+		if (s->sec == SEC_NONE)
+			s->hf->interface_start = range_start;
 		s->sec = SEC_INTERFACE;
 	} else if (!strcasecmp(name, "[Peer]")) {
 		struct wgc_hub_peer *peer;
@@ -433,4 +438,51 @@ void wgc_hub_set_mac(struct wgc_strbuf *out, const char *buf, size_t len, const 
 	wgc_strbuf_append(out, line, strlen(line));
 	at = replace_end ? replace_end : at;
 	wgc_strbuf_append(out, buf + at, len - at);
+}
+
+static const struct wgc_hub_peer *find_key(const struct wgc_hub_file *hf, const uint8_t key[32])
+{
+	for (size_t i = 0; i < hf->n_peers; i++)
+		if (hf->peers[i].has_public_key && !memcmp(hf->peers[i].public_key, key, 32))
+			return &hf->peers[i];
+	return NULL;
+}
+
+bool wgc_hub_carry_names(struct wgc_strbuf *out, const char *old, size_t oldlen, const char *saved, size_t savedlen)
+{
+	struct wgc_hub_file o, n;
+	char err[WGC_HUB_ERRLEN];
+	size_t at = 0;
+
+	if (!wgc_hub_file_parse(&o, old, oldlen, err))
+		return false;
+	if (!o.is_hub || !wgc_hub_file_parse(&n, saved, savedlen, err)) {
+		wgc_hub_file_free(&o);
+		return false;
+	}
+	wgc_strbuf_append(out, old, o.interface_start);
+	for (size_t i = 0; i < n.n_peers; i++) {
+		const struct wgc_hub_peer *p = &n.peers[i];
+		const struct wgc_hub_peer *was = p->has_public_key ? find_key(&o, p->public_key) : NULL;
+		size_t header = p->start, end;
+		char mac[18];
+
+		while (header < p->end && saved[header] != '[')
+			header++;
+		end = line_end(saved, header, p->end);
+		wgc_strbuf_append(out, saved + at, end - at);
+		at = end;
+		if (end && saved[end - 1] != '\n')
+			wgc_strbuf_append(out, "\n", 1);
+		if (was && was->name[0])
+			wgc_strbuf_printf(out, "# friendly_name = %s\n", was->name);
+		if (was && was->has_mac) {
+			wgc_mac_format(mac, was->mac);
+			wgc_strbuf_printf(out, "# mac = %s\n", mac);
+		}
+	}
+	wgc_strbuf_append(out, saved + at, savedlen - at);
+	wgc_hub_file_free(&o);
+	wgc_hub_file_free(&n);
+	return true;
 }

@@ -36,7 +36,7 @@ static void nat_rules(struct wgc_strbuf *out, const struct wgc_hub_params *p, co
 
 	wgc_prefix_format(pfx, net);
 	if (!p->n_lan) {
-		wgc_strbuf_printf(out, "; nft add rule inet %s postrouting %s saddr %s oifname != %%i masquerade",
+		wgc_strbuf_printf(out, "\nPostUp = nft add rule inet %s postrouting %s saddr %s oifname != %%i masquerade",
 				  WGC_HUB_NFT_TABLE, fam, pfx);
 		return;
 	}
@@ -45,7 +45,7 @@ static void nat_rules(struct wgc_strbuf *out, const struct wgc_hub_params *p, co
 
 		if (is_prefix && lan.family != net->family)
 			continue;
-		wgc_strbuf_printf(out, "; nft add rule inet %s postrouting %s saddr %s %s %s masquerade",
+		wgc_strbuf_printf(out, "\nPostUp = nft add rule inet %s postrouting %s saddr %s %s %s masquerade",
 				  WGC_HUB_NFT_TABLE, fam, pfx, is_prefix ? (lan.family == AF_INET ? "ip daddr" : "ip6 daddr")
 									: "oifname",
 				  p->lan[i]);
@@ -91,7 +91,7 @@ void wgc_hub_render(struct wgc_strbuf *out, const struct wgc_hub_params *p)
 	for (size_t i = 0; i < n; i++)
 		wgc_strbuf_printf(out, "PostUp = sysctl -q -w %s=1\n",
 				  nets[i]->family == AF_INET ? "net.ipv4.ip_forward" : "net.ipv6.conf.all.forwarding");
-	wgc_strbuf_printf(out, "PostUp = nft add table inet %s; nft add chain inet %s postrouting "
+	wgc_strbuf_printf(out, "PostUp = nft add table inet %s\nPostUp = nft add chain inet %s postrouting "
 			       "'{ type nat hook postrouting priority 100; policy accept; }'",
 			  WGC_HUB_NFT_TABLE, WGC_HUB_NFT_TABLE);
 	for (size_t i = 0; i < n; i++)
