@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/hub_util.h"
@@ -80,6 +81,13 @@ void cli_hub_free(struct cli_hub *hub)
 bool cli_write_private(const char *path, const char *data, size_t len)
 {
 	char err[256];
+	struct stat st;
+
+	/* the file is replaced by a rename: never do that to /dev/null, a fifo or a symlink's target */
+	if (!lstat(path, &st) && !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "%s: %s: not a regular file; not replacing it\n", PROG_NAME, path);
+		return false;
+	}
 
 	if (!wgc_quick_write_atomic(path, data, len, err, sizeof(err))) {
 		fprintf(stderr, "%s: %s: %s\n", PROG_NAME, path, err);
