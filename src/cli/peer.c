@@ -191,27 +191,27 @@ static bool write_png(const char *path, const struct wgc_strbuf *profile)
 	return ok;
 }
 
-/* --out and --png (and their -home twins); on failure whatever was written is removed. */
+/* --out and --png (and their -home twins); on failure the ones this call wrote are removed, nothing else. */
 static bool write_outputs(const struct cli_peer_opts *o, const struct new_peer *np)
 {
-	char out_home[PATH_MAX], png_home[PATH_MAX];
-	bool ok = true;
+	char paths[4][PATH_MAX];
+	bool wrote[4] = { false, false, false, false }, ok = true;
 
 	if (o->out) {
-		home_path(out_home, sizeof(out_home), o->out);
-		ok = cli_write_private(o->out, np->profile.data, np->profile.len) &&
-		     (!o->lan_endpoint || cli_write_private(out_home, np->home.data, np->home.len));
+		snprintf(paths[0], PATH_MAX, "%s", o->out);
+		home_path(paths[1], PATH_MAX, o->out);
+		ok = (wrote[0] = cli_write_private(paths[0], np->profile.data, np->profile.len)) &&
+		     (!o->lan_endpoint || (wrote[1] = cli_write_private(paths[1], np->home.data, np->home.len)));
 	}
 	if (ok && o->png) {
-		home_path(png_home, sizeof(png_home), o->png);
-		ok = write_png(o->png, &np->profile) && (!o->lan_endpoint || write_png(png_home, &np->home));
+		snprintf(paths[2], PATH_MAX, "%s", o->png);
+		home_path(paths[3], PATH_MAX, o->png);
+		ok = (wrote[2] = write_png(paths[2], &np->profile)) &&
+		     (!o->lan_endpoint || (wrote[3] = write_png(paths[3], &np->home)));
 	}
-	if (!ok) {
-		if (o->out)
-			unlink(o->out), unlink(out_home);
-		if (o->png)
-			unlink(o->png), unlink(png_home);
-	}
+	for (int i = 0; i < 4 && !ok; i++)
+		if (wrote[i])
+			unlink(paths[i]);
 	return ok;
 }
 
@@ -625,11 +625,21 @@ static int cmd_add(int argc, const char *argv[], const char *dir)
 {
 	struct cli_peer_opts o = { .dir = dir, .keepalive = -1 };
 
+	bool opts = true;
+
 	for (int i = 2; i < argc; i++) {
 		const char *v;
 		uint64_t n;
 
-		if ((v = cli_opt_value(argc, argv, &i, "--allowed-ips")))
+		if (opts && !strcmp(argv[i], "--"))
+			opts = false;
+		else if (!opts && (!o.ifname || !o.name))
+			*(o.ifname ? &o.name : &o.ifname) = argv[i];
+		else if (!opts) {
+			fprintf(stderr, "%s: peer add: unexpected argument `%s'\n", PROG_NAME, argv[i]);
+			return 1;
+		}
+		else if ((v = cli_opt_value(argc, argv, &i, "--allowed-ips")))
 			o.allowed_ips = v;
 		else if ((v = cli_opt_value(argc, argv, &i, "--keepalive"))) {
 			if (!wgc_parse_u64(v, 65535, &n)) {
