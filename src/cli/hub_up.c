@@ -7,6 +7,7 @@
  * allowed IPs, and the peers' names through SaveConfig.
  */
 #include <dirent.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,8 +148,9 @@ void cli_hub_up(const char *path, const char *ifname, bool accept_ra_uplink)
 	if (!read_hub(path, &hf))
 		return;
 	cli_hub_accept_ra2 = cli_hub_accept_ra2 || accept_ra_uplink;
-	for (size_t i = 0; i < hf.n_addrs; i++)
-		fam[hf.addrs[i].family == AF_INET6] = true;
+	for (size_t i = 0; i < hf.n_addrs; i++) /* a saved file may list the kernel's fe80:: address: not routed */
+		if (hf.addrs[i].family == AF_INET || !IN6_IS_ADDR_LINKLOCAL(&hf.addrs[i].ip6))
+			fam[hf.addrs[i].family == AF_INET6] = true;
 	for (int f = 0; f < 2; f++) {
 		int was = fam[f] ? read_knob(forward_knob[f]) : -1;
 

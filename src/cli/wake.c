@@ -321,7 +321,12 @@ static int serve(const char *ifname, const char *iface, const char *dir)
 	if (!cli_hub_load(&hub, dir, ifname))
 		return 1;
 	for (size_t i = 0; i < hub.hf.n_addrs; i++) {
-		int fd = serve_socket(&hub.hf.addrs[i], ifname);
+		int fd;
+
+		/* a saved file may list the kernel's fe80:: address: peers use the routed ones */
+		if (hub.hf.addrs[i].family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&hub.hf.addrs[i].ip6))
+			continue;
+		fd = serve_socket(&hub.hf.addrs[i], ifname);
 
 		if (fd < 0) {
 			cli_hub_free(&hub);
