@@ -254,6 +254,7 @@ static void serve_one(const char *dir, const char *ifname, const char *iface, co
 	wgc_endpoint_format(ep, from);
 	if (!wgc_wake_request_parse(req, len, name)) {
 		snprintf(reply, cap, "refused malformed request\n");
+		fprintf(stderr, "%s: wake --serve %s: %s: %s", PROG_NAME, ifname, ep, reply);
 		return;
 	}
 	if (!cli_hub_load(&hub, dir, ifname)) {
