@@ -5,7 +5,7 @@
 
 BUILD ?= build
 CC ?= cc
-PKGS := libcrypto libsodium libcap libseccomp libmnl
+PKGS := libcrypto libsodium libcap libseccomp libmnl libqrencode libpng
 # the one place the version is set: wgc --version, wgcd --version; debian/changelog must agree
 VERSION := 0.1.0
 
@@ -21,7 +21,7 @@ ifneq ($(SAN),)
 override CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
-LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcrypto -lsodium -lcap -lseccomp -lmnl) -pthread
+LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcrypto -lsodium -lcap -lseccomp -lmnl -lqrencode -lpng) -pthread
 
 ifeq ($(V),1)
 Q :=
@@ -34,6 +34,7 @@ endif
 CORE_SRC := $(wildcard src/core/*.c)
 COMMON_SRC := $(wildcard src/common/*.c)
 IPC_SRC := $(wildcard src/ipc/*.c)
+PROVISION_SRC := $(wildcard src/provision/*.c)
 DAEMON_SRC := $(wildcard src/daemon/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -45,6 +46,7 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 CORE_LIB := $(BUILD)/libwgccore.a
 COMMON_LIB := $(BUILD)/libwgccommon.a
 IPC_LIB := $(BUILD)/libwgcipc.a
+PROVISION_LIB := $(BUILD)/libwgcprovision.a
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
@@ -77,7 +79,12 @@ $(IPC_LIB): $(call obj,$(IPC_SRC))
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-LIBS := $(IPC_LIB) $(COMMON_LIB) $(CORE_LIB)
+# provision (hub, peers, QR codes) sits between common and the programs
+$(PROVISION_LIB): $(call obj,$(PROVISION_SRC))
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+LIBS := $(PROVISION_LIB) $(IPC_LIB) $(COMMON_LIB) $(CORE_LIB)
 
 $(BUILD)/wgcd: $(call obj,$(DAEMON_SRC)) $(LIBS)
 	$(call msg,LINK,$@)

@@ -9,6 +9,7 @@ pkgs=(
 	wireguard-tools wireguard-go
 	clang llvm valgrind python3
 	debhelper dpkg-dev lintian systemd
+	libqrencode-dev libpng-dev zbar-tools
 )
 missing=()
 for p in "${pkgs[@]}"; do

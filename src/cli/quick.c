@@ -12,6 +12,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "cli/hub.h"
 #include "cli/quick.h"
 #include "cli/quick_exec.h"
 #include "cli/quick_plan.h"
@@ -342,6 +343,7 @@ static int cmd_up(const char *arg, bool dry_run, bool userspace)
 		print_plan(&plan, qc.ifname);
 		ret = 0;
 	} else {
+		cli_hub_up(path, qc.ifname, false); /* hubs: forwarding, accept_ra, LAN overlap */
 		ex.qc = &qc;
 		ex.path = path;
 		ex.config = &dev;
@@ -350,8 +352,10 @@ static int cmd_up(const char *arg, bool dry_run, bool userspace)
 		for (size_t i = 0; i < plan.n && !ret; i++) {
 			struct wgc_quick_plan one = { .steps = &plan.steps[i], .n = 1 };
 
-			if (interrupted || !wgc_quick_run(&ex, &one))
+			if (interrupted || !wgc_quick_run(&ex, &one)) {
 				ret = undo(&qc, &ex);
+				cli_hub_down(qc.ifname);
+			}
 		}
 	}
 	wgc_quick_plan_free(&plan);
@@ -379,6 +383,7 @@ static int down_from_config(struct wgc_quick_conf *qc, const char *path)
 	if (wgc_quick_plan_down(&plan, qc, have_live ? &live : NULL, &wgc_quick_system_probe)) {
 		ok = wgc_quick_run(&ex, &plan);
 		wgc_quick_plan_free(&plan);
+		cli_hub_down(qc->ifname); /* hubs: forwarding as it was before `up' */
 	}
 	if (have_live)
 		wgc_model_free(&live);
@@ -489,6 +494,8 @@ int quick_main(int argc, const char *argv[])
 			return 0;
 		} else if (!strcmp(cmd, "up") && !strcmp(argv[i], "--dry-run")) {
 			dry_run = true;
+		} else if (!strcmp(cmd, "up") && !strcmp(argv[i], "--accept-ra-2")) {
+			cli_hub_accept_ra2 = true;
 		} else if (!strcmp(cmd, "up") && !strcmp(argv[i], "--userspace")) {
 			userspace = true;
 		} else if (!arg) {

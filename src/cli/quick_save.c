@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/hub.h"
 #include "cli/quick_exec.h"
 #include "cli/quick_save.h"
 #include "common/addr.h"
@@ -293,6 +294,7 @@ bool wgc_quick_save(const struct wgc_quick_conf *qc, const char *path)
 		fprintf(stderr, "%s: out of memory\n", "wgc");
 		goto out;
 	}
+	cli_hub_keep_names(path, &file); /* a hub's peer names survive SaveConfig */
 	ok = wgc_quick_write_atomic(path, file.data, file.len, err, sizeof(err));
 	if (!ok)
 		fprintf(stderr, "%s: %s\n", "wgc", err);

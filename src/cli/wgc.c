@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/hub.h"
 #include "cli/quick.h"
 #include "cli/wgc.h"
 #include "core/crypto.h"
@@ -27,6 +28,9 @@ static const struct {
 	{ "down", quick_main, "Takes down an interface brought up with `up', restoring routes, rules and DNS" },
 	{ "save", quick_main, "Saves the running configuration of an interface back to its config file" },
 	{ "strip", quick_main, "Prints a wg-quick style config without the keys only `up' understands" },
+	{ "hub", hub_main, "Creates a hub: a wg-quick config for a server that peers join (`hub init')" },
+	{ "peer", peer_main, "Adds, lists, shows and removes a hub's peers, with QR codes of their profiles" },
+	{ "wake", wake_main, "Sends Wake-on-LAN magic packets on the hub's LAN, also on behalf of remote peers" },
 	{ "route-check", route_check_main, "Explains where packets to an address go, before and after `up'" },
 };
 

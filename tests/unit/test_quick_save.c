@@ -18,6 +18,7 @@
 #include "../../src/cli/quick_plan.c"
 #include "../../src/cli/quick_save.c"
 #include "../../src/cli/quick_state.c"
+#include "../../src/cli/hub_save.c"
 #include "harness.h"
 
 #define K1 "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk="

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Bad input to hub init and peer add: an existing config, a subnet too
+# small, an endpoint without a host, a duplicate peer name, names with
+# characters that are not allowed. Each fails with a clear error and
+# leaves every file as it was (the config dir compared byte for byte).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/daemon_lib.sh"
+. "$(dirname "$0")/hub_lib.sh"
+require_root_and_tools
+[ -x "$WGC" ] || { not_ok "build $WGC first"; exit 1; }
+
+D=$TEST_TMP/cfg
+mkdir -m 700 "$D"
+export WGC_CONFIG_DIR=$D
+new_ifname IFB
+"$WGC" hub init "$IFB" --endpoint hub.example:51820 2>/dev/null
+"$WGC" peer add "$IFB" phone --out "$TEST_TMP/phone.conf" 2>/dev/null
+snapshot() { (cd "$D" && find . -type f | sort | xargs sha256sum); }
+before=$(snapshot)
+
+# bad NAME EXPECTED_ERROR_PATTERN CMD...: fails, says so clearly, and nothing changed
+bad() {
+	local name=$1 pattern=$2
+	shift 2
+	if "$@" >"$TEST_TMP/out" 2>"$TEST_TMP/err"; then
+		not_ok "$name: accepted"
+		return
+	fi
+	if ! grep -q -- "$pattern" "$TEST_TMP/err"; then
+		not_ok "$name: error does not say /$pattern/"
+		sed 's/^/#   /' "$TEST_TMP/err"
+		return
+	fi
+	if [ "$(snapshot)" != "$before" ]; then
+		not_ok "$name: files changed"
+		return
+	fi
+	ok "$name: $(head -1 "$TEST_TMP/err")"
+}
+
+bad "existing config" "already exists; not overwriting" "$WGC" hub init "$IFB" --endpoint other.example
+new_ifname IFC
+bad "subnet /31" "is too small" "$WGC" hub init "$IFC" --endpoint h.example --subnet 10.9.9.0/31
+bad "subnet /32" "is too small" "$WGC" hub init "$IFC" --endpoint h.example --subnet 10.9.9.1/32
+bad "IPv6 subnet /127" "is too small" "$WGC" hub init "$IFC" --endpoint h.example --subnet6 fd00::/127
+bad "subnet that is not a prefix" "is not an IPv4 prefix" "$WGC" hub init "$IFC" --endpoint h.example --subnet 10.9.9.0/33
+bad "endpoint without a host" "has no host" "$WGC" hub init "$IFC" --endpoint :51820
+bad "endpoint with a bad port" "is not HOST\[:PORT\]" "$WGC" hub init "$IFC" --endpoint h.example:99999
+bad "no endpoint" "is required" "$WGC" hub init "$IFC"
+bad "bad interface name" "not a valid interface name" "$WGC" hub init "a/b" --endpoint h.example
+bad "duplicate peer name" "already has a peer named \`phone'" "$WGC" peer add "$IFB" phone --out "$TEST_TMP/x.conf"
+for name in 'a b' 'bad/name' '-dash' 'semi;colon' 'ünicode' "$(printf 'x%.0s' {1..33})" ''; do
+	bad "peer name '$name'" "is not allowed" "$WGC" peer add "$IFB" --out "$TEST_TMP/x.conf" -- "$name"
+done
+# a refused output must never be removed either (this once unlinked /dev/null)
+bad "--out to a non-regular file" "not a regular file" "$WGC" peer add "$IFB" tablet --out /dev/null
+check "/dev/null is still the character device" test -c /dev/null
+bad "remove of an unknown peer" "has no peer named" "$WGC" peer remove "$IFB" nobody
+bad "peer add to a file that is not a hub" "not a hub" bash -c "printf '[Interface]\nPrivateKey = %s\n' \$(wg genkey) >'$TEST_TMP/plain.conf' && chmod 600 '$TEST_TMP/plain.conf' && WGC_CONFIG_DIR='$TEST_TMP' '$WGC' peer add plain x --out '$TEST_TMP/x.conf'"
+check "no partial output files left" bash -c "[ ! -e '$TEST_TMP/x.conf' ]"
