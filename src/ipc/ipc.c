@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The one place that chooses a backend, as wireguard-tools' ipc.c: a live
+ * UAPI socket for the name wins, otherwise the kernel's netlink family.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/strbuf.h"
+#include "ipc/ipc.h"
+#include "ipc/kernel.h"
+#include "ipc/uapi_client.h"
+
+/* What wgcd built from this tree supports (doc/uapi.md); the branch that
+ * gives wgcd endpoint candidates adds WGC_IPC_CAP_ENDPOINT_CANDIDATES here. */
+#define WGCD_CAPS WGC_IPC_CAP_COUNTERS
+
+static bool listed(const char *names, size_t len, const char *name)
+{
+	for (size_t off = 0; off < len; off += strlen(names + off) + 1)
+		if (!strcmp(names + off, name))
+			return true;
+	return false;
+}
+
+char *wgc_ipc_list(void)
+{
+	struct wgc_strbuf kernel = { 0 }, all = { 0 };
+	char *uapi = wgc_uapi_client_list();
+	size_t len;
+	int err;
+
+	if (!uapi)
+		return NULL;
+	for (len = 0; uapi[len]; len += strlen(uapi + len) + 1)
+		;
+	wgc_strbuf_append(&all, uapi, len);
+	free(uapi);
+	err = wgc_kernel_list(&kernel);
+	/* as wg: a kernel without rtnetlink access still lists the userspace ones */
+	for (size_t off = 0; !err && off < kernel.len; off += strlen(kernel.data + off) + 1)
+		if (!listed(all.data, all.len, kernel.data + off))
+			wgc_strbuf_append(&all, kernel.data + off, strlen(kernel.data + off) + 1);
+	wgc_strbuf_append(&all, "", 1);
+	wgc_strbuf_free(&kernel);
+	if (all.failed) {
+		wgc_strbuf_free(&all);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return all.data;
+}
+
+int wgc_ipc_get(struct wgc_device_model *state, const char *ifname)
+{
+	if (wgc_uapi_client_exists(ifname))
+		return wgc_uapi_client_get(state, ifname);
+	return wgc_kernel_get(state, ifname);
+}
+
+int wgc_ipc_set(const struct wgc_device_model *change, const char *ifname)
+{
+	if (wgc_uapi_client_exists(ifname))
+		return wgc_uapi_client_set(change, ifname);
+	return wgc_kernel_set(change, ifname);
+}
+
+unsigned wgc_ipc_caps(const char *ifname)
+{
+	if (wgc_uapi_client_exists(ifname))
+		return wgc_uapi_client_is_wgcd(ifname) ? WGCD_CAPS : 0;
+	return wgc_kernel_is_wireguard(ifname) ? WGC_IPC_CAP_KERNEL : 0;
+}
