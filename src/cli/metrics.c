@@ -20,7 +20,7 @@
 #include "common/addr.h"
 #include "common/metrics_format.h"
 #include "common/peer_names.h"
-#include "common/uapi_client.h"
+#include "ipc/ipc.h"
 
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
@@ -75,7 +75,7 @@ static bool add_device(struct wgc_device_model **devs, struct wgc_peer_names **n
 		return false;
 	*names = nm;
 	memset(&nm[*n], 0, sizeof(nm[*n]));
-	err = wgc_uapi_client_get(&d[*n], ifname);
+	err = wgc_ipc_get(&d[*n], ifname);
 	if (err) {
 		fprintf(stderr, "%s: unable to access interface %s: %s\n", PROG_NAME, ifname, strerror(-err));
 		return false;
@@ -98,7 +98,7 @@ static void collect(struct wgc_strbuf *out, const struct metrics_opts *o)
 	if (o->n_ifnames) {
 		for (int i = 0; i < o->n_ifnames; i++)
 			add_device(&devs, &names, &n, o->ifnames[i], o->config_dir);
-	} else if ((all = wgc_uapi_client_list())) {
+	} else if ((all = wgc_ipc_list())) {
 		for (char *name = all; *name; name += strlen(name) + 1)
 			add_device(&devs, &names, &n, name, o->config_dir);
 	} else {
