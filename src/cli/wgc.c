@@ -28,6 +28,7 @@ static const struct {
 	{ "save", quick_main, "Saves the running configuration of an interface back to its config file" },
 	{ "strip", quick_main, "Prints a wg-quick style config without the keys only `up' understands" },
 	{ "route-check", route_check_main, "Explains where packets to an address go, before and after `up'" },
+	{ "doctor", doctor_main, "Checks layer by layer why a peer has no handshake or no traffic" },
 	{ "metrics", metrics_main, "Serves Prometheus metrics of the interfaces over HTTP (or prints them once)" },
 };
 

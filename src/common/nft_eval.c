@@ -507,29 +507,86 @@ static void evaluate(const struct ctx *c)
 	c->res->rule[0] = '\0';
 }
 
+static json_object *parse_ruleset(const char *json, size_t len, json_object **root);
+
 bool wgc_nft_evaluate(const char *json, size_t len, const struct wgc_fw_packet *pkt, struct wgc_fw_result *res)
 {
-	struct json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
-	json_object *root = NULL, *items;
-	struct ctx c = { .pkt = pkt, .res = res };
+	json_object *root, *items = parse_ruleset(json, len, &root);
+	struct ctx c = { .pkt = pkt, .res = res, .items = items };
 
 	res->verdict = WGC_FW_CANNOT_TELL;
 	snprintf(res->rule, sizeof(res->rule), "the ruleset is not nft JSON");
-	if (!tok)
-		return false;
-	if (len <= INT32_MAX)
-		root = json_tokener_parse_ex(tok, json, (int)len);
-	if (root && json_tokener_get_error(tok) != json_tokener_success) {
-		json_object_put(root);
-		root = NULL;
-	}
-	json_tokener_free(tok);
-	if (!root || !(items = child(root, "nftables")) || !json_object_is_type(items, json_type_array)) {
+	if (!items) {
 		json_object_put(root);
 		return false;
 	}
-	c.items = items;
 	evaluate(&c);
 	json_object_put(root);
 	return true;
+}
+
+/* --- NAT ----------------------------------------------------------------- */
+
+static json_object *parse_ruleset(const char *json, size_t len, json_object **root)
+{
+	struct json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
+	json_object *items;
+
+	*root = NULL;
+	if (!tok)
+		return NULL;
+	if (len <= INT32_MAX)
+		*root = json_tokener_parse_ex(tok, json, (int)len);
+	if (*root && json_tokener_get_error(tok) != json_tokener_success) {
+		json_object_put(*root);
+		*root = NULL;
+	}
+	json_tokener_free(tok);
+	if (!*root || !(items = child(*root, "nftables")) || !json_object_is_type(items, json_type_array))
+		return NULL;
+	return items;
+}
+
+/* Whether the chain of this rule is a nat chain at postrouting. */
+static bool postrouting_nat(json_object *items, json_object *rule)
+{
+	for (size_t i = 0; i < json_object_array_length(items); i++) {
+		json_object *ch = child(json_object_array_get_idx(items, i), "chain");
+
+		if (ch && streq(str_of(ch, "name"), str_of(rule, "chain")) && streq(str_of(ch, "table"), str_of(rule, "table")) &&
+		    streq(str_of(ch, "family"), str_of(rule, "family")))
+			return streq(str_of(ch, "type"), "nat") && streq(str_of(ch, "hook"), "postrouting");
+	}
+	return false;
+}
+
+enum wgc_fw_verdict wgc_nft_find_nat(const char *json, size_t len, char rule[192])
+{
+	json_object *root, *items = parse_ruleset(json, len, &root);
+	enum wgc_fw_verdict v = WGC_FW_DROP;
+
+	rule[0] = '\0';
+	if (!items) {
+		json_object_put(root);
+		return WGC_FW_CANNOT_TELL;
+	}
+	for (size_t i = 0; i < json_object_array_length(items) && v == WGC_FW_DROP; i++) {
+		json_object *r = child(json_object_array_get_idx(items, i), "rule"), *exprs = r ? child(r, "expr") : NULL;
+
+		if (!exprs || !json_object_is_type(exprs, json_type_array) || !postrouting_nat(items, r))
+			continue;
+		for (size_t j = 0; j < json_object_array_length(exprs); j++) {
+			json_object *e = json_object_array_get_idx(exprs, j);
+
+			if (child(e, "masquerade") || json_object_object_get_ex(e, "masquerade", NULL) || child(e, "snat")) {
+				snprintf(rule, 192, "%s %s %s handle %d: %s", str_of(r, "family") ?: "?", str_of(r, "table") ?: "?",
+					 str_of(r, "chain") ?: "?", child(r, "handle") ? json_object_get_int(child(r, "handle")) : -1,
+					 child(e, "snat") ? "snat" : "masquerade");
+				v = WGC_FW_ACCEPT;
+				break;
+			}
+		}
+	}
+	json_object_put(root);
+	return v;
 }

@@ -56,4 +56,12 @@ struct wgc_fw_result {
  */
 bool wgc_nft_evaluate(const char *json, size_t len, const struct wgc_fw_packet *pkt, struct wgc_fw_result *res);
 
+/*
+ * Whether a nat chain at the postrouting hook holds a masquerade or snat
+ * statement (the hub's NAT for its peers' prefixes); its description goes
+ * to rule. WGC_FW_ACCEPT: found, WGC_FW_DROP: none, WGC_FW_CANNOT_TELL: not
+ * an nft JSON ruleset.
+ */
+enum wgc_fw_verdict wgc_nft_find_nat(const char *json, size_t len, char rule[192]);
+
 #endif
