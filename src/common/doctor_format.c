@@ -105,7 +105,7 @@ void wgc_doctor_format_json(struct wgc_strbuf *out, const struct wgc_doc_interfa
 		json_object_object_add(sum, keys[i], json_object_new_int((int)c[i]));
 	json_object_object_add(root, "summary", sum);
 	json_object_object_add(root, "result", json_object_new_string(wgc_doctor_verdict_name(worst)));
-	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (text)
 		wgc_strbuf_printf(out, "%s\n", text);
 	else
