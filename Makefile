@@ -5,7 +5,7 @@
 
 BUILD ?= build
 CC ?= cc
-PKGS := libcrypto libsodium libcap libseccomp libmnl libqrencode libpng
+PKGS := libcrypto libsodium libcap libseccomp libmnl libqrencode libpng libmicrohttpd json-c
 # the one place the version is set: wgc --version, wgcd --version; debian/changelog must agree
 VERSION := 0.1.0
 
@@ -21,7 +21,7 @@ ifneq ($(SAN),)
 override CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
-LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcrypto -lsodium -lcap -lseccomp -lmnl -lqrencode -lpng) -pthread
+LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcrypto -lsodium -lcap -lseccomp -lmnl -lqrencode -lpng -lmicrohttpd -ljson-c) -pthread
 
 ifeq ($(V),1)
 Q :=

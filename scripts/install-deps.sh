@@ -10,6 +10,7 @@ pkgs=(
 	clang llvm valgrind python3
 	debhelper dpkg-dev lintian systemd
 	libqrencode-dev libpng-dev zbar-tools
+	libmicrohttpd-dev libjson-c-dev prometheus python3-jsonschema
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -32,6 +32,8 @@ static const struct {
 	{ "peer", peer_main, "Adds, lists, shows and removes a hub's peers, with QR codes of their profiles" },
 	{ "wake", wake_main, "Sends Wake-on-LAN magic packets on the hub's LAN, also on behalf of remote peers" },
 	{ "route-check", route_check_main, "Explains where packets to an address go, before and after `up'" },
+	{ "doctor", doctor_main, "Checks layer by layer why a peer has no handshake or no traffic" },
+	{ "metrics", metrics_main, "Serves Prometheus metrics of the interfaces over HTTP (or prints them once)" },
 };
 
 static void usage(FILE *f)

@@ -15,6 +15,8 @@ int set_main(int argc, const char *argv[]);
 int setconf_main(int argc, const char *argv[]);
 int genkey_main(int argc, const char *argv[]);
 int pubkey_main(int argc, const char *argv[]);
+int metrics_main(int argc, const char *argv[]);
+int doctor_main(int argc, const char *argv[]);
 
 /* Writes a buffer to stdout; false (with a message) when that fails. */
 int cli_write_stdout(const struct wgc_strbuf *sb);
