@@ -96,6 +96,7 @@ deps:
 	$(Q)scripts/install-deps.sh
 
 # T selects test groups (unit, net, slow); the default runs unit and net.
+# T=kernel runs tests/kernel: wgc against the kernel module in a QEMU guest.
 check: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)BUILD=$(BUILD) tests/run.sh $(T)

@@ -7,7 +7,10 @@ pkgs=(
 	iproute2 iputils-ping iperf3 nftables procps psmisc kmod
 	wireguard-tools wireguard-go
 	clang llvm valgrind python3
+	qemu-system-x86 busybox-static cpio xz-utils
 )
+# the kernel tests boot a Debian kernel that has wireguard.ko (tests/kernel)
+ls /lib/modules/*/kernel/drivers/net/wireguard/wireguard.ko* >/dev/null 2>&1 || pkgs+=(linux-image-amd64)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
