@@ -166,6 +166,7 @@ check-unit: $(PROGRAMS) $(UNIT_BINS)
 	$(Q)BUILD=$(BUILD) tests/run.sh unit
 
 # T selects test groups (unit, net, slow); the default runs unit and net.
+# T=kernel runs tests/kernel: wgc against the kernel module in a QEMU guest.
 check: deps check-layers
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)BUILD=$(BUILD) tests/run.sh $(T)

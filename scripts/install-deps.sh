@@ -11,7 +11,10 @@ pkgs=(
 	debhelper dpkg-dev lintian systemd
 	libqrencode-dev libpng-dev zbar-tools
 	libmicrohttpd-dev libjson-c-dev prometheus python3-jsonschema
+	qemu-system-x86 busybox-static cpio xz-utils
 )
+# the kernel tests boot a Debian kernel that has wireguard.ko (tests/kernel)
+ls /lib/modules/*/kernel/drivers/net/wireguard/wireguard.ko* >/dev/null 2>&1 || pkgs+=(linux-image-amd64)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the test groups named as arguments (unit, net, slow, pkg; default: unit net;
-# pkg builds the Debian package and installs it system-wide: tests/pkg/deb.sh)
+# Runs the test groups named as arguments (unit, net, slow, pkg, kernel; default:
+# unit net; pkg builds the Debian package and installs it system-wide:
+# tests/pkg/deb.sh; kernel runs wgc against the kernel module in a QEMU guest)
 # and ends with the line "N passed, N failed". Each test program prints
 # "ok - name" / "not ok - name"; a program that exits non-zero without
 # reporting a failure counts as one failure of its own.
@@ -54,6 +55,12 @@ for g in "${groups[@]}"; do
 		for t in tests/"$g"/*.sh; do
 			[ -f "$t" ] || continue
 			echo "# $g: ${t##*/}"
+			run_one "${t##*/}" bash "$t"
+		done ;;
+	kernel) # tests/kernel: a QEMU guest per script; lib.sh and mkinitramfs.sh are its harness
+		for t in tests/kernel/*.sh; do
+			case ${t##*/} in lib.sh|mkinitramfs.sh) continue ;; esac
+			echo "# kernel: ${t##*/}"
 			run_one "${t##*/}" bash "$t"
 		done ;;
 	*) echo "unknown test group: $g" >&2; exit 2 ;;
