@@ -30,12 +30,12 @@ enum wgc_ipc_caps {
 };
 
 /*
- * Names of every WireGuard device in wg's order: the live UAPI sockets in
- * directory order first, then the kernel's wireguard links in ifindex order
- * (a name present in both is listed once, as the UAPI one). Consecutive
- * NUL-terminated strings ending with an empty string; free() it. NULL with
- * errno set on failure. Stale UAPI sockets (nobody listening) are unlinked,
- * as wg does.
+ * Names of every WireGuard device in wg's order: the kernel's wireguard
+ * links in ifindex order first, then the live UAPI sockets in directory
+ * order (wireguard-tools' ipc_list_devices). Consecutive NUL-terminated
+ * strings ending with an empty string; free() it. NULL with errno set on
+ * failure of either listing, as wg. Stale UAPI sockets (nobody listening)
+ * are unlinked, as wg does.
  */
 char *wgc_ipc_list(void);
 

@@ -38,7 +38,7 @@ cli_check "list: stale socket not listed" bash -c "! $PROBE list | grep -qx stal
 cli_check "list: stale socket unlinked" [ ! -e "$SOCKDIR/stale$$.sock" ]
 
 # errors for a name with no UAPI socket come from the kernel backend, as wg's
-for cmd in "show nosuch$$" "showconf nosuch$$" "set nosuch$$ listen-port 1"; do
+for cmd in "show nosuch$$" "showconf nosuch$$" "set nosuch$$ listen-port 1" "show lo" "setconf lo /dev/null"; do
 	a=$(wg $cmd 2>&1; echo "rc=$?")
 	b=$($WGC $cmd 2>&1; echo "rc=$?")
 	cli_check "error text as wg: $cmd" [ "$a" = "$b" ]
