@@ -44,4 +44,14 @@ for cmd in "show nosuch$$" "showconf nosuch$$" "set nosuch$$ listen-port 1" "sho
 	cli_check "error text as wg: $cmd" [ "$a" = "$b" ]
 	[ "$a" = "$b" ] || diff <(echo "$a") <(echo "$b") | sed 's/^/# /'
 done
+# not root: wg's permission error, from the UAPI socket of wgcd (0755 directory, root-owned socket)
+if command -v setpriv >/dev/null; then
+	for cmd in "show $d" "showconf $d" "set $d listen-port 1"; do
+		a=$(setpriv --reuid=65534 --regid=65534 --clear-groups wg $cmd 2>&1; echo "rc=$?")
+		b=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$PWD/$WGC" $cmd 2>&1; echo "rc=$?")
+		cli_check "error text as wg, not root: $cmd" [ "$a" = "$b" ]
+		[ "$a" = "$b" ] || diff <(echo "$a") <(echo "$b") | sed 's/^/# /'
+		grep -q "Permission denied" <<<"$b" || cli_notok "not root: $cmd says Permission denied"
+	done
+fi
 exit $CLI_FAILED
