@@ -250,27 +250,18 @@ static bool start_userspace(const struct wgc_quick_step *s)
 static bool add_if(struct wgc_quick_exec *ex, const struct wgc_quick_step *s)
 {
 	const char *ifname = ex->qc->ifname;
-	char *del[] = { "ip", "link", "delete", "dev", (char *)ifname, NULL };
 	char *add[] = { "ip", "link", "add", (char *)ifname, "type", "wireguard", NULL };
 	struct stat st;
 
 	echo(s, ifname);
+	/* as wg-quick: a kernel interface when the module takes it (configured over netlink by the seam) */
 	if (wgc_quick_spawn(add, NULL, false, NULL, false) == 0) {
 		ex->link_created = true;
-		if (!(wgc_ipc_caps(ifname) & WGC_IPC_CAP_KERNEL))
-			return true;
-		/* the interface is the kernel's; wgc speaks only the UAPI, so hand it to the daemon */
-		fprintf(stderr, "[!] wgc cannot configure kernel WireGuard interfaces yet. Using the userspace "
-				"implementation instead.\n");
-		fprintf(stderr, "[#] ip link delete dev %s\n", ifname);
-		if (wgc_quick_spawn(del, NULL, false, NULL, false))
-			return false;
-		ex->link_created = false;
-	} else {
-		if (!stat("/sys/module/wireguard", &st) || !wgc_quick_have(s->argv[0]))
-			return false;
-		fprintf(stderr, "[!] Missing WireGuard kernel module. Falling back to slow userspace implementation.\n");
+		return true;
 	}
+	if (!stat("/sys/module/wireguard", &st) || !wgc_quick_have(s->argv[0]))
+		return false;
+	fprintf(stderr, "[!] Missing WireGuard kernel module. Falling back to slow userspace implementation.\n");
 	if (!start_userspace(s))
 		return false;
 	ex->link_created = true;

@@ -16,34 +16,32 @@
  * gives wgcd endpoint candidates adds WGC_IPC_CAP_ENDPOINT_CANDIDATES here. */
 #define WGCD_CAPS WGC_IPC_CAP_COUNTERS
 
-static bool listed(const char *names, size_t len, const char *name)
-{
-	for (size_t off = 0; off < len; off += strlen(names + off) + 1)
-		if (!strcmp(names + off, name))
-			return true;
-	return false;
-}
-
 char *wgc_ipc_list(void)
 {
-	struct wgc_strbuf kernel = { 0 }, all = { 0 };
-	char *uapi = wgc_uapi_client_list();
+	struct wgc_strbuf all = { 0 };
+	char *uapi;
 	size_t len;
 	int err;
 
-	if (!uapi)
+	/* wg's order: kernel links first, then the UAPI sockets; a failure of either fails the list */
+	err = wgc_kernel_list(&all);
+	if (err) {
+		wgc_strbuf_free(&all);
+		errno = -err;
 		return NULL;
+	}
+	uapi = wgc_uapi_client_list();
+	if (!uapi) {
+		err = errno;
+		wgc_strbuf_free(&all);
+		errno = err;
+		return NULL;
+	}
 	for (len = 0; uapi[len]; len += strlen(uapi + len) + 1)
 		;
 	wgc_strbuf_append(&all, uapi, len);
-	free(uapi);
-	err = wgc_kernel_list(&kernel);
-	/* as wg: a kernel without rtnetlink access still lists the userspace ones */
-	for (size_t off = 0; !err && off < kernel.len; off += strlen(kernel.data + off) + 1)
-		if (!listed(all.data, all.len, kernel.data + off))
-			wgc_strbuf_append(&all, kernel.data + off, strlen(kernel.data + off) + 1);
 	wgc_strbuf_append(&all, "", 1);
-	wgc_strbuf_free(&kernel);
+	free(uapi);
 	if (all.failed) {
 		wgc_strbuf_free(&all);
 		errno = ENOMEM;

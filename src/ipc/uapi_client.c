@@ -235,18 +235,6 @@ char *wgc_uapi_client_list(void)
 	return list.data;
 }
 
-bool wgc_uapi_client_is_wgcd(const char *ifname)
-{
-	int fd = open_sock(ifname);
-	bool is;
-
-	if (fd < 0)
-		return false;
-	is = peer_is_wgcd(fd);
-	close(fd);
-	return is;
-}
-
 int wgc_uapi_client_pid(const char *ifname)
 {
 	struct ucred cred;
@@ -258,4 +246,16 @@ int wgc_uapi_client_pid(const char *ifname)
 	ret = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ? -errno : (int)cred.pid;
 	close(fd);
 	return ret;
+}
+
+bool wgc_uapi_client_is_wgcd(const char *ifname)
+{
+	int fd = open_sock(ifname);
+	bool is;
+
+	if (fd < 0)
+		return false;
+	is = peer_is_wgcd(fd);
+	close(fd);
+	return is;
 }

@@ -19,6 +19,13 @@ printf 'private_key=%064d\nlisten_port=1\nerrno=0\n\n' 0 >"$CLI_TMP/fake.reply"
 cli_fake "$fake" "$CLI_TMP/fake.reply" || exit 1
 
 cli_check "caps: wgcd has counters" [ "$($PROBE caps "$d")" = "counters " ]
+# daemonized, as wg-quick starts them: the process that bound the socket has exited
+bg=wgcb$$ bggo=wgcgb$$
+CLI_SOCKS+=("$bg" "$bggo")
+ip netns exec "$ns" "$WGCD" "$bg" && ip netns exec "$ns" wireguard-go "$bggo" >/dev/null 2>&1
+for i in $(seq 50); do [ -S "$SOCKDIR/$bg.sock" ] && [ -S "$SOCKDIR/$bggo.sock" ] && break; sleep 0.1; done
+cli_check "caps: daemonized wgcd has counters" [ "$($PROBE caps "$bg")" = "counters " ]
+cli_check "caps: daemonized wireguard-go has none" [ "$($PROBE caps "$bggo")" = none ]
 cli_check "caps: wireguard-go has none" [ "$($PROBE caps "$go")" = none ]
 cli_check "caps: a python UAPI server has none" [ "$($PROBE caps "$fake")" = none ]
 cli_check "caps: unknown name has none" [ "$($PROBE caps "nosuch$$")" = none ]
@@ -38,10 +45,20 @@ cli_check "list: stale socket not listed" bash -c "! $PROBE list | grep -qx stal
 cli_check "list: stale socket unlinked" [ ! -e "$SOCKDIR/stale$$.sock" ]
 
 # errors for a name with no UAPI socket come from the kernel backend, as wg's
-for cmd in "show nosuch$$" "showconf nosuch$$" "set nosuch$$ listen-port 1"; do
+for cmd in "show nosuch$$" "showconf nosuch$$" "set nosuch$$ listen-port 1" "show lo" "setconf lo /dev/null"; do
 	a=$(wg $cmd 2>&1; echo "rc=$?")
 	b=$($WGC $cmd 2>&1; echo "rc=$?")
 	cli_check "error text as wg: $cmd" [ "$a" = "$b" ]
 	[ "$a" = "$b" ] || diff <(echo "$a") <(echo "$b") | sed 's/^/# /'
 done
+# not root: wg's permission error, from the UAPI socket of wgcd (0755 directory, root-owned socket)
+if command -v setpriv >/dev/null; then
+	for cmd in "show $d" "showconf $d" "set $d listen-port 1"; do
+		a=$(setpriv --reuid=65534 --regid=65534 --clear-groups wg $cmd 2>&1; echo "rc=$?")
+		b=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$PWD/$WGC" $cmd 2>&1; echo "rc=$?")
+		cli_check "error text as wg, not root: $cmd" [ "$a" = "$b" ]
+		[ "$a" = "$b" ] || diff <(echo "$a") <(echo "$b") | sed 's/^/# /'
+		grep -q "Permission denied" <<<"$b" || cli_notok "not root: $cmd says Permission denied"
+	done
+fi
 exit $CLI_FAILED
