@@ -45,8 +45,18 @@ cli_check "list: stale socket not listed" bash -c "! $PROBE list | grep -qx stal
 cli_check "list: stale socket unlinked" [ ! -e "$SOCKDIR/stale$$.sock" ]
 
 # errors for a name with no UAPI socket come from the kernel backend, as wg's
+# wg's text, with the interface named where wg leaves it out (issue 10: "Unable to access interface IF: ...")
+wg_named() {
+	local ifname=$1 out rc
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | sed "s/^Unable to access interface: /Unable to access interface $ifname: /"
+	echo "rc=$rc"
+}
 for cmd in "show nosuch$$" "showconf nosuch$$" "set nosuch$$ listen-port 1" "show lo" "setconf lo /dev/null"; do
-	a=$(wg $cmd 2>&1; echo "rc=$?")
+	read -r _ ifn _ <<<"$cmd"
+	a=$(wg_named "$ifn" wg $cmd)
 	b=$($WGC $cmd 2>&1; echo "rc=$?")
 	cli_check "error text as wg: $cmd" [ "$a" = "$b" ]
 	[ "$a" = "$b" ] || diff <(echo "$a") <(echo "$b") | sed 's/^/# /'
@@ -54,7 +64,7 @@ done
 # not root: wg's permission error, from the UAPI socket of wgcd (0755 directory, root-owned socket)
 if command -v setpriv >/dev/null; then
 	for cmd in "show $d" "showconf $d" "set $d listen-port 1"; do
-		a=$(setpriv --reuid=65534 --regid=65534 --clear-groups wg $cmd 2>&1; echo "rc=$?")
+		a=$(wg_named "$d" setpriv --reuid=65534 --regid=65534 --clear-groups wg $cmd)
 		b=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$PWD/$WGC" $cmd 2>&1; echo "rc=$?")
 		cli_check "error text as wg, not root: $cmd" [ "$a" = "$b" ]
 		[ "$a" = "$b" ] || diff <(echo "$a") <(echo "$b") | sed 's/^/# /'
