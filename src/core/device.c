@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "crypto.h"
+#include "secmem.h"
 
 enum { INITIAL_PEER_BUCKETS = 64 };
 
@@ -115,7 +116,7 @@ struct wgc_peer *wgc_device_add_peer(struct wgc_device *dev, const uint8_t publi
 		errno = ENOSPC;
 		return NULL;
 	}
-	peer = calloc(1, sizeof(*peer));
+	peer = wgc_secret_alloc(sizeof(*peer));
 	if (!peer) {
 		errno = ENOMEM;
 		return NULL;
@@ -207,8 +208,7 @@ void wgc_device_remove_peer(struct wgc_device *dev, struct wgc_peer *peer)
 		dev->peers_tail = peer->list_prev;
 	dev->n_peers--;
 	wgc_cookie_maker_wipe(&peer->cookie);
-	wgc_wipe(peer, sizeof(*peer));
-	free(peer);
+	wgc_secret_free(peer, sizeof(*peer));
 }
 
 void wgc_device_set_private_key(struct wgc_device *dev, const uint8_t key[WGC_KEY_LEN])
@@ -314,10 +314,11 @@ uint64_t wgc_device_tick(struct wgc_device *dev, uint64_t now_ms)
 
 struct wgc_device *wgc_device_new(const struct wgc_device_ops *ops, void *ctx)
 {
-	struct wgc_device *dev = malloc(sizeof(*dev));
+	/* it holds our private key and the cookie secret */
+	struct wgc_device *dev = wgc_secret_alloc(sizeof(*dev));
 
 	if (dev && wgc_device_init(dev, ops, ctx)) {
-		free(dev);
+		wgc_secret_free(dev, sizeof(*dev));
 		dev = NULL;
 	}
 	return dev;
@@ -328,7 +329,7 @@ void wgc_device_delete(struct wgc_device *dev)
 	if (!dev)
 		return;
 	wgc_device_free(dev);
-	free(dev);
+	wgc_secret_free(dev, sizeof(*dev));
 }
 
 bool wgc_device_identity(const struct wgc_device *dev, uint8_t private_key[WGC_KEY_LEN],

@@ -83,7 +83,11 @@ static void mix_psk(uint8_t ck[WGC_HASH_LEN], uint8_t hash[WGC_HASH_LEN], uint8_
 static bool seal_and_hash(uint8_t *dst, const uint8_t *plain, size_t len, const uint8_t key[WGC_KEY_LEN],
 			  uint8_t hash[WGC_HASH_LEN])
 {
-	if (!wgc_aead_seal(dst, plain, len, hash, WGC_HASH_LEN, 0, key))
+	bool ok = wgc_aead_seal(dst, plain, len, hash, WGC_HASH_LEN, 0, key);
+
+	/* the key is the handshake's, wiped when it returns: no cached copy either */
+	wgc_aead_forget_thread_key();
+	if (!ok)
 		return false;
 	mix_hash(hash, dst, WGC_SEALED_LEN(len));
 	return true;
@@ -92,7 +96,10 @@ static bool seal_and_hash(uint8_t *dst, const uint8_t *plain, size_t len, const 
 static bool open_and_hash(uint8_t *dst, const uint8_t *sealed, size_t plain_len,
 			  const uint8_t key[WGC_KEY_LEN], uint8_t hash[WGC_HASH_LEN])
 {
-	if (!wgc_aead_open(dst, sealed, WGC_SEALED_LEN(plain_len), hash, WGC_HASH_LEN, 0, key))
+	bool ok = wgc_aead_open(dst, sealed, WGC_SEALED_LEN(plain_len), hash, WGC_HASH_LEN, 0, key);
+
+	wgc_aead_forget_thread_key();
+	if (!ok)
 		return false;
 	mix_hash(hash, sealed, WGC_SEALED_LEN(plain_len));
 	return true;
