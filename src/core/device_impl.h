@@ -60,6 +60,17 @@ struct wgc_device {
 	void *ops_ctx;
 };
 
+/* Exact length (data: minimum) for the message type. */
+bool wgc_message_length_ok(enum wgc_message_type type, size_t len);
+/*
+ * Counts a rejected message under its reason (and its source, and the
+ * peer's own counter when there is one), tells ops->event, and returns
+ * WGC_RX_DROP; *out (may be NULL) gets the reason.
+ */
+enum wgc_rx_verdict wgc_device_reject(struct wgc_device *dev, struct wgc_peer *peer, wgc_drop_reason reason,
+				      const struct sockaddr *src, wgc_drop_reason *out);
+/* A session is confirmed: timers, the latest handshake time, the event. */
+void wgc_peer_handshake_complete(struct wgc_peer *peer);
 /* Reports a handshake event to ops->event, if any. */
 void wgc_device_event(struct wgc_device *dev, struct wgc_peer *peer, enum wgc_event_kind kind, unsigned attempt,
 		      const struct sockaddr *src);
