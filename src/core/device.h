@@ -94,6 +94,12 @@ struct wgc_device_ops {
 	 * note there where to send. Under the device lock.
 	 */
 	wgc_drop_reason (*tx_check)(void *ctx, struct wgc_peer *peer, const uint8_t *pkt, size_t len, void *user);
+	/*
+	 * Optional: the earliest timer deadline (monotonic ms, as now_ms) moved
+	 * earlier, to `deadline`: a thread sleeping until the old one should
+	 * call wgc_device_tick sooner. Under the device lock.
+	 */
+	void (*deadline_changed)(void *ctx, uint64_t deadline);
 	/* Optional: a handshake event; peer is NULL when not known. Under the device lock. */
 	void (*event)(void *ctx, struct wgc_peer *peer, const struct wgc_event *ev);
 };
@@ -322,8 +328,15 @@ void wgc_peer_purge_staged(struct wgc_peer *peer);
 /* Packets waiting for a session. */
 unsigned wgc_peer_staged_count(const struct wgc_peer *peer);
 
-/* Runs due timers of one peer / all peers; returns the earliest next deadline (0: none). */
-uint64_t wgc_peer_tick(struct wgc_peer *peer, uint64_t now_ms);
+/*
+ * Runs the timers that are due: only the peers whose deadline passed are
+ * touched (a deadline heap, timerheap.h), so an idle device with many
+ * peers costs nothing between deadlines. Returns the earliest deadline
+ * still pending (monotonic ms; 0: none): sleep until then, or until
+ * ops->deadline_changed reports an earlier one.
+ */
 uint64_t wgc_device_tick(struct wgc_device *dev, uint64_t now_ms);
+/* Runs one peer's due timers; returns its next deadline (0: none). */
+uint64_t wgc_peer_tick(struct wgc_peer *peer, uint64_t now_ms);
 
 #endif
