@@ -147,6 +147,15 @@ grep -q "^Address = 10.10.0.2/24" <<<"$saved" && grep -q "^Address = fd10::2/64"
 	ok "the save kept both addresses" || { not_ok "the save kept both addresses"; printf '#   %s\n' "$saved"; }
 grep -qi "^Address = fe80" <<<"$saved" && not_ok "no link-local address nobody configured is saved" ||
 	ok "no link-local address nobody configured is saved"
+# comments survive a save (doc/wgc-quick.md)
+sed -i -e '1i # my tunnel' -e 's/^\[Peer\]$/# the server\n[Peer]\n# friendly_name = server/' \
+	-e 's|^AllowedIPs = .*|& # just the server|' "$CONF"
+wgc up "$CONF" 2>/dev/null && wgc down "$CONF" 2>/dev/null || not_ok "up/down with comments"
+saved=$(cat "$CONF")
+head -1 "$CONF" | grep -qx "# my tunnel" && grep -B1 -x "\[Peer\]" "$CONF" | grep -qx "# the server" &&
+	grep -qx "# friendly_name = server" "$CONF" && grep -qx "AllowedIPs = 10.10.0.1/32 # just the server" "$CONF" &&
+	ok "comments survive SaveConfig (top, above [Peer], friendly_name, trailing)" ||
+	{ not_ok "comments survive SaveConfig"; sed 's/^/#   /' "$CONF"; }
 check_fails "a second down fails" wgc down "$CONF"
 [ "$(cat "$CONF")" = "$saved" ] && ok "a second down leaves the file untouched" || not_ok "a second down changed the file"
 for ((i = 0; i < 3; i++)); do wgc up "$CONF" 2>/dev/null && wgc down "$CONF" 2>/dev/null; done
