@@ -100,6 +100,11 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)BUILD=$(BUILD) tests/run.sh $(T)
 
+# the network tests while stress-ng --cpu 2 keeps both cores busy (not run by CI)
+check-stress: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) scripts/check-stress.sh $(T)
+
 asan: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan SAN=1 CFLAGS="-O1 -g" check
 
@@ -115,7 +120,7 @@ demo: deps
 clean:
 	rm -rf build build-asan build-fuzz build-vg
 
-.PHONY: all deps check asan valgrind demo clean fuzz fuzz-build
+.PHONY: all deps check check-stress asan valgrind demo clean fuzz fuzz-build
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

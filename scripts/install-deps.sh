@@ -7,6 +7,7 @@ pkgs=(
 	iproute2 iputils-ping iperf3 nftables procps psmisc kmod
 	wireguard-tools wireguard-go
 	clang llvm valgrind python3
+	stress-ng
 )
 missing=()
 for p in "${pkgs[@]}"; do
