@@ -96,3 +96,15 @@ for cmd in up down save; do
 	fi
 done
 check "no $IFE interface was created" bash -c "! ip link show $IFE 2>/dev/null"
+
+# documentation: man wgc and the bash completion name the wg-quick subcommands
+man_text=$(MANWIDTH=200 man -l "$LIB_ROOT/doc/wgc.8" 2>/dev/null || cat "$LIB_ROOT/doc/wgc.8")
+for w in up down save strip route-check --dry-run LOG_LEVEL; do
+	grep -q -- "$w" <<<"$man_text" && ok "man wgc mentions $w" || not_ok "man wgc mentions $w"
+done
+comp=$(bash -c ". '$LIB_ROOT/contrib/bash-completion/wgc'; COMP_WORDS=(wgc ''); COMP_CWORD=1; _wgc_completion; echo \"\${COMPREPLY[*]}\"")
+for w in up down save strip route-check; do
+	grep -qw -- "$w" <<<"$comp" && ok "bash completion offers $w" || not_ok "bash completion offers $w"
+done
+grep -q "Where wgcd logs go" "$LIB_ROOT/doc/wgc-quick.md" && ok "doc/wgc-quick.md says where wgcd logs go" ||
+	not_ok "doc/wgc-quick.md says where wgcd logs go"
