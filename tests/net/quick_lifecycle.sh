@@ -178,3 +178,11 @@ if ip -n "$NS_C" link show >/dev/null && wgc up "$CONF" 2>/dev/null; then
 else
 	not_ok "up for the SIGKILL case"
 fi
+
+# --- wgcd: a failure after the socket is bound leaves no socket file (issue 11 section 7) ---
+new_ifname IFU
+nsx "$NS_C" "$BUILD/wgcd" --user "no-such-user-$$" "$IFU" >"$TEST_TMP/u.log" 2>&1
+rc=$?
+[ $rc -ne 0 ] && [ ! -e "$UAPI_DIR/$IFU.sock" ] && ! ip -n "$NS_C" link show "$IFU" >/dev/null 2>&1 &&
+	ok "wgcd failing after bind (unknown --user) exits 1 and leaves no socket and no interface" ||
+	{ not_ok "wgcd failing after bind leaves nothing (exit $rc)"; sed 's/^/#   /' "$TEST_TMP/u.log"; rm -f "$UAPI_DIR/$IFU.sock"; }
