@@ -108,3 +108,18 @@ for w in up down save strip route-check; do
 done
 grep -q "Where wgcd logs go" "$LIB_ROOT/doc/wgc-quick.md" && ok "doc/wgc-quick.md says where wgcd logs go" ||
 	not_ok "doc/wgc-quick.md says where wgcd logs go"
+
+# a daemon's errno=-N (a port in use: errno=-98 from wireguard-go and wgcd) is shown as strerror(N), as wg does
+new_ns NS_E || { not_ok "namespace"; exit 1; }
+for impl in wgcd wireguard-go; do
+	new_ifname IFP
+	start_daemon "$NS_E" "$impl" "$IFP" >/dev/null || { not_ok "$impl start"; continue; }
+	ip netns exec "$NS_E" python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 51999)); print("bound", flush=True); time.sleep(30)' >"$TEST_TMP/hold.$impl" &
+	holder=$!
+	push_cleanup "kill $holder"
+	for ((i = 0; i < 50; i++)); do grep -q bound "$TEST_TMP/hold.$impl" && break; sleep 0.1; done
+	expect "$impl: a port in use says Address already in use" 1 "Address already in use" \
+		nsx "$NS_E" "$WGC" set "$IFP" listen-port 51999
+	kill "$holder" 2>/dev/null
+	wait "$holder" 2>/dev/null
+done
