@@ -267,10 +267,10 @@ static void emit_section(struct wgc_strbuf *out, const struct section *g, struct
 	for (size_t i = 0; i < g->n_keys; i++) {
 		const struct keyline *k = &g->keys[i];
 		struct keyline *ok = old_key(o, k);
-		struct span line = { k->key.p, (size_t)(k->value.p + k->value.n - k->key.p) };
+		struct span line = { k->key.p, k->key.n };
 
-		if (!k->value.n)
-			line.n = k->key.n;
+		if (k->value.n)
+			line.n = (size_t)(k->value.p + k->value.n - k->key.p);
 		if (ok) {
 			ok->used = true;
 			put_lines(out, &ok->above);

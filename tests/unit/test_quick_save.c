@@ -198,6 +198,8 @@ static void test_comments_survive(void)
 	expect_merge("[Interface]\n# home\nAddress = 10.0.0.1/24\nAddress = fd00::1/64 # v6\nPrivateKey = K\n",
 		     "[Interface]\nAddress = 10.0.0.1/24\nAddress = fd00::1/64\nPrivateKey = K\n",
 		     "[Interface]\n# home\nAddress = 10.0.0.1/24\nAddress = fd00::1/64 # v6\nPrivateKey = K\n");
+	/* fuzzer find: a line without '=' (NULL value pointer, UB in the span arithmetic) */
+	expect_merge("[Interface]\n# c\nNoEquals\n", "[Interface]\nNoEquals\n", "[Interface]\n# c\nNoEquals\n");
 	/* a file without comments comes out exactly as generated */
 	expect_merge("[Interface]\nPrivateKey = K\n", "[Interface]\nPrivateKey = K\n\n[Peer]\nPublicKey = " PK1 "\n",
 		     "[Interface]\nPrivateKey = K\n\n[Peer]\nPublicKey = " PK1 "\n");
