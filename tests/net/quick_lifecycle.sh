@@ -130,6 +130,14 @@ check "down after the file was edited to Table = off" wgc down "$CONF"
 [ "$(rules)" = "$BEFORE" ] && ok "the rules up added are removed although the file now says Table = off" ||
 	{ not_ok "rules left after editing to Table = off"; diff <(echo "$BEFORE") <(rules) | sed 's/^/#   /'; }
 
+# the record needs no config file: `down NAME' with no /etc/wireguard/NAME.conf
+conf "0.0.0.0/0"
+wgc up "$CONF" 2>"$TEST_TMP/up.err" || not_ok "full-tunnel up (no config at down)"
+[ -e "/etc/wireguard/$IF.conf" ] && not_ok "unexpected /etc/wireguard/$IF.conf"
+check "down by name without a config file undoes the record" wgc down "$IF"
+[ "$(rules)" = "$BEFORE" ] && gone_now && ok "and leaves nothing" ||
+	{ not_ok "down by name leaves nothing"; diff <(echo "$BEFORE") <(rules) | sed 's/^/#   /'; }
+
 # without a state file (wg-quick's or an older wgc's up): the config-based teardown
 conf "0.0.0.0/0"
 wgc up "$CONF" 2>"$TEST_TMP/up.err" || not_ok "full-tunnel up (fallback)"
