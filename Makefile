@@ -176,6 +176,11 @@ check-layers:
 	$(Q)scripts/check-layers.sh --self-test >/dev/null || scripts/check-layers.sh --self-test
 	$(Q)scripts/check-layers.sh
 
+# the network tests while stress-ng --cpu 2 keeps both cores busy (not run by CI)
+check-stress: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) scripts/check-stress.sh $(T)
+
 asan: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan SAN=1 CFLAGS="-O1 -g" check
 
@@ -191,7 +196,7 @@ demo: deps
 clean:
 	rm -rf build build-asan build-fuzz build-vg
 
-.PHONY: all deps check check-layers asan valgrind demo clean fuzz fuzz-build
+.PHONY: all deps check check-layers check-stress asan valgrind demo clean fuzz fuzz-build
 .PHONY: version programs install uninstall deb check-unit
 .SECONDARY:
 

@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r = wgc_tun_watch_parse(copy, size - 1, ifindex, &ev);
 	if (r != -EPROTO && (r < 0 || (size_t)r > (size - 1) / NLMSG_HDRLEN))
 		abort();
-	if (ev.events & ~(unsigned)(WGC_TUN_EV_DELETED | WGC_TUN_EV_MTU | WGC_TUN_EV_LINK))
+	if (ev.events & ~(unsigned)(WGC_TUN_EV_DELETED | WGC_TUN_EV_MTU | WGC_TUN_EV_LINK | WGC_TUN_EV_MOVED))
 		abort();
 	if ((ev.events & WGC_TUN_EV_MTU) ? ev.mtu <= 0 : ev.mtu != 0)
 		abort();

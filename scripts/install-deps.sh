@@ -12,6 +12,7 @@ pkgs=(
 	libqrencode-dev libpng-dev zbar-tools
 	libmicrohttpd-dev libjson-c-dev prometheus python3-jsonschema
 	qemu-system-x86 busybox-static cpio xz-utils
+	stress-ng
 )
 # the kernel tests boot a Debian kernel that has wireguard.ko (tests/kernel)
 ls /lib/modules/*/kernel/drivers/net/wireguard/wireguard.ko* >/dev/null 2>&1 || pkgs+=(linux-image-amd64)

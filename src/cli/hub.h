@@ -35,8 +35,5 @@ void cli_hub_down(const char *ifname);
 /* Set by `up --accept-ra-2'. */
 extern bool cli_hub_accept_ra2;
 
-/* SaveConfig of a hub (quick_save.c): saved (wg-quick's text) gets the old file's names and hub lines back. */
-struct wgc_strbuf;
-void cli_hub_keep_names(const char *path, struct wgc_strbuf *saved);
 
 #endif

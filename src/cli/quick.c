@@ -265,7 +265,7 @@ static bool wait_gone(const char *ifname, int pid)
 	}
 }
 
-/* Undoes what the state file of ifname records; false when there is none. *ok: every step ran. */
+/* Undoes what the state file of ifname records, then removes it; false when there is none. */
 static bool undo_recorded(const struct wgc_quick_conf *qc, const char *path, bool quiet_summary)
 {
 	struct wgc_quick_exec ex = { .qc = qc, .path = path };
@@ -440,6 +440,17 @@ static int cmd_down(const char *arg)
 	char path[PATH_MAX];
 	int ret;
 
+	/* a record needs no config: `down NAME' still works after the file was removed */
+	if (wgc_quick_name_valid(arg, strlen(arg)) && wgc_quick_state_read(arg, &state) &&
+	    snprintf(path, sizeof(path), "/etc/wireguard/%s.conf", arg) > 0 && access(path, F_OK)) {
+		memset(&qc, 0, sizeof(qc));
+		snprintf(qc.ifname, sizeof(qc.ifname), "%s", arg);
+		fprintf(stderr, "[#] `%s' is gone: no hooks, no SaveConfig; undoing what `up' recorded\n", path);
+		ret = down_recorded(&qc, path);
+		wgc_strbuf_free(&state);
+		return ret;
+	}
+	wgc_strbuf_free(&state);
 	if (!wgc_quick_load(arg, &qc, NULL, path, sizeof(path)))
 		return 1;
 	ret = wgc_quick_state_read(qc.ifname, &state) ? down_recorded(&qc, path) : down_from_config(&qc, path);

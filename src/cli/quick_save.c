@@ -11,10 +11,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/hub.h"
+#include "cli/quick_comments.h"
 #include "cli/quick_exec.h"
 #include "cli/quick_save.h"
 #include "common/addr.h"
+#include "common/config.h"
 #include "ipc/ipc.h"
 #include "core/crypto.h"
 #include "core/encoding.h"
@@ -263,9 +264,28 @@ static bool build_header(struct wgc_strbuf *h, const struct wgc_quick_conf *qc)
 	return true;
 }
 
+/* The generated file with the comments of the file as it is now (quick_comments.h); messages on stderr. */
+static bool with_comments(struct wgc_strbuf *out, const char *path, const char *generated)
+{
+	char err[256], *old;
+	size_t len;
+	bool ok;
+
+	if (!wgc_config_read_file(path, &old, &len, false, err, sizeof(err), NULL)) {
+		fprintf(stderr, "%s: %s: %s (not saved: its comments would be lost)\n", "wgc", path, err);
+		return false;
+	}
+	ok = wgc_quick_keep_comments(out, old, len, generated);
+	wgc_wipe(old, len);
+	free(old);
+	if (!ok)
+		fprintf(stderr, "%s: out of memory\n", "wgc");
+	return ok;
+}
+
 bool wgc_quick_save(const struct wgc_quick_conf *qc, const char *path)
 {
-	struct wgc_strbuf header = { 0 }, conf = { 0 }, file = { 0 };
+	struct wgc_strbuf header = { 0 }, conf = { 0 }, file = { 0 }, merged = { 0 };
 	struct wgc_device_model dev;
 	char err[256];
 	bool ok = false;
@@ -294,13 +314,15 @@ bool wgc_quick_save(const struct wgc_quick_conf *qc, const char *path)
 		fprintf(stderr, "%s: out of memory\n", "wgc");
 		goto out;
 	}
-	cli_hub_keep_names(path, &file); /* a hub's peer names survive SaveConfig */
-	ok = wgc_quick_write_atomic(path, file.data, file.len, err, sizeof(err));
+	if (!with_comments(&merged, path, file.data))
+		goto out;
+	ok = wgc_quick_write_atomic(path, merged.data, merged.len, err, sizeof(err));
 	if (!ok)
 		fprintf(stderr, "%s: %s\n", "wgc", err);
 out:
 	wgc_strbuf_free(&header);
 	wgc_strbuf_free(&conf);
 	wgc_strbuf_free(&file);
+	wgc_strbuf_free(&merged);
 	return ok;
 }

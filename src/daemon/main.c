@@ -274,7 +274,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "wgcd: %s\n", strerror(-ret));
 		return 1;
 	}
-	/* everything that can fail for the user's reasons happens before detaching */
+	/*
+	 * Fork first (the parent waits for our verdict and exits with it, and our
+	 * errors still reach the terminal until wgc_daemonize_ready), so the
+	 * process that binds the UAPI socket is the one that serves it: a client
+	 * asking the socket for its peer (SO_PEERCRED, as `wgc down' does to wait
+	 * for the daemon to exit) gets the daemon's pid, not a parent's.
+	 */
+	ret = wgc_daemonize_begin(o.foreground, wgc_daemonize_keep_output(o.log_env));
+	if (ret) {
+		fprintf(stderr, "wgcd: cannot detach: %s\n", strerror(-ret));
+		goto out_device;
+	}
 	offload = wgc_offload_config_from_env();
 	if (open_tun(&d, o.ifname, &offload))
 		goto out_device;
@@ -282,15 +293,8 @@ int main(int argc, char **argv)
 		goto out_device;
 	if (open_network(&st, &offload))
 		goto out_uapi;
-	ret = wgc_daemonize_begin(o.foreground, wgc_daemonize_keep_output(o.log_env));
-	if (ret) {
-		fprintf(stderr, "wgcd: cannot detach: %s\n", strerror(-ret));
+	if (start(&st, &o))
 		goto out_uapi;
-	}
-	if (start(&st, &o)) {
-		wgc_daemonize_ready(1);
-		goto out_uapi;
-	}
 	wgc_log(WGC_LOG_VERBOSE, "Device started");
 	wgc_daemonize_ready(0);
 	status = run(&st) ? 1 : 0;
@@ -301,6 +305,8 @@ out_uapi:
 	wgc_uapi_server_close(st.uapi);
 out_device:
 	wgcd_destroy(&d);
+	/* a failure releases the waiting parent with status 1 (after the socket file is gone) */
+	wgc_daemonize_ready(status);
 	if (st.watch_fd >= 0)
 		close(st.watch_fd);
 	if (st.sig_fd >= 0)

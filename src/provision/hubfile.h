@@ -102,15 +102,6 @@ void wgc_hub_append(struct wgc_strbuf *out, const char *buf, size_t len, const c
 void wgc_hub_set_mac(struct wgc_strbuf *out, const char *buf, size_t len, const struct wgc_hub_peer *peer,
 		     const uint8_t mac[6]);
 
-/*
- * After SaveConfig rewrote a hub's file (saved: wg-quick's text, which has
- * no comments), puts back what only the old file knew: its lines above
- * [Interface] (the `# wgc hub' marker and metadata) and each peer's
- * `# friendly_name' and `# mac' lines, matched by public key. False when
- * old is not a hub (out is then left empty).
- */
-bool wgc_hub_carry_names(struct wgc_strbuf *out, const char *old, size_t oldlen, const char *saved, size_t savedlen);
-
 /* "aa:bb:cc:dd:ee:ff" or with '-'; false for anything else. */
 bool wgc_mac_parse(uint8_t mac[6], const char *s);
 void wgc_mac_format(char out[18], const uint8_t mac[6]);

@@ -89,29 +89,28 @@ PY
 }
 
 # cli_same NAME CMD...: runs CMD with wg and with wgc in its first word's place,
-# comparing stdout and exit status byte for byte; retried when a second ticks over.
-cli_same() {
-	local name=$1; shift
-	local try a b ra rb
-	for try in 1 2 3; do
-		a=$("$WG" "$@" 2>/dev/null; echo "rc=$?")
-		b=$("$WGC" "$@" 2>/dev/null; echo "rc=$?")
+# comparing stdout and exit status byte for byte. Live state ticks (a handshake
+# age, a byte counter), so the verdict is taken only on a stable snapshot: wg
+# before and after wgc read the same; otherwise it reads again (bounded).
+cli_same() { _cli_compare cat "$@"; }
+
+# cli_same_sorted: as cli_same, but line order may differ (wireguard-go's peer order is random).
+cli_same_sorted() { _cli_compare sort "$@"; }
+
+_cli_compare() {
+	local filter=$1 name=$2; shift 2
+	local try a a2 b
+	for try in $(seq 40); do
+		a=$("$WG" "$@" 2>/dev/null | $filter; echo "rc=${PIPESTATUS[0]}")
+		b=$("$WGC" "$@" 2>/dev/null | $filter; echo "rc=${PIPESTATUS[0]}")
+		a2=$("$WG" "$@" 2>/dev/null | $filter; echo "rc=${PIPESTATUS[0]}")
+		[ "$a" == "$a2" ] || { sleep 0.05; continue; }  # the state moved during the reads
 		[ "$a" == "$b" ] && { cli_ok "$name"; return 0; }
-		sleep 0.3
+		break
 	done
 	cli_notok "$name"
 	diff <(echo "$a") <(echo "$b") | head -20 | sed 's/^/# /'
 	return 1
-}
-
-# cli_same_sorted: as cli_same, but line order may differ (wireguard-go's peer order is random).
-cli_same_sorted() {
-	local name=$1; shift
-	local a b
-	a=$("$WG" "$@" 2>/dev/null | sort; echo "rc=${PIPESTATUS[0]}")
-	b=$("$WGC" "$@" 2>/dev/null | sort; echo "rc=${PIPESTATUS[0]}")
-	if [ "$a" == "$b" ]; then cli_ok "$name"; else
-		cli_notok "$name"; diff <(echo "$a") <(echo "$b") | head -20 | sed 's/^/# /'; fi
 }
 
 # A dump with peers sorted and each peer's allowed IPs sorted: the state, order aside.

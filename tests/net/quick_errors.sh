@@ -96,3 +96,30 @@ for cmd in up down save; do
 	fi
 done
 check "no $IFE interface was created" bash -c "! ip link show $IFE 2>/dev/null"
+
+# documentation: man wgc and the bash completion name the wg-quick subcommands
+man_text=$(MANWIDTH=200 man -l "$LIB_ROOT/doc/wgc.8" 2>/dev/null || cat "$LIB_ROOT/doc/wgc.8")
+for w in up down save strip route-check --dry-run LOG_LEVEL; do
+	grep -q -- "$w" <<<"$man_text" && ok "man wgc mentions $w" || not_ok "man wgc mentions $w"
+done
+comp=$(bash -c ". '$LIB_ROOT/contrib/bash-completion/wgc'; COMP_WORDS=(wgc ''); COMP_CWORD=1; _wgc_completion; echo \"\${COMPREPLY[*]}\"")
+for w in up down save strip route-check; do
+	grep -qw -- "$w" <<<"$comp" && ok "bash completion offers $w" || not_ok "bash completion offers $w"
+done
+grep -q "Where wgcd logs go" "$LIB_ROOT/doc/wgc-quick.md" && ok "doc/wgc-quick.md says where wgcd logs go" ||
+	not_ok "doc/wgc-quick.md says where wgcd logs go"
+
+# a daemon's errno=-N (a port in use: errno=-98 from wireguard-go and wgcd) is shown as strerror(N), as wg does
+new_ns NS_E || { not_ok "namespace"; exit 1; }
+for impl in wgcd wireguard-go; do
+	new_ifname IFP
+	start_daemon "$NS_E" "$impl" "$IFP" >/dev/null || { not_ok "$impl start"; continue; }
+	ip netns exec "$NS_E" python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 51999)); print("bound", flush=True); time.sleep(30)' >"$TEST_TMP/hold.$impl" &
+	holder=$!
+	push_cleanup "kill $holder"
+	for ((i = 0; i < 50; i++)); do grep -q bound "$TEST_TMP/hold.$impl" && break; sleep 0.1; done
+	expect "$impl: a port in use says Address already in use" 1 "Address already in use" \
+		nsx "$NS_E" "$WGC" set "$IFP" listen-port 51999
+	kill "$holder" 2>/dev/null
+	wait "$holder" 2>/dev/null || true
+done

@@ -18,7 +18,7 @@
 #include "../../src/cli/quick_plan.c"
 #include "../../src/cli/quick_save.c"
 #include "../../src/cli/quick_state.c"
-#include "../../src/cli/hub_save.c"
+#include "../../src/cli/quick_comments.c"
 #include "harness.h"
 
 #define K1 "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk="
@@ -151,11 +151,66 @@ static void test_crash_keeps_original(void)
 	}
 }
 
+static void expect_merge(const char *old, const char *gen, const char *want)
+{
+	struct wgc_strbuf out = { 0 };
+
+	CHECK(wgc_quick_keep_comments(&out, old, strlen(old), gen));
+	CHECK(out.data && !strcmp(out.data, want));
+	if (!out.data || strcmp(out.data, want))
+		fprintf(stderr, "got:\n%s\nwant:\n%s\n", out.data ? out.data : "(null)", want);
+	wgc_strbuf_free(&out);
+}
+
+#define PK1 "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="
+#define PK2 "TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0="
+#define PK3 "gN65BkIKy1eCE9pP1wdc8ROUtkHLF2PfAqYdyYBz6EA="
+
+/* the rule of doc/wgc-quick.md, case by case */
+static void test_comments_survive(void)
+{
+	/* top of file and [Interface]; trailing comment kept when the value is unchanged */
+	expect_merge("# my laptop's tunnel\n[Interface]\n# the key\nPrivateKey = K # secret\nListenPort = 1 # old port\n",
+		     "[Interface]\nListenPort = 2\nPrivateKey = K\n",
+		     "# my laptop's tunnel\n[Interface]\n# old port\nListenPort = 2\n# the key\nPrivateKey = K # secret\n");
+	/* peers matched by public key, whatever their order; comments directly above [Peer] go with it */
+	expect_merge("[Interface]\nPrivateKey = K\n\n# phone\n[Peer]\n# friendly_name = phone\nPublicKey = " PK1
+		     "\nAllowedIPs = 10.0.0.2/32, fd00::2/128 # phone's addresses\n\n[Peer]\nPublicKey = " PK2
+		     "\n# friendly_name = laptop\nAllowedIPs = 10.0.0.3/32\n",
+		     "[Interface]\nPrivateKey = K\n\n[Peer]\nPublicKey = " PK2 "\nAllowedIPs = 10.0.0.3/32\n\n[Peer]\nPublicKey = " PK1
+		     "\nAllowedIPs = 10.0.0.2/32,fd00::2/128\nEndpoint = 1.2.3.4:5\n",
+		     "[Interface]\nPrivateKey = K\n\n[Peer]\nPublicKey = " PK2 "\n# friendly_name = laptop\nAllowedIPs = 10.0.0.3/32\n\n"
+		     "# phone\n[Peer]\n# friendly_name = phone\nPublicKey = " PK1
+		     "\nAllowedIPs = 10.0.0.2/32,fd00::2/128 # phone's addresses\nEndpoint = 1.2.3.4:5\n");
+	/* a comment above a [Peer] after a blank line stays with what is above (here [Interface]) */
+	expect_merge("[Interface]\nPrivateKey = K\n# about the interface\n\n[Peer]\nPublicKey = " PK1 "\n",
+		     "[Interface]\nPrivateKey = K\n\n[Peer]\nPublicKey = " PK1 "\n",
+		     "[Interface]\nPrivateKey = K\n# about the interface\n\n[Peer]\nPublicKey = " PK1 "\n");
+	/* a peer removed at run time disappears with its comments; one added is appended bare */
+	expect_merge("[Interface]\nPrivateKey = K\n\n# old\n[Peer]\n# friendly_name = old\nPublicKey = " PK1 "\n",
+		     "[Interface]\nPrivateKey = K\n\n[Peer]\nPublicKey = " PK3 "\n",
+		     "[Interface]\nPrivateKey = K\n\n[Peer]\nPublicKey = " PK3 "\n");
+	/* a key that is gone: its comments end the section instead of vanishing */
+	expect_merge("[Interface]\nPrivateKey = K\n\n[Peer]\nPublicKey = " PK1 "\n# keep it alive\nPersistentKeepalive = 25 # NAT\n",
+		     "[Interface]\nPrivateKey = K\n\n[Peer]\nPublicKey = " PK1 "\n",
+		     "[Interface]\nPrivateKey = K\n\n[Peer]\nPublicKey = " PK1 "\n# keep it alive\n# NAT\n");
+	/* several Address lines: a comment above the first stays above the first */
+	expect_merge("[Interface]\n# home\nAddress = 10.0.0.1/24\nAddress = fd00::1/64 # v6\nPrivateKey = K\n",
+		     "[Interface]\nAddress = 10.0.0.1/24\nAddress = fd00::1/64\nPrivateKey = K\n",
+		     "[Interface]\n# home\nAddress = 10.0.0.1/24\nAddress = fd00::1/64 # v6\nPrivateKey = K\n");
+	/* fuzzer find: a line without '=' (NULL value pointer, UB in the span arithmetic) */
+	expect_merge("[Interface]\n# c\nNoEquals\n", "[Interface]\nNoEquals\n", "[Interface]\n# c\nNoEquals\n");
+	/* a file without comments comes out exactly as generated */
+	expect_merge("[Interface]\nPrivateKey = K\n", "[Interface]\nPrivateKey = K\n\n[Peer]\nPublicKey = " PK1 "\n",
+		     "[Interface]\nPrivateKey = K\n\n[Peer]\nPublicKey = " PK1 "\n");
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
 		return 1;
 	RUN_TEST(test_merge);
+	RUN_TEST(test_comments_survive);
 	RUN_TEST(test_showconf);
 	RUN_TEST(test_write_atomic);
 	RUN_TEST(test_crash_keeps_original);
