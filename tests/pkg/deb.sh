@@ -123,9 +123,21 @@ check "every path of dpkg -L wgc exists" all_listed_exist
 check "installed wgc and wgcd are the package's version" bash -c "
 	/usr/bin/wgc --version | grep -q 'v$VERSION ' && /usr/bin/wgcd --version | head -n 1 | grep -qx 'wgcd v$VERSION'"
 check "wireguard-tools' wg untouched" bash -c "[ \"\$(md5sum /usr/bin/wg 2>/dev/null)\" = '$WG_SUM' ]"
-check "no unit enabled by the install" bash -c "
-	[ -z \"\$(find /etc/systemd/system -lname '*wgc*' 2>/dev/null)\" ] &&
-	[ -z \"\$(ls /var/lib/systemd/deb-systemd-helper-enabled 2>/dev/null | grep wgc)\" ]"
+# enabled = a symlink in a .wants directory (deb-systemd-helper mirrors those under
+# /var/lib/systemd/deb-systemd-helper-enabled; its *.dsh-also files only track state)
+units_not_enabled() {
+	local u links
+	links=$(find /etc/systemd/system /var/lib/systemd/deb-systemd-helper-enabled -path '*.wants/*wgc*' 2>/dev/null)
+	[ -z "$links" ] || { echo "enabled: $links"; return 1; }
+	for u in $(grep '^/lib/systemd/system/' "$TEST_TMP/dpkg-L"); do
+		case ${u##*/} in *@.*) continue ;; esac # templates are enabled per instance
+		case $(systemctl is-enabled "${u##*/}" 2>&1) in
+		disabled | static) ;; # static: no [Install] section, nothing to enable
+		*) echo "${u##*/}: $(systemctl is-enabled "${u##*/}" 2>&1)"; return 1 ;;
+		esac
+	done
+}
+check "no unit enabled by the install" units_not_enabled
 check "systemd-analyze verify wgc-quick@wg0.service (installed)" \
 	systemd-analyze verify /lib/systemd/system/wgc-quick@wg0.service
 
