@@ -65,6 +65,7 @@ command -v "$PKG_CONFIG" >/dev/null 2>&1 || { add pkg-config; have_pc=0; }
 
 for m in "$@"; do
 	read -r deb header <<<"$(deb_of "$m")"
+	# shellcheck disable=SC2046 # pkg-config's flags are words
 	if [ -z "$deb" ]; then
 		[ $have_pc = 1 ] && $PKG_CONFIG --exists "$m" 2>/dev/null || unknown+=("$m")
 		continue

@@ -142,6 +142,7 @@ check "systemd-analyze verify wgc-quick@wg0.service (installed)" \
 	systemd-analyze verify /lib/systemd/system/wgc-quick@wg0.service
 
 # --- a tunnel with the installed binaries --------------------------------------
+# shellcheck disable=SC2034 # lib.sh configures the tunnel with $WG
 WG=/usr/bin/wgc
 if make_tunnel_pair /usr/bin/wgcd /usr/bin/wgcd; then
 	check "handshake through a tunnel of the installed wgcd, configured by the installed wgc" \
