@@ -161,9 +161,11 @@ DEB_DIR ?= $(BUILD)/deb
 deb:
 	$(Q)scripts/build-deb.sh "$(DEB_DIR)"
 
-# unit tests only (the Debian package build runs this)
+# unit tests only; NO_NETNS=1 skips those that create network namespaces
+# (they need root): the Debian package build runs `make check-unit NO_NETNS=1`
+UNIT_NETNS := test_daemon_tun test_daemon_udp
 check-unit: $(PROGRAMS) $(UNIT_BINS)
-	$(Q)BUILD=$(BUILD) tests/run.sh unit
+	$(Q)BUILD=$(BUILD) UNIT_SKIP="$(if $(NO_NETNS),$(UNIT_NETNS))" tests/run.sh unit
 
 # T selects test groups (unit, net, slow); the default runs unit and net.
 # T=kernel runs tests/kernel: wgc against the kernel module in a QEMU guest.

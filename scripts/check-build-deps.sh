@@ -69,10 +69,12 @@ for m in "$@"; do
 		[ $have_pc = 1 ] && $PKG_CONFIG --exists "$m" 2>/dev/null || unknown+=("$m")
 		continue
 	fi
+	cflags=()
+	[ $have_pc = 1 ] && read -ra cflags <<<"$($PKG_CONFIG --cflags "$m" 2>/dev/null)"
 	if [ $have_pc = 1 ] && ! $PKG_CONFIG --exists "$m" 2>/dev/null; then
 		add "$deb"
 	elif [ $cc_ok = 1 ] && ! printf '#include <%s>\n' "$header" |
-		$CC -E $([ $have_pc = 1 ] && $PKG_CONFIG --cflags "$m" 2>/dev/null) -x c - >/dev/null 2>&1; then
+		$CC -E "${cflags[@]}" -x c - >/dev/null 2>&1; then
 		add "$deb"
 	fi
 done

@@ -43,6 +43,7 @@ for g in "${groups[@]}"; do
 	unit)
 		for t in "$BUILD"/tests/test_*; do
 			[ -x "$t" ] || continue
+			case " ${UNIT_SKIP:-} " in *" ${t##*/} "*) echo "# unit: ${t##*/} skipped (UNIT_SKIP)"; continue ;; esac
 			echo "# unit: ${t##*/}"
 			if [ -n "${VALGRIND:-}" ]; then
 				run_one "${t##*/}" valgrind -q --error-exitcode=99 --leak-check=full \

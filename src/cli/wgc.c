@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* wgc: a drop-in for wireguard-tools' wg speaking the userspace UAPI. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/hub.h"
 #include "cli/quick.h"
@@ -45,15 +47,30 @@ static void usage(FILE *f)
 	fprintf(f, "You may pass `--help' to any of these subcommands to view usage.\n");
 }
 
+/*
+ * write(2), not stdio: the text may hold private keys, and stdio's buffer
+ * would keep a copy, never wiped, until exit. The caller wipes sb.
+ */
 int cli_write_stdout(const struct wgc_strbuf *sb)
 {
+	size_t off = 0;
+
 	if (sb->failed) {
 		fprintf(stderr, "%s: out of memory\n", PROG_NAME);
 		return 0;
 	}
-	if (sb->len && fwrite(sb->data, 1, sb->len, stdout) != sb->len)
+	if (fflush(stdout))
 		return 0;
-	return fflush(stdout) == 0;
+	while (off < sb->len) {
+		ssize_t n = write(STDOUT_FILENO, sb->data + off, sb->len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return 0;
+		off += (size_t)n;
+	}
+	return 1;
 }
 
 int main(int argc, const char *argv[])

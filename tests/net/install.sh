@@ -37,7 +37,7 @@ expected() {
 
 # installed_as_expected ROOT PREFIX: exactly the expected files, modes and contents
 installed_as_expected() {
-	local root=$1 p=$2 mode f got want
+	local root=$1 p=$2 f got want
 	want=$(expected "$p" | sort)
 	got=$(cd "$root" && find . -type f -printf '%m %p\n' | sed 's|^\([0-7]*\) \./|0\1 /|' | sort)
 	[ "$got" = "$want" ] || { diff <(echo "$want") <(echo "$got"); return 1; }
