@@ -74,11 +74,24 @@ static bool read_hub(const char *path, struct wgc_hub_file *hf)
 	return ok;
 }
 
+/* Whether dev carries an IPv6 default route (the uplink); true for every device when there is none. */
+static bool is_uplink(const struct wgc_strbuf *routes, const char *dev)
+{
+	char needle[64];
+
+	if (!routes->data || !strstr(routes->data, " dev "))
+		return true;
+	snprintf(needle, sizeof(needle), " dev %s ", dev);
+	return strstr(routes->data, needle) != NULL;
+}
+
 static void accept_ra_check(const char *ifname)
 {
 	DIR *d = opendir("/proc/sys/net/ipv6/conf");
+	struct wgc_strbuf routes = { 0 };
 	struct dirent *e;
 
+	wgc_quick_query(&routes, "ip", "-6", "route", "show", "default", (char *)NULL);
 	while (d && (e = readdir(d))) {
 		char knob[300];
 
@@ -88,16 +101,18 @@ static void accept_ra_check(const char *ifname)
 		snprintf(knob, sizeof(knob), "/proc/sys/net/ipv6/conf/%s/accept_ra", e->d_name);
 		if (read_knob(knob) != 1)
 			continue;
-		if (cli_hub_accept_ra2 && write_knob(knob, 2))
-			fprintf(stderr, "[#] hub %s: set accept_ra = 2 on %s (it keeps accepting router advertisements)\n",
+		if (cli_hub_accept_ra2 && is_uplink(&routes, e->d_name) && write_knob(knob, 2))
+			fprintf(stderr, "[#] hub %s: set accept_ra = 2 on the uplink %s (it keeps accepting router "
+					"advertisements)\n",
 				ifname, e->d_name);
 		else
 			fprintf(stderr, "[!] hub %s: %s has accept_ra = 1: with IPv6 forwarding on it stops accepting router "
-					"advertisements (and may lose its address); `%s up --accept-ra-2' sets 2 on it\n",
+					"advertisements (and may lose its address); `%s up --accept-ra-2' sets 2 on the uplink\n",
 				ifname, e->d_name, PROG_NAME);
 	}
 	if (d)
 		closedir(d);
+	wgc_strbuf_free(&routes);
 }
 
 /* One LAN entry as prefixes: the prefix itself, or the addresses of the interface. */
