@@ -77,7 +77,7 @@ static bool read_hub(const char *path, struct wgc_hub_file *hf)
 /* Whether dev carries an IPv6 default route (the uplink); true for every device when there is none. */
 static bool is_uplink(const struct wgc_strbuf *routes, const char *dev)
 {
-	char needle[64];
+	char needle[300];
 
 	if (!routes->data || !strstr(routes->data, " dev "))
 		return true;
