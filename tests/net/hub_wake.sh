@@ -90,3 +90,5 @@ nsx "$NS_C1" python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOC
 check "a malformed request is refused" wait_until 5 grep -q 'refused malformed request' "$TEST_TMP/serve.log"
 check "... and sends no magic packet" test "$(wc -l <"$CAP")" = "$lines"
 check "wake by an unknown name on the hub fails clearly" bash -c "ip netns exec '$NS_HUB' env WGC_CONFIG_DIR='$HUBDIR' '$WGC' wake nosuch 2>&1 | grep -q 'no hub peer has that name'"
+kill "$spid" && wait "$spid"
+check "the responder stops cleanly on SIGTERM (and under ASan reports nothing)" bash -c "[ $? = 0 ] && ! grep -q Sanitizer '$TEST_TMP/serve.log'"
