@@ -284,6 +284,31 @@ out:
 	return ret;
 }
 
+/*
+ * The peer's addresses get a route into the interface unless one already
+ * covers them (normally the hub's own Address prefix does), as wg-quick's
+ * add_route: `ip route show dev IF match PREFIX', else `ip route add'.
+ */
+static void ensure_routes(const char *ifname, const struct wgc_allowed_ip *ips, size_t n_ips)
+{
+	for (size_t i = 0; i < n_ips; i++) {
+		struct wgc_strbuf out = { 0 };
+		char pfx[WGC_PREFIX_STRLEN];
+		const char *fam = ips[i].family == AF_INET ? "-4" : "-6";
+
+		wgc_prefix_format(pfx, &ips[i]);
+		wgc_quick_query(&out, "ip", fam, "route", "show", "dev", ifname, "match", pfx, (char *)NULL);
+		if (!out.data || !out.data[0]) {
+			char *argv[] = { "ip", (char *)fam, "route", "add", pfx, "dev", (char *)ifname, NULL };
+
+			fprintf(stderr, "[#] ip %s route add %s dev %s\n", fam, pfx, ifname);
+			if (wgc_quick_spawn(argv, NULL, false, NULL, false))
+				fprintf(stderr, "%s: %s: could not add the route to %s\n", PROG_NAME, ifname, pfx);
+		}
+		wgc_strbuf_free(&out);
+	}
+}
+
 /* Writes text as the hub's file, then applies the change to the running interface (if up); undoes the file on failure. */
 static bool commit(struct cli_hub *hub, const struct wgc_strbuf *text, const uint8_t public_key[32],
 		   const uint8_t *psk, const struct wgc_allowed_ip *ips, size_t n_ips, bool remove)
@@ -297,8 +322,11 @@ static bool commit(struct cli_hub *hub, const struct wgc_strbuf *text, const uin
 	if (!running)
 		return true;
 	err = running_change(hub->ifname, public_key, psk, ips, n_ips, remove);
-	if (!err)
+	if (!err) {
+		if (!remove)
+			ensure_routes(hub->ifname, ips, n_ips);
 		return true;
+	}
 	fprintf(stderr, "%s: %s: the running interface refused the change (%s); %s is unchanged\n", PROG_NAME,
 		hub->ifname, strerror(-err), hub->path);
 	wgc_strbuf_append(&old, hub->buf, hub->len);

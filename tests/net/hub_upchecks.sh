@@ -45,3 +45,11 @@ check "... sets accept_ra = 2 on the uplink and says so" bash -c "grep -q 'set a
 check "... and on nothing else (lan0 warned, still 1)" bash -c "grep -q 'lan0 has accept_ra = 1' '$TEST_TMP/up2' && [ \$(ip netns exec '$NS_HUB' sysctl -n net.ipv6.conf.lan0.accept_ra) = 1 ]"
 check "down again" nsx "$NS_HUB" "$WGC" down "$HUBDIR/$IF_HUB.conf"
 check "no state file left" test ! -e "/run/wgc/$IF_HUB.forwarding"
+
+# a hub whose Address does not cover the peers: peer add on the running hub adds the peer's route
+sed -i 's|^Address = .*|Address = 10.13.13.1/32, fd13::1/128|' "$HUBDIR/$IF_HUB.conf"
+check "up (Address /32)" bash -c "ip netns exec '$NS_HUB' '$WGC' up '$HUBDIR/$IF_HUB.conf' 2>/dev/null"
+check "live peer add" hubc peer add "$IF_HUB" p2 --out "$TEST_TMP/p2.conf"
+check "... adds its IPv4 route" bash -c "ip -n '$NS_HUB' route show dev '$IF_HUB' | grep -q '^10.13.13.3 '"
+check "... and its IPv6 route" bash -c "ip -n '$NS_HUB' -6 route show dev '$IF_HUB' | grep -q '^fd13::3 '"
+check "down (Address /32)" nsx "$NS_HUB" "$WGC" down "$HUBDIR/$IF_HUB.conf"
