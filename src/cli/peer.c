@@ -409,12 +409,13 @@ int cli_peer_add(const struct cli_peer_opts *o)
 	if (!commit(&hub, &text, np.public_key, o->no_psk ? NULL : np.psk, np.ips, np.n_ips, false))
 		goto out;
 	ok = true;
-	if (stdout_ok && (!o->out || o->show_secrets)) {
+	/* on a terminal: the QR code always (that is what a phone scans), the text unless it went to --out */
+	if (stdout_ok && (!o->out || !o->no_qr)) {
 		snprintf(title, sizeof(title), "%s: profile of `%s' (away)", o->ifname, o->name);
-		show_profile(title, &np.profile, true, !o->no_qr);
+		show_profile(title, &np.profile, !o->out, !o->no_qr);
 		if (o->lan_endpoint) {
 			snprintf(title, sizeof(title), "%s: profile of `%s-home' (on the LAN)", o->ifname, o->name);
-			show_profile(title, &np.home, true, !o->no_qr);
+			show_profile(title, &np.home, !o->out, !o->no_qr);
 		}
 	}
 	announce(o, &np, stdout_ok);
