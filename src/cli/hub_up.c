@@ -31,6 +31,16 @@ static const char *const forward_knob[2] = { "/proc/sys/net/ipv4/ip_forward", "/
 
 bool cli_hub_accept_ra2;
 
+/* This network namespace, as "netns=net:[INODE]": forwarding is per namespace, the state files are not. */
+static void netns_line(char *out, size_t cap)
+{
+	char link[64];
+	ssize_t n = readlink("/proc/self/ns/net", link, sizeof(link) - 1);
+
+	link[n > 0 ? n : 0] = '\0';
+	snprintf(out, cap, "netns=%s\n", link);
+}
+
 static int read_knob(const char *path)
 {
 	FILE *f = fopen(path, "re");
@@ -158,7 +168,7 @@ void cli_hub_up(const char *path, const char *ifname, bool accept_ra_uplink)
 {
 	struct wgc_hub_file hf;
 	bool fam[2] = { false, false };
-	char state[128], saved[64] = "";
+	char state[128], saved[160] = "";
 
 	if (!read_hub(path, &hf))
 		return;
@@ -181,6 +191,8 @@ void cli_hub_up(const char *path, const char *ifname, bool accept_ra_uplink)
 			fprintf(stderr, "[!] hub %s: IPv%d forwarding is off and could not be turned on: %s\n", ifname,
 				f ? 6 : 4, strerror(errno));
 	}
+	if (saved[0])
+		netns_line(saved + strlen(saved), sizeof(saved) - strlen(saved));
 	if (fam[1])
 		accept_ra_check(ifname);
 	overlap_check(&hf, ifname);
@@ -191,8 +203,49 @@ void cli_hub_up(const char *path, const char *ifname, bool accept_ra_uplink)
 		cli_write_private(state, saved, strlen(saved));
 }
 
+/* Whether the state file dir/name belongs to this namespace. */
+static bool same_netns(const char *name)
+{
+	char path[300], line[64], mine[80];
+	bool same = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), STATE_DIR "/%s", name);
+	netns_line(mine, sizeof(mine));
+	f = fopen(path, "re");
+	while (f && !same && fgets(line, sizeof(line), f))
+		same = !strcmp(line, mine);
+	if (f)
+		fclose(f);
+	return same;
+}
+
+/* Another hub that wgc brought up in this namespace is still up (its state file exists): it needs forwarding too. */
+static bool other_hub_up(const char *ifname, char *other, size_t cap)
+{
+	DIR *d = opendir(STATE_DIR);
+	struct dirent *e;
+	char mine[64];
+	bool found = false;
+
+	snprintf(mine, sizeof(mine), "%s.forwarding", ifname);
+	while (d && !found && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+
+		if (n > 11 && !strcmp(e->d_name + n - 11, ".forwarding") && strcmp(e->d_name, mine) &&
+		    same_netns(e->d_name)) {
+			snprintf(other, cap, "%.*s", (int)(n - 11), e->d_name);
+			found = true;
+		}
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
 void cli_hub_down(const char *ifname)
 {
+	char other[64];
 	char state[128], line[32];
 	FILE *f;
 
@@ -207,6 +260,9 @@ void cli_hub_down(const char *ifname)
 			continue;
 		if (was)
 			fprintf(stderr, "[#] hub %s: IPv%d forwarding stays on (it was on before `up')\n", ifname, fam ? 6 : 4);
+		else if (other_hub_up(ifname, other, sizeof(other)))
+			fprintf(stderr, "[#] hub %s: IPv%d forwarding stays on (the hub %s still needs it)\n", ifname,
+				fam ? 6 : 4, other);
 		else if (write_knob(forward_knob[fam], 0))
 			fprintf(stderr, "[#] hub %s: IPv%d forwarding back off, as it was before `up'\n", ifname, fam ? 6 : 4);
 	}

@@ -53,3 +53,15 @@ check "live peer add" hubc peer add "$IF_HUB" p2 --out "$TEST_TMP/p2.conf"
 check "... adds its IPv4 route" bash -c "ip -n '$NS_HUB' route show dev '$IF_HUB' | grep -q '^10.13.13.3 '"
 check "... and its IPv6 route" bash -c "ip -n '$NS_HUB' -6 route show dev '$IF_HUB' | grep -q '^fd13::3 '"
 check "down (Address /32)" nsx "$NS_HUB" "$WGC" down "$HUBDIR/$IF_HUB.conf"
+
+# two hubs in one namespace: the first one down leaves forwarding on for the other
+new_ifname IF_HUB2
+push_cleanup "rm -f '$UAPI_DIR/$IF_HUB2.sock' /run/wgc/$IF_HUB2.forwarding"
+push_cleanup "ip -n '$NS_HUB' link del '$IF_HUB2'"
+hubc hub init "$IF_HUB2" --endpoint h.example --port 51821 --subnet 10.14.14.0/24 2>/dev/null
+nsx "$NS_HUB" sysctl -qw net.ipv4.ip_forward=0
+check "hub 1 up (forwarding was off)" bash -c "ip netns exec '$NS_HUB' '$WGC' up '$HUBDIR/$IF_HUB.conf' 2>/dev/null"
+check "hub 2 up" bash -c "ip netns exec '$NS_HUB' '$WGC' up '$HUBDIR/$IF_HUB2.conf' 2>/dev/null"
+check "hub 1 down" bash -c "ip netns exec '$NS_HUB' '$WGC' down '$HUBDIR/$IF_HUB.conf' 2>'$TEST_TMP/down1'"
+check "... leaves forwarding on for hub 2 and says so" bash -c "grep -q 'stays on (the hub $IF_HUB2 still needs it)' '$TEST_TMP/down1' && [ \$(ip netns exec '$NS_HUB' sysctl -n net.ipv4.ip_forward) = 1 ]"
+check "hub 2 down" nsx "$NS_HUB" "$WGC" down "$HUBDIR/$IF_HUB2.conf"
