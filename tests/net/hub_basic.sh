@@ -63,6 +63,16 @@ check "LAN host sees the hub's LAN address as source" test "$(sed -n 2p "$TEST_T
 
 check "peer list names both peers with a handshake" bash -c "out=\$(ip netns exec '$NS_HUB' env WGC_CONFIG_DIR='$HUBDIR' '$WGC' peer list '$IF_HUB'); echo \"\$out\"; echo \"\$out\" | grep -E '^c1 .* ago' && echo \"\$out\" | grep -E '^c2 .* ago'"
 
+# home and away: a third peer's -home profile uses the hub's LAN address; the LAN host brings it up
+new_ifname IF_C3
+mkdir -m 700 "$TEST_TMP/c3"
+push_cleanup "rm -f '$UAPI_DIR/$IF_C3-home.sock'; ip -n '$NS_LAN' link del '$IF_C3-home'"
+check "peer add --lan-endpoint (live)" hubc peer add "$IF_HUB" c3 --lan-endpoint "$HUB_LAN_ADDR:51820" --out "$TEST_TMP/c3/$IF_C3.conf"
+check "... writes the away and the home profile" bash -c "grep -qx 'Endpoint = 10.201.1.1:51820' '$TEST_TMP/c3/$IF_C3.conf' && grep -qx 'Endpoint = $HUB_LAN_ADDR:51820' '$TEST_TMP/c3/$IF_C3-home.conf'"
+check "LAN host: wgc up of the home profile" nsx "$NS_LAN" "$WGC" up "$TEST_TMP/c3/$IF_C3-home.conf"
+check "LAN host reaches the hub's tunnel address through the home profile" wait_until 15 nsx "$NS_LAN" ping -c1 -W1 "$HUB_ADDR"
+check "LAN host: down" nsx "$NS_LAN" "$WGC" down "$TEST_TMP/c3/$IF_C3-home.conf"
+
 if [ -e /sys/module/wireguard ]; then
 	nsx "$NS_C1" "$WGC" down "$TEST_TMP/c1/$IF_C1.conf" >/dev/null 2>&1
 else
