@@ -125,14 +125,15 @@ static void accept_ra_check(const char *ifname)
 	wgc_strbuf_free(&routes);
 }
 
-/* One LAN entry as prefixes: the prefix itself, or the addresses of the interface. */
-static size_t lan_prefixes(const char *lan, struct wgc_allowed_ip *out, size_t cap)
+size_t cli_hub_lan_prefixes(const char *lan, struct wgc_allowed_ip *out, size_t cap)
 {
 	struct wgc_strbuf q = { 0 };
 	size_t n = 0;
 
-	if (wgc_prefix_parse(&out[0], lan, true))
+	if (wgc_prefix_parse(&out[0], lan, true)) {
+		wgc_prefix_canonicalize(&out[0]);
 		return 1;
+	}
 	wgc_quick_query(&q, "ip", "-o", "addr", "show", "dev", lan, "scope", "global", (char *)NULL);
 	for (char *t = q.data ? strtok(q.data, " \n") : NULL; t && n < cap; t = strtok(NULL, " \n"))
 		if ((!strcmp(t, "inet") || !strcmp(t, "inet6")) && (t = strtok(NULL, " \n")) &&
@@ -146,7 +147,7 @@ static void overlap_check(const struct wgc_hub_file *hf, const char *ifname)
 {
 	for (size_t l = 0; l < hf->n_lan; l++) {
 		struct wgc_allowed_ip lan[8];
-		size_t n = lan_prefixes(hf->lan[l], lan, 8);
+		size_t n = cli_hub_lan_prefixes(hf->lan[l], lan, 8);
 
 		for (size_t k = 0; k < n; k++)
 			for (size_t i = 0; i < hf->n_peers; i++)

@@ -140,6 +140,33 @@ static unsigned keepalive_for(const struct cli_peer_opts *o, const struct cli_hu
 	return 0;
 }
 
+/*
+ * The home profile's AllowedIPs: the away list without the prefixes of the
+ * hub's LAN, which the peer is on at home (routing them into the tunnel
+ * would fight the LAN's own route; wg-quick's `ip route add' fails on it).
+ */
+static void home_allowed(struct wgc_strbuf *out, const char *away, const struct wgc_hub_file *hf)
+{
+	struct wgc_allowed_ip lan[32], ip;
+	char copy[1024], *save = NULL;
+	size_t n_lan = 0;
+	bool first = true;
+
+	for (size_t i = 0; i < hf->n_lan && n_lan < 32; i++)
+		n_lan += cli_hub_lan_prefixes(hf->lan[i], lan + n_lan, 32 - n_lan);
+	snprintf(copy, sizeof(copy), "%s", away);
+	for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+		bool on_lan = false;
+
+		if (wgc_prefix_parse(&ip, t, true))
+			for (size_t i = 0; i < n_lan && !on_lan; i++)
+				on_lan = ip.cidr >= lan[i].cidr && wgc_prefix_overlaps(&ip, &lan[i]);
+		if (!on_lan)
+			wgc_strbuf_printf(out, "%s%s", first ? "" : ", ", t);
+		first = first && on_lan;
+	}
+}
+
 static bool render_profiles(const struct cli_peer_opts *o, const struct cli_hub *hub, struct new_peer *np)
 {
 	struct wgc_strbuf allowed = { 0 };
@@ -154,8 +181,13 @@ static bool render_profiles(const struct cli_peer_opts *o, const struct cli_hub 
 	p.allowed_ips = allowed.data ? allowed.data : "";
 	wgc_profile_render(&np->profile, &p);
 	if (o->lan_endpoint) {
+		struct wgc_strbuf home = { 0 };
+
+		home_allowed(&home, p.allowed_ips, &hub->hf);
 		p.endpoint = o->lan_endpoint;
+		p.allowed_ips = home.data ? home.data : p.allowed_ips;
 		wgc_profile_render(&np->home, &p);
+		wgc_strbuf_free(&home);
 	}
 	wgc_strbuf_free(&allowed);
 	return !np->profile.failed && !np->home.failed;
