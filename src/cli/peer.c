@@ -268,6 +268,29 @@ static bool keep_profiles(const struct cli_peer_opts *o, const struct new_peer *
 	return !o->lan_endpoint || cli_write_private(path, np->home.data, np->home.len);
 }
 
+/* Takes back what write_outputs and keep_profiles wrote (all of it, as both succeeded). */
+static void drop_outputs(const struct cli_peer_opts *o)
+{
+	char path[PATH_MAX];
+
+	if (o->out) {
+		unlink(o->out);
+		home_path(path, sizeof(path), o->out);
+		if (o->lan_endpoint)
+			unlink(path);
+	}
+	if (o->png) {
+		unlink(o->png);
+		home_path(path, sizeof(path), o->png);
+		if (o->lan_endpoint)
+			unlink(path);
+	}
+	for (int home = 0; home < 2 && o->keep_keys; home++) {
+		kept_path(path, sizeof(path), o->dir, o->ifname, o->name, home);
+		unlink(path);
+	}
+}
+
 /* The profile text and its half-block QR code on stdout (the caller checked it may hold secrets). */
 static void show_profile(const char *title, const struct wgc_strbuf *profile, bool text, bool qr_too)
 {
@@ -436,10 +459,11 @@ int cli_peer_add(const struct cli_peer_opts *o)
 	wgc_hub_append(&text, hub.buf, hub.len, section.data ? section.data : "");
 	if (section.failed || text.failed || !write_outputs(o, &np))
 		goto out;
-	if (o->keep_keys && !keep_profiles(o, &np))
+	if ((o->keep_keys && !keep_profiles(o, &np)) ||
+	    !commit(&hub, &text, np.public_key, o->no_psk ? NULL : np.psk, np.ips, np.n_ips, false)) {
+		drop_outputs(o); /* profiles of a peer that was not added */
 		goto out;
-	if (!commit(&hub, &text, np.public_key, o->no_psk ? NULL : np.psk, np.ips, np.n_ips, false))
-		goto out;
+	}
 	ok = true;
 	/* on a terminal: the QR code always (that is what a phone scans), the text unless it went to --out */
 	if (stdout_ok && (!o->out || !o->no_qr)) {
