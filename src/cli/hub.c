@@ -284,8 +284,17 @@ static bool build(struct wgc_hub_params *hp, struct init_opts *o, char *endpoint
 				return false;
 		hp->allowed_ips = allowed->data;
 	}
-	for (size_t i = 0; i < o->n_lan; i++)
+	for (size_t i = 0; i < o->n_lan; i++) {
+		struct wgc_allowed_ip ip;
+
+		/* it ends up in PostUp's shell text: only an interface name or a prefix */
+		if (!wgc_quick_name_valid(o->lan[i], strlen(o->lan[i])) && !wgc_prefix_parse(&ip, o->lan[i], true)) {
+			fprintf(stderr, "%s: hub init: --lan `%s' is neither an interface name nor a prefix\n", PROG_NAME,
+				o->lan[i]);
+			return false;
+		}
 		hp->lan[hp->n_lan++] = o->lan[i];
+	}
 	hp->keepalive_peers = o->keepalive_peers ? o->keepalive_peers : "";
 	return true;
 }

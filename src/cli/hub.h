@@ -32,6 +32,10 @@ int cli_peer_add(const struct cli_peer_opts *o);
  */
 void cli_hub_up(const char *path, const char *ifname, bool accept_ra_uplink);
 void cli_hub_down(const char *ifname);
+/* One `# wgc lan' entry as prefixes (the prefix itself, or the interface's global ones); returns how many. */
+struct wgc_allowed_ip;
+size_t cli_hub_lan_prefixes(const char *lan, struct wgc_allowed_ip *out, size_t cap);
+
 /* Set by `up --accept-ra-2'. */
 extern bool cli_hub_accept_ra2;
 

@@ -31,6 +31,16 @@ static const char *const forward_knob[2] = { "/proc/sys/net/ipv4/ip_forward", "/
 
 bool cli_hub_accept_ra2;
 
+/* This network namespace, as "netns=net:[INODE]": forwarding is per namespace, the state files are not. */
+static void netns_line(char *out, size_t cap)
+{
+	char link[64];
+	ssize_t n = readlink("/proc/self/ns/net", link, sizeof(link) - 1);
+
+	link[n > 0 ? n : 0] = '\0';
+	snprintf(out, cap, "netns=%s\n", link);
+}
+
 static int read_knob(const char *path)
 {
 	FILE *f = fopen(path, "re");
@@ -74,11 +84,24 @@ static bool read_hub(const char *path, struct wgc_hub_file *hf)
 	return ok;
 }
 
+/* Whether dev carries an IPv6 default route (the uplink); true for every device when there is none. */
+static bool is_uplink(const struct wgc_strbuf *routes, const char *dev)
+{
+	char needle[300];
+
+	if (!routes->data || !strstr(routes->data, " dev "))
+		return true;
+	snprintf(needle, sizeof(needle), " dev %s ", dev);
+	return strstr(routes->data, needle) != NULL;
+}
+
 static void accept_ra_check(const char *ifname)
 {
 	DIR *d = opendir("/proc/sys/net/ipv6/conf");
+	struct wgc_strbuf routes = { 0 };
 	struct dirent *e;
 
+	wgc_quick_query(&routes, "ip", "-6", "route", "show", "default", (char *)NULL);
 	while (d && (e = readdir(d))) {
 		char knob[300];
 
@@ -88,26 +111,29 @@ static void accept_ra_check(const char *ifname)
 		snprintf(knob, sizeof(knob), "/proc/sys/net/ipv6/conf/%s/accept_ra", e->d_name);
 		if (read_knob(knob) != 1)
 			continue;
-		if (cli_hub_accept_ra2 && write_knob(knob, 2))
-			fprintf(stderr, "[#] hub %s: set accept_ra = 2 on %s (it keeps accepting router advertisements)\n",
+		if (cli_hub_accept_ra2 && is_uplink(&routes, e->d_name) && write_knob(knob, 2))
+			fprintf(stderr, "[#] hub %s: set accept_ra = 2 on the uplink %s (it keeps accepting router "
+					"advertisements)\n",
 				ifname, e->d_name);
 		else
 			fprintf(stderr, "[!] hub %s: %s has accept_ra = 1: with IPv6 forwarding on it stops accepting router "
-					"advertisements (and may lose its address); `%s up --accept-ra-2' sets 2 on it\n",
+					"advertisements (and may lose its address); `%s up --accept-ra-2' sets 2 on the uplink\n",
 				ifname, e->d_name, PROG_NAME);
 	}
 	if (d)
 		closedir(d);
+	wgc_strbuf_free(&routes);
 }
 
-/* One LAN entry as prefixes: the prefix itself, or the addresses of the interface. */
-static size_t lan_prefixes(const char *lan, struct wgc_allowed_ip *out, size_t cap)
+size_t cli_hub_lan_prefixes(const char *lan, struct wgc_allowed_ip *out, size_t cap)
 {
 	struct wgc_strbuf q = { 0 };
 	size_t n = 0;
 
-	if (wgc_prefix_parse(&out[0], lan, true))
+	if (wgc_prefix_parse(&out[0], lan, true)) {
+		wgc_prefix_canonicalize(&out[0]);
 		return 1;
+	}
 	wgc_quick_query(&q, "ip", "-o", "addr", "show", "dev", lan, "scope", "global", (char *)NULL);
 	for (char *t = q.data ? strtok(q.data, " \n") : NULL; t && n < cap; t = strtok(NULL, " \n"))
 		if ((!strcmp(t, "inet") || !strcmp(t, "inet6")) && (t = strtok(NULL, " \n")) &&
@@ -121,7 +147,7 @@ static void overlap_check(const struct wgc_hub_file *hf, const char *ifname)
 {
 	for (size_t l = 0; l < hf->n_lan; l++) {
 		struct wgc_allowed_ip lan[8];
-		size_t n = lan_prefixes(hf->lan[l], lan, 8);
+		size_t n = cli_hub_lan_prefixes(hf->lan[l], lan, 8);
 
 		for (size_t k = 0; k < n; k++)
 			for (size_t i = 0; i < hf->n_peers; i++)
@@ -143,7 +169,7 @@ void cli_hub_up(const char *path, const char *ifname, bool accept_ra_uplink)
 {
 	struct wgc_hub_file hf;
 	bool fam[2] = { false, false };
-	char state[128], saved[64] = "";
+	char state[128], saved[160] = "";
 
 	if (!read_hub(path, &hf))
 		return;
@@ -166,6 +192,8 @@ void cli_hub_up(const char *path, const char *ifname, bool accept_ra_uplink)
 			fprintf(stderr, "[!] hub %s: IPv%d forwarding is off and could not be turned on: %s\n", ifname,
 				f ? 6 : 4, strerror(errno));
 	}
+	if (saved[0])
+		netns_line(saved + strlen(saved), sizeof(saved) - strlen(saved));
 	if (fam[1])
 		accept_ra_check(ifname);
 	overlap_check(&hf, ifname);
@@ -176,8 +204,49 @@ void cli_hub_up(const char *path, const char *ifname, bool accept_ra_uplink)
 		cli_write_private(state, saved, strlen(saved));
 }
 
+/* Whether the state file dir/name belongs to this namespace. */
+static bool same_netns(const char *name)
+{
+	char path[300], line[64], mine[80];
+	bool same = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), STATE_DIR "/%s", name);
+	netns_line(mine, sizeof(mine));
+	f = fopen(path, "re");
+	while (f && !same && fgets(line, sizeof(line), f))
+		same = !strcmp(line, mine);
+	if (f)
+		fclose(f);
+	return same;
+}
+
+/* Another hub that wgc brought up in this namespace is still up (its state file exists): it needs forwarding too. */
+static bool other_hub_up(const char *ifname, char *other, size_t cap)
+{
+	DIR *d = opendir(STATE_DIR);
+	struct dirent *e;
+	char mine[64];
+	bool found = false;
+
+	snprintf(mine, sizeof(mine), "%s.forwarding", ifname);
+	while (d && !found && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+
+		if (n > 11 && !strcmp(e->d_name + n - 11, ".forwarding") && strcmp(e->d_name, mine) &&
+		    same_netns(e->d_name)) {
+			snprintf(other, cap, "%.*s", (int)(n - 11), e->d_name);
+			found = true;
+		}
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
 void cli_hub_down(const char *ifname)
 {
+	char other[64];
 	char state[128], line[32];
 	FILE *f;
 
@@ -192,6 +261,9 @@ void cli_hub_down(const char *ifname)
 			continue;
 		if (was)
 			fprintf(stderr, "[#] hub %s: IPv%d forwarding stays on (it was on before `up')\n", ifname, fam ? 6 : 4);
+		else if (other_hub_up(ifname, other, sizeof(other)))
+			fprintf(stderr, "[#] hub %s: IPv%d forwarding stays on (the hub %s still needs it)\n", ifname,
+				fam ? 6 : 4, other);
 		else if (write_knob(forward_knob[fam], 0))
 			fprintf(stderr, "[#] hub %s: IPv%d forwarding back off, as it was before `up'\n", ifname, fam ? 6 : 4);
 	}

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -40,14 +42,21 @@ bool cli_hub_load_quiet(struct cli_hub *hub, const char *dir, const char *ifname
 		return false;
 	}
 	snprintf(hub->ifname, sizeof(hub->ifname), "%s", ifname);
+	hub->lock_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (hub->lock_fd >= 0 && flock(hub->lock_fd, LOCK_EX)) {
+		close(hub->lock_fd);
+		hub->lock_fd = -1;
+	}
 	if (snprintf(hub->path, sizeof(hub->path), "%s/%s.conf", dir, ifname) >= (int)sizeof(hub->path)) {
 		if (!quiet)
 			fprintf(stderr, "%s: %s: path too long\n", PROG_NAME, dir);
+		cli_hub_free(hub);
 		return false;
 	}
 	if (!wgc_config_read_file(hub->path, &hub->buf, &hub->len, false, err, sizeof(err), NULL)) {
 		if (!quiet)
 			fprintf(stderr, "%s: %s: %s\n", PROG_NAME, hub->path, err);
+		cli_hub_free(hub);
 		return false;
 	}
 	if (!wgc_hub_file_parse(&hub->hf, hub->buf, hub->len, herr)) {
@@ -70,6 +79,8 @@ bool cli_hub_load_quiet(struct cli_hub *hub, const char *dir, const char *ifname
 
 void cli_hub_free(struct cli_hub *hub)
 {
+	if (hub->lock_fd > 0)
+		close(hub->lock_fd); /* releases the flock */
 	if (hub->buf) {
 		wgc_wipe(hub->buf, hub->len);
 		free(hub->buf);

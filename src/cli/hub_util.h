@@ -18,12 +18,17 @@ struct cli_hub {
 	size_t len;
 	struct wgc_hub_file hf;
 	uint8_t public_key[32]; /* the hub's, from its PrivateKey */
+	int lock_fd;            /* the config dir, flock()ed from load to free; 0 when not held */
 };
 
 /* --config-dir, else $WGC_CONFIG_DIR, else /etc/wireguard. */
 const char *cli_hub_config_dir(const char *opt);
 
-/* Reads DIR/IFNAME.conf and checks it is a hub; messages on stderr. */
+/*
+ * Reads DIR/IFNAME.conf and checks it is a hub; messages on stderr. Holds an
+ * exclusive flock on DIR until cli_hub_free, so two `peer add' never lose
+ * each other's edit (the file itself is replaced by rename, so it cannot carry the lock).
+ */
 bool cli_hub_load(struct cli_hub *hub, const char *dir, const char *ifname);
 /* The same, without messages when quiet. */
 bool cli_hub_load_quiet(struct cli_hub *hub, const char *dir, const char *ifname, bool quiet);

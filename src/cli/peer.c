@@ -140,6 +140,33 @@ static unsigned keepalive_for(const struct cli_peer_opts *o, const struct cli_hu
 	return 0;
 }
 
+/*
+ * The home profile's AllowedIPs: the away list without the prefixes of the
+ * hub's LAN, which the peer is on at home (routing them into the tunnel
+ * would fight the LAN's own route; wg-quick's `ip route add' fails on it).
+ */
+static void home_allowed(struct wgc_strbuf *out, const char *away, const struct wgc_hub_file *hf)
+{
+	struct wgc_allowed_ip lan[32], ip;
+	char copy[1024], *save = NULL;
+	size_t n_lan = 0;
+	bool first = true;
+
+	for (size_t i = 0; i < hf->n_lan && n_lan < 32; i++)
+		n_lan += cli_hub_lan_prefixes(hf->lan[i], lan + n_lan, 32 - n_lan);
+	snprintf(copy, sizeof(copy), "%s", away);
+	for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+		bool on_lan = false;
+
+		if (wgc_prefix_parse(&ip, t, true))
+			for (size_t i = 0; i < n_lan && !on_lan; i++)
+				on_lan = ip.cidr >= lan[i].cidr && wgc_prefix_overlaps(&ip, &lan[i]);
+		if (!on_lan)
+			wgc_strbuf_printf(out, "%s%s", first ? "" : ", ", t);
+		first = first && on_lan;
+	}
+}
+
 static bool render_profiles(const struct cli_peer_opts *o, const struct cli_hub *hub, struct new_peer *np)
 {
 	struct wgc_strbuf allowed = { 0 };
@@ -154,8 +181,13 @@ static bool render_profiles(const struct cli_peer_opts *o, const struct cli_hub 
 	p.allowed_ips = allowed.data ? allowed.data : "";
 	wgc_profile_render(&np->profile, &p);
 	if (o->lan_endpoint) {
+		struct wgc_strbuf home = { 0 };
+
+		home_allowed(&home, p.allowed_ips, &hub->hf);
 		p.endpoint = o->lan_endpoint;
+		p.allowed_ips = home.data ? home.data : p.allowed_ips;
 		wgc_profile_render(&np->home, &p);
+		wgc_strbuf_free(&home);
 	}
 	wgc_strbuf_free(&allowed);
 	return !np->profile.failed && !np->home.failed;
@@ -236,6 +268,29 @@ static bool keep_profiles(const struct cli_peer_opts *o, const struct new_peer *
 	return !o->lan_endpoint || cli_write_private(path, np->home.data, np->home.len);
 }
 
+/* Takes back what write_outputs and keep_profiles wrote (all of it, as both succeeded). */
+static void drop_outputs(const struct cli_peer_opts *o)
+{
+	char path[PATH_MAX];
+
+	if (o->out) {
+		unlink(o->out);
+		home_path(path, sizeof(path), o->out);
+		if (o->lan_endpoint)
+			unlink(path);
+	}
+	if (o->png) {
+		unlink(o->png);
+		home_path(path, sizeof(path), o->png);
+		if (o->lan_endpoint)
+			unlink(path);
+	}
+	for (int home = 0; home < 2 && o->keep_keys; home++) {
+		kept_path(path, sizeof(path), o->dir, o->ifname, o->name, home);
+		unlink(path);
+	}
+}
+
 /* The profile text and its half-block QR code on stdout (the caller checked it may hold secrets). */
 static void show_profile(const char *title, const struct wgc_strbuf *profile, bool text, bool qr_too)
 {
@@ -284,6 +339,31 @@ out:
 	return ret;
 }
 
+/*
+ * The peer's addresses get a route into the interface unless one already
+ * covers them (normally the hub's own Address prefix does), as wg-quick's
+ * add_route: `ip route show dev IF match PREFIX', else `ip route add'.
+ */
+static void ensure_routes(const char *ifname, const struct wgc_allowed_ip *ips, size_t n_ips)
+{
+	for (size_t i = 0; i < n_ips; i++) {
+		struct wgc_strbuf out = { 0 };
+		char pfx[WGC_PREFIX_STRLEN];
+		const char *fam = ips[i].family == AF_INET ? "-4" : "-6";
+
+		wgc_prefix_format(pfx, &ips[i]);
+		wgc_quick_query(&out, "ip", fam, "route", "show", "dev", ifname, "match", pfx, (char *)NULL);
+		if (!out.data || !out.data[0]) {
+			char *argv[] = { "ip", (char *)fam, "route", "add", pfx, "dev", (char *)ifname, NULL };
+
+			fprintf(stderr, "[#] ip %s route add %s dev %s\n", fam, pfx, ifname);
+			if (wgc_quick_spawn(argv, NULL, false, NULL, false))
+				fprintf(stderr, "%s: %s: could not add the route to %s\n", PROG_NAME, ifname, pfx);
+		}
+		wgc_strbuf_free(&out);
+	}
+}
+
 /* Writes text as the hub's file, then applies the change to the running interface (if up); undoes the file on failure. */
 static bool commit(struct cli_hub *hub, const struct wgc_strbuf *text, const uint8_t public_key[32],
 		   const uint8_t *psk, const struct wgc_allowed_ip *ips, size_t n_ips, bool remove)
@@ -297,8 +377,11 @@ static bool commit(struct cli_hub *hub, const struct wgc_strbuf *text, const uin
 	if (!running)
 		return true;
 	err = running_change(hub->ifname, public_key, psk, ips, n_ips, remove);
-	if (!err)
+	if (!err) {
+		if (!remove)
+			ensure_routes(hub->ifname, ips, n_ips);
 		return true;
+	}
 	fprintf(stderr, "%s: %s: the running interface refused the change (%s); %s is unchanged\n", PROG_NAME,
 		hub->ifname, strerror(-err), hub->path);
 	wgc_strbuf_append(&old, hub->buf, hub->len);
@@ -376,17 +459,19 @@ int cli_peer_add(const struct cli_peer_opts *o)
 	wgc_hub_append(&text, hub.buf, hub.len, section.data ? section.data : "");
 	if (section.failed || text.failed || !write_outputs(o, &np))
 		goto out;
-	if (o->keep_keys && !keep_profiles(o, &np))
+	if ((o->keep_keys && !keep_profiles(o, &np)) ||
+	    !commit(&hub, &text, np.public_key, o->no_psk ? NULL : np.psk, np.ips, np.n_ips, false)) {
+		drop_outputs(o); /* profiles of a peer that was not added */
 		goto out;
-	if (!commit(&hub, &text, np.public_key, o->no_psk ? NULL : np.psk, np.ips, np.n_ips, false))
-		goto out;
+	}
 	ok = true;
-	if (stdout_ok && (!o->out || o->show_secrets)) {
+	/* on a terminal: the QR code always (that is what a phone scans), the text unless it went to --out */
+	if (stdout_ok && (!o->out || !o->no_qr)) {
 		snprintf(title, sizeof(title), "%s: profile of `%s' (away)", o->ifname, o->name);
-		show_profile(title, &np.profile, true, !o->no_qr);
+		show_profile(title, &np.profile, !o->out, !o->no_qr);
 		if (o->lan_endpoint) {
 			snprintf(title, sizeof(title), "%s: profile of `%s-home' (on the LAN)", o->ifname, o->name);
-			show_profile(title, &np.home, true, !o->no_qr);
+			show_profile(title, &np.home, !o->out, !o->no_qr);
 		}
 	}
 	announce(o, &np, stdout_ok);

@@ -273,7 +273,7 @@ static bool header_line(struct scan *s, const char *p, size_t n, size_t range_st
 		n = (size_t)(hash - p);
 	if (!squeeze(name, sizeof(name), p, n))
 		name[0] = '\0';
-	if (s->hf->n_peers)
+	if (s->sec == SEC_PEER) /* a peer's range ends where the next section's begins */
 		s->hf->peers[s->hf->n_peers - 1].end = range_start;
 	if (!strcasecmp(name, "[Interface]")) {
 		if (s->sec == SEC_NONE)
@@ -349,9 +349,9 @@ bool wgc_hub_file_parse(struct wgc_hub_file *hf, const char *buf, size_t len, ch
 		}
 		off = end;
 	}
-	if (hf->n_peers)
+	if (s.sec == SEC_PEER)
 		hf->peers[hf->n_peers - 1].end = len;
-	else
+	if (!hf->n_peers)
 		hf->interface_end = len;
 	derive_subnets(hf);
 	return true;

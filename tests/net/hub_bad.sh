@@ -48,6 +48,8 @@ bad "subnet that is not a prefix" "is not an IPv4 prefix" "$WGC" hub init "$IFC"
 bad "endpoint without a host" "has no host" "$WGC" hub init "$IFC" --endpoint :51820
 bad "endpoint with a bad port" "is not HOST\[:PORT\]" "$WGC" hub init "$IFC" --endpoint h.example:99999
 bad "no endpoint" "is required" "$WGC" hub init "$IFC"
+bad "--lan that is neither interface nor prefix" "neither an interface name nor a prefix" "$WGC" hub init "$IFC" --endpoint h.example --allowed-ips 0.0.0.0/0 --lan 'eth0;reboot'
+bad "--lan interface that does not exist" "does not exist" "$WGC" hub init "$IFC" --endpoint h.example --lan nosuchif0
 bad "bad interface name" "not a valid interface name" "$WGC" hub init "a/b" --endpoint h.example
 bad "duplicate peer name" "already has a peer named \`phone'" "$WGC" peer add "$IFB" phone --out "$TEST_TMP/x.conf"
 for name in 'a b' 'bad/name' '-dash' 'semi;colon' 'ünicode' "$(printf 'x%.0s' {1..33})" ''; do

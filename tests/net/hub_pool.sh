@@ -43,3 +43,18 @@ check "remove takes out exactly that peer's lines, nothing else" bash -c "
 	[ \"\$(grep -c '^<' '$TEST_TMP/diff')\" = 5 ] && ! grep -q '^>' '$TEST_TMP/diff' &&
 	grep -qx '< # friendly_name = p7' '$TEST_TMP/diff' && grep -qx '< AllowedIPs = 10.77.0.8/32' '$TEST_TMP/diff' &&
 	grep -qx '< \[Peer\]' '$TEST_TMP/diff' && grep -qx '< ' '$TEST_TMP/diff'"
+
+# ten `peer add' at once: the config dir's lock keeps every edit, no address twice
+new_ifname IFQ
+"$WGC" hub init "$IFQ" --endpoint hub.example:51820 --subnet 10.78.0.0/24 2>/dev/null
+pids=()
+for i in $(seq 1 10); do
+	"$WGC" peer add "$IFQ" "q$i" --out "$TEST_TMP/q$i.conf" 2>/dev/null &
+	pids+=($!)
+done
+fails=0
+for p in "${pids[@]}"; do wait "$p" || fails=$((fails + 1)); done
+check "ten concurrent peer add succeed" test "$fails" = 0
+check "... all ten in the file with ten distinct addresses" bash -c "
+	[ \"\$(grep -c '^# friendly_name = q' '$D/$IFQ.conf')\" = 10 ] &&
+	[ \"\$(grep '^AllowedIPs' '$D/$IFQ.conf' | sort -u | wc -l)\" = 10 ]"

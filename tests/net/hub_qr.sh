@@ -64,3 +64,10 @@ check "... and changes nothing" cmp "$D/$IFQ.conf" "$TEST_TMP/before"
 check "peer show without --show-secrets prints no key" bash -c "! grep -q PrivateKey '$TEST_TMP/out' && grep -q 'name: phone' '$TEST_TMP/out'"
 "$WGC" peer add "$IFQ" tablet --show-secrets >"$TEST_TMP/out" 2>/dev/null
 check "peer add --show-secrets prints the profile and its QR code" bash -c "grep -q '^PrivateKey = ' '$TEST_TMP/out' && grep -q \$'\\xe2\\x96\\x88' '$TEST_TMP/out'"
+# on a terminal (script(1) gives one): the QR code is shown, the text only when it did not go to --out
+if command -v script >/dev/null; then
+	script -qc "'$WGC' peer add '$IFQ' tv --out '$TEST_TMP/tv.conf'" /dev/null >"$TEST_TMP/tty" 2>&1
+	check "terminal: peer add --out shows the QR code, not the key" bash -c "grep -q \$'\\xe2\\x96\\x88' '$TEST_TMP/tty' && ! grep -q PrivateKey '$TEST_TMP/tty'"
+	script -qc "'$WGC' peer add '$IFQ' tv2" /dev/null >"$TEST_TMP/tty" 2>&1
+	check "terminal: peer add alone shows the profile and the QR code" bash -c "grep -q \$'\\xe2\\x96\\x88' '$TEST_TMP/tty' && grep -q '^PrivateKey = ' '$TEST_TMP/tty'"
+fi

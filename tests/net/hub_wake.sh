@@ -22,7 +22,7 @@ check "client 1 up" nsx "$NS_C1" "$WGC" up "$TEST_TMP/c1/$IF_C1.conf"
 check "client 1 reaches the hub" wait_until 10 nsx "$NS_C1" ping -c1 -W1 "$HUB_ADDR"
 
 CAP=$TEST_TMP/magic
-nsx "$NS_LAN" python3 -u - "$CAP" <<'PY' 2>"$TEST_TMP/listener.err" &
+ip netns exec "$NS_LAN" python3 -u - "$CAP" <<'PY' 2>"$TEST_TMP/listener.err" &
 import select, socket, sys
 out = open(sys.argv[1], "a", buffering=1)
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -66,7 +66,8 @@ check "learn-mac refuses a peer without an endpoint" bash -c "[ $? -ne 0 ] && gr
 # the responder, as the hub's systemd unit or PostUp would start it
 hubc peer add "$IF_HUB" nas --out "$TEST_TMP/nas.conf" 2>/dev/null
 hubc peer learn-mac "$IF_HUB" nas --mac "$M3" 2>/dev/null
-nsx "$NS_HUB" env WGC_CONFIG_DIR="$HUBDIR" "$WGC" wake --serve "$IF_HUB" 2>"$TEST_TMP/serve.log" &
+# not through nsx (a function: $! would be a subshell's pid); ip netns exec execs, so $! is the responder
+ip netns exec "$NS_HUB" env WGC_CONFIG_DIR="$HUBDIR" "$WGC" wake --serve "$IF_HUB" 2>"$TEST_TMP/serve.log" &
 spid=$!
 push_cleanup "kill $spid"
 check "responder listening" wait_until 5 grep -q listening "$TEST_TMP/serve.log"
@@ -90,3 +91,8 @@ nsx "$NS_C1" python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOC
 check "a malformed request is refused" wait_until 5 grep -q 'refused malformed request' "$TEST_TMP/serve.log"
 check "... and sends no magic packet" test "$(wc -l <"$CAP")" = "$lines"
 check "wake by an unknown name on the hub fails clearly" bash -c "ip netns exec '$NS_HUB' env WGC_CONFIG_DIR='$HUBDIR' '$WGC' wake nosuch 2>&1 | grep -q 'no hub peer has that name'"
+kill "$spid"
+wait "$spid"
+rc=$?
+[ "$rc" = 0 ] || sed 's/^/#   /' "$TEST_TMP/serve.log"
+check "the responder stops cleanly on SIGTERM (and under ASan reports nothing)" bash -c "[ $rc = 0 ] && ! grep -q Sanitizer '$TEST_TMP/serve.log'"
