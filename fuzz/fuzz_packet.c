@@ -183,10 +183,19 @@ static enum wgc_rx_verdict to_host(struct memnet_host *to, struct memnet_host *f
 /* Everything A has queued goes to B (what A sends in modes 3 to 6). */
 static void a_to_b(uint8_t flags)
 {
+	static struct memnet_msg batch[MEMNET_QUEUE];
 	struct memnet_msg m;
+	unsigned n = 0;
 
-	while (memnet_pop(&net.a, &m))
-		to_host(&net.b, &net.a, m.data, m.len, flags);
+	if (flags & 0x10) {
+		while (memnet_pop(&net.a, &m))
+			to_host(&net.b, &net.a, m.data, m.len, flags);
+		return;
+	}
+	/* as one receive batch, through the phases wgcd's UDP readers use */
+	while (n < MEMNET_QUEUE && memnet_pop(&net.a, &batch[n]))
+		n++;
+	memnet_deliver_batch(&net, &net.a, &net.b, batch, n, flags & 0x08, NULL);
 }
 
 static void mode_typed(uint8_t flags, uint8_t param, const uint8_t *p, size_t n)

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,10 +56,49 @@ struct wgc_allowed_ip *wgc_model_add_allowed_ip(struct wgc_peer_model *peer)
 		    sizeof(struct wgc_allowed_ip));
 }
 
+int wgc_model_add_counter(struct wgc_counter_list *l, const char *name, uint64_t value)
+{
+	struct wgc_counter *c = grow((void **)&l->items, &l->n, &l->cap, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->value = value;
+	return 0;
+}
+
+bool wgc_counter_get(const struct wgc_counter_list *l, const char *name, uint64_t *out)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		if (!strcmp(l->items[i].name, name)) {
+			if (out)
+				*out = l->items[i].value;
+			return true;
+		}
+	}
+	return false;
+}
+
+int wgc_model_add_rejected_source(struct wgc_device_model *dev, const char *reason, const union wgc_endpoint *from)
+{
+	struct wgc_rejected_source_list *l = &dev->rejected_sources;
+	struct wgc_rejected_source *r = grow((void **)&l->items, &l->n, &l->cap, sizeof(*r));
+
+	if (!r)
+		return -ENOMEM;
+	snprintf(r->reason, sizeof(r->reason), "%s", reason);
+	r->from = *from;
+	return 0;
+}
+
 void wgc_model_free(struct wgc_device_model *dev)
 {
-	for (size_t i = 0; i < dev->n_peers; i++)
+	for (size_t i = 0; i < dev->n_peers; i++) {
 		free(dev->peers[i].allowed_ips);
+		free(dev->peers[i].counters.items);
+	}
+	free(dev->counters.items);
+	free(dev->rejected_sources.items);
 	if (dev->peers) {
 		wgc_wipe(dev->peers, dev->cap_peers * sizeof(dev->peers[0]));
 		free(dev->peers);

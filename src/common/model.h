@@ -34,6 +34,32 @@ union wgc_endpoint {
 	struct sockaddr_in6 addr6;
 };
 
+/*
+ * A backend's named counter (wgcd's UAPI extension, doc/uapi.md): names are
+ * the core's (counters.h), e.g. "rejected_invalid_mac1". n == 0: the
+ * backend reported none (the JSON then has no "counters" key).
+ */
+struct wgc_counter {
+	char name[48];
+	uint64_t value;
+};
+
+struct wgc_counter_list {
+	struct wgc_counter *items;
+	size_t n, cap;
+};
+
+/* The source of a recently rejected handshake message, and why. */
+struct wgc_rejected_source {
+	char reason[48];             /* a counter name, e.g. "rejected_unknown_peer" */
+	union wgc_endpoint from;
+};
+
+struct wgc_rejected_source_list {
+	struct wgc_rejected_source *items;
+	size_t n, cap;
+};
+
 enum wgc_peer_flags {
 	WGC_PEER_REMOVE_ME = 1U << 0,
 	WGC_PEER_REPLACE_ALLOWEDIPS = 1U << 1,
@@ -55,6 +81,7 @@ struct wgc_peer_model {
 	uint64_t rx_bytes, tx_bytes;
 	struct wgc_allowed_ip *allowed_ips;
 	size_t n_allowed_ips, cap_allowed_ips;
+	struct wgc_counter_list counters;
 };
 
 enum wgc_device_flags {
@@ -74,11 +101,19 @@ struct wgc_device_model {
 	uint16_t listen_port;
 	struct wgc_peer_model *peers;
 	size_t n_peers, cap_peers;
+	struct wgc_counter_list counters;
+	struct wgc_rejected_source_list rejected_sources; /* most recent first per reason */
 };
 
 /* Growth helpers; they return NULL on allocation failure. */
 struct wgc_peer_model *wgc_model_add_peer(struct wgc_device_model *dev);
 struct wgc_allowed_ip *wgc_model_add_allowed_ip(struct wgc_peer_model *peer);
+/* Appends a counter (name truncated to 47 bytes); 0 or -ENOMEM. */
+int wgc_model_add_counter(struct wgc_counter_list *l, const char *name, uint64_t value);
+/* The value of a counter by name; false when the list has none of that name. */
+bool wgc_counter_get(const struct wgc_counter_list *l, const char *name, uint64_t *out);
+/* Appends a rejected source; 0 or -ENOMEM. */
+int wgc_model_add_rejected_source(struct wgc_device_model *dev, const char *reason, const union wgc_endpoint *from);
 /* Frees the arrays and wipes every key in the model. */
 void wgc_model_free(struct wgc_device_model *dev);
 

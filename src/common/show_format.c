@@ -424,6 +424,46 @@ static void json_key_or_null(struct wgc_strbuf *out, const char *name, const uin
 	}
 }
 
+/* `, "counters": {...}` when the backend reported counters; nothing otherwise. */
+static void json_counters(struct wgc_strbuf *out, const struct wgc_counter_list *l)
+{
+	if (!l->n)
+		return;
+	wgc_strbuf_printf(out, ", \"counters\": {");
+	for (size_t i = 0; i < l->n; i++) {
+		wgc_strbuf_printf(out, "%s", i ? ", " : "");
+		json_string(out, l->items[i].name);
+		wgc_strbuf_printf(out, ": %" PRIu64, l->items[i].value);
+	}
+	wgc_strbuf_printf(out, "}");
+}
+
+/* `, "rejected_sources": {REASON: ["addr:port", ...]}`, most recent first, when any. */
+static void json_rejected_sources(struct wgc_strbuf *out, const struct wgc_rejected_source_list *l)
+{
+	char ep[WGC_ENDPOINT_STRLEN];
+	const char *open_reason = NULL;
+
+	if (!l->n)
+		return;
+	wgc_strbuf_printf(out, ", \"rejected_sources\": {");
+	for (size_t i = 0; i < l->n; i++) {
+		/* the daemon lists each reason's sources together */
+		if (!open_reason || strcmp(open_reason, l->items[i].reason)) {
+			wgc_strbuf_printf(out, "%s", open_reason ? "], " : "");
+			json_string(out, l->items[i].reason);
+			wgc_strbuf_printf(out, ": [");
+			open_reason = l->items[i].reason;
+		} else {
+			wgc_strbuf_printf(out, ", ");
+		}
+		if (!wgc_endpoint_format(ep, &l->items[i].from))
+			snprintf(ep, sizeof(ep), "?");
+		json_string(out, ep);
+	}
+	wgc_strbuf_printf(out, "]}");
+}
+
 void wgc_show_json(struct wgc_strbuf *out, const struct wgc_device_model *dev, time_t now)
 {
 	char ep[WGC_ENDPOINT_STRLEN], pfx[WGC_PREFIX_STRLEN];
@@ -434,8 +474,10 @@ void wgc_show_json(struct wgc_strbuf *out, const struct wgc_device_model *dev, t
 	json_key_or_null(out, "public_key", dev->public_key, dev->flags & WGC_DEVICE_HAS_PUBLIC_KEY);
 	wgc_strbuf_printf(out, ", ");
 	json_key_or_null(out, "private_key", dev->private_key, dev->flags & WGC_DEVICE_HAS_PRIVATE_KEY);
-	wgc_strbuf_printf(out, ", \"listen_port\": %u, \"fwmark\": %" PRIu32 ", \"peers\": [", dev->listen_port,
-			  dev->fwmark);
+	wgc_strbuf_printf(out, ", \"listen_port\": %u, \"fwmark\": %" PRIu32, dev->listen_port, dev->fwmark);
+	json_counters(out, &dev->counters);
+	json_rejected_sources(out, &dev->rejected_sources);
+	wgc_strbuf_printf(out, ", \"peers\": [");
 	for (size_t n = 0; n < dev->n_peers; n++) {
 		const struct wgc_peer_model *p = &dev->peers[n];
 		bool never = !p->last_handshake_sec && !p->last_handshake_nsec;
@@ -467,7 +509,9 @@ void wgc_show_json(struct wgc_strbuf *out, const struct wgc_device_model *dev, t
 		wgc_strbuf_printf(out, ", \"up\": %s", !never && age < WGC_SHOW_UP_SECONDS ? "true" : "false");
 		wgc_strbuf_printf(out, ", \"transfer_rx\": %" PRIu64 ", \"transfer_tx\": %" PRIu64, p->rx_bytes,
 				  p->tx_bytes);
-		wgc_strbuf_printf(out, ", \"persistent_keepalive\": %u}", p->persistent_keepalive);
+		wgc_strbuf_printf(out, ", \"persistent_keepalive\": %u", p->persistent_keepalive);
+		json_counters(out, &p->counters);
+		wgc_strbuf_printf(out, "}");
 	}
 	wgc_strbuf_printf(out, "]}");
 }

@@ -74,6 +74,21 @@ int wgc_uapi_format_set(struct wgc_strbuf *out, const struct wgc_device_model *d
 	return out->failed ? -ENOMEM : 0;
 }
 
+static void format_counters(struct wgc_strbuf *out, const struct wgc_counter_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		wgc_strbuf_printf(out, "wgc_counter=%s=%" PRIu64 "\n", l->items[i].name, l->items[i].value);
+}
+
+static void format_rejected_sources(struct wgc_strbuf *out, const struct wgc_rejected_source_list *l)
+{
+	char ep[WGC_ENDPOINT_STRLEN];
+
+	for (size_t i = 0; i < l->n; i++)
+		if (wgc_endpoint_format(ep, &l->items[i].from))
+			wgc_strbuf_printf(out, "wgc_rejected_source=%s=%s\n", l->items[i].reason, ep);
+}
+
 int wgc_uapi_format_get(struct wgc_strbuf *out, const struct wgc_device_model *dev)
 {
 	char hex[WGC_KEY_HEX_LEN], ep[WGC_ENDPOINT_STRLEN], pfx[WGC_PREFIX_STRLEN];
@@ -86,6 +101,8 @@ int wgc_uapi_format_get(struct wgc_strbuf *out, const struct wgc_device_model *d
 		wgc_strbuf_printf(out, "listen_port=%u\n", dev->listen_port);
 	if (dev->fwmark)
 		wgc_strbuf_printf(out, "fwmark=%u\n", dev->fwmark);
+	format_counters(out, &dev->counters);
+	format_rejected_sources(out, &dev->rejected_sources);
 	for (size_t i = 0; i < dev->n_peers; i++) {
 		const struct wgc_peer_model *p = &dev->peers[i];
 
@@ -106,6 +123,7 @@ int wgc_uapi_format_get(struct wgc_strbuf *out, const struct wgc_device_model *d
 			wgc_prefix_format(pfx, &p->allowed_ips[j]);
 			wgc_strbuf_printf(out, "allowed_ip=%s\n", pfx);
 		}
+		format_counters(out, &p->counters);
 	}
 	wgc_strbuf_printf(out, "errno=0\n\n");
 	wgc_wipe(hex, sizeof(hex));
@@ -296,6 +314,47 @@ out:
 	return ret;
 }
 
+/* "NAME=VALUE" of a wgc_counter line; names are [a-z0-9_], at most 47 bytes. */
+static int parse_counter(struct wgc_counter_list *l, char *value)
+{
+	char *eq = strchr(value, '=');
+	uint64_t n;
+
+	if (!eq || eq == value || (size_t)(eq - value) >= sizeof(l->items[0].name))
+		return -EPROTO;
+	*eq = '\0';
+	if (strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789_") != (size_t)(eq - value) ||
+	    !wgc_parse_u64(eq + 1, UINT64_MAX, &n))
+		return -EPROTO;
+	return wgc_model_add_counter(l, value, n);
+}
+
+/* "REASON=ADDR:PORT" of a wgc_rejected_source line. */
+static int parse_rejected_source(struct wgc_device_model *d, char *value)
+{
+	char *eq = strchr(value, '=');
+	union wgc_endpoint ep;
+
+	if (!eq || eq == value || (size_t)(eq - value) >= sizeof(d->rejected_sources.items[0].reason))
+		return -EPROTO;
+	*eq = '\0';
+	if (strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789_") != (size_t)(eq - value) ||
+	    !wgc_endpoint_parse_numeric(&ep, eq + 1))
+		return -EPROTO;
+	return wgc_model_add_rejected_source(d, value, &ep);
+}
+
+/* wgcd's extension lines (doc/uapi.md); 1 when the key was not one of them. */
+static int parse_extension_line(struct wgc_device_model *d, struct wgc_peer_model *peer, const char *key,
+				char *value)
+{
+	if (!strcmp(key, "wgc_counter"))
+		return parse_counter(peer ? &peer->counters : &d->counters, value);
+	if (!peer && !strcmp(key, "wgc_rejected_source"))
+		return parse_rejected_source(d, value);
+	return 1;
+}
+
 int wgc_uapi_parse_get(struct wgc_device_model *d, const char *buf, size_t len, char err[WGC_UAPI_ERRLEN])
 {
 	struct line_reader r = { .buf = buf, .len = len };
@@ -375,6 +434,12 @@ int wgc_uapi_parse_get(struct wgc_device_model *d, const char *buf, size_t len, 
 			if (!wgc_parse_u64(value, INT32_MAX, &n))
 				goto bad;
 			daemon_errno = -(int)n;
+		} else if (!strncmp(key, "wgc_", 4)) {
+			ret = parse_extension_line(d, peer, key, value);
+			if (ret < 0 && ret != -EPROTO)
+				goto out;
+			if (ret < 0)
+				goto bad;
 		}
 		/* Anything else is a key from a newer daemon: skipped, as wg does. */
 	}

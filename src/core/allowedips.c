@@ -655,7 +655,7 @@ void wgc_allowedips_remove_by_peer(struct wgc_allowedips *t, void *peer)
 	}
 }
 
-void *wgc_allowedips_lookup_dst(const struct wgc_allowedips *t, int family, const void *addr)
+void *wgc_allowedips_lookup(const struct wgc_allowedips *t, int family, const void *addr)
 {
 	uint64_t key[2];
 	void *best = NULL;

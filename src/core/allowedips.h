@@ -79,7 +79,7 @@ void wgc_allowedips_remove_by_peer(struct wgc_allowedips *t, void *peer);
  * matches or the family is neither. Serves both the send path (destination)
  * and the receive-side source check.
  */
-void *wgc_allowedips_lookup_dst(const struct wgc_allowedips *t, int family, const void *addr);
+void *wgc_allowedips_lookup(const struct wgc_allowedips *t, int family, const void *addr);
 
 /*
  * Calls fn for each prefix of peer; addr points to a struct in_addr or

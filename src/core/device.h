@@ -4,10 +4,35 @@
  * peers, session indices, cryptokey routing and cookies. Output leaves
  * through callbacks and time comes in as arguments, so two devices can talk
  * to each other in memory (tests) or through sockets and a TUN (wgcd).
+ * Every protocol decision is made here; the embedder moves bytes.
  *
- * Not thread-safe: the caller serialises every call on one device. The data
- * path of wgcd uses the lower layers (keypair.h) from worker threads and
- * only reports back here through the serialised peer_* functions.
+ * Locking design. The core has no lock of its own; the embedder holds one
+ * "device lock" around every call unless a function says otherwise.
+ *
+ *  - The device lock protects: the peer table and list, the identity and
+ *    cookie checker, the index table, the allowed-IPs trie, the rate
+ *    limiter, and per peer its handshake, timers, staged packets, keypair
+ *    slots (current / previous / next), the replay windows, byte counts and
+ *    the latest handshake time. Callbacks (ops) run with it held.
+ *  - Per keypair, lock-free: the keys (written once when the session is
+ *    derived, wiped when the last reference goes), the send counter, the
+ *    validity flags and the reference count (atomics). A thread that holds
+ *    a reference may encrypt or decrypt with no lock at all.
+ *  - Counters (counters.h) are relaxed atomics: any thread, no lock.
+ *  - No lock held: wgc_rx_decrypt, wgc_tx_encrypt (they touch only the
+ *    keypairs they hold references to and the packets they were given),
+ *    wgc_device_count_drop and the counter readers.
+ *
+ * The data path is phased so that the work under the lock is short and
+ * free of crypto: a batch is classified (receive: index lookup, a
+ * reference taken) or prepared (send: route, nonce reserved) under the
+ * lock, en/decrypted outside it, and (receive) committed under it again,
+ * in arrival order: replay window, timers, source check, delivery. Each
+ * locked step is O(batch) table lookups and bookkeeping, so several lanes
+ * and readers can share one device lock now and a later split (per-peer
+ * locks for timers/replay, a read-mostly lock for the tables) changes no
+ * caller. Handshake messages are processed by wgc_device_receive_handshake
+ * under the lock.
  */
 #ifndef WGC_DEVICE_H
 #define WGC_DEVICE_H
@@ -18,18 +43,37 @@
 #include <sys/socket.h>
 
 #include "allowedips.h"
-#include "cookie.h"
-#include "index.h"
-#include "keypair.h"
-#include "noise.h"
-#include "ratelimiter.h"
-#include "timers.h"
+#include "counters.h"
+#include "messages.h"
 
 struct wgc_peer;
 
+/* Handshake events, for a log (LOG_LEVEL=verbose). Never carries key material. */
+enum wgc_event_kind {
+	WGC_EVENT_INITIATION_SENT,      /* attempt: 1, then 2, 3... for retries */
+	WGC_EVENT_INITIATION_RECEIVED,
+	WGC_EVENT_RESPONSE_SENT,
+	WGC_EVENT_RESPONSE_RECEIVED,
+	WGC_EVENT_COOKIE_SENT,          /* under load, to src */
+	WGC_EVENT_COOKIE_RECEIVED,
+	WGC_EVENT_HANDSHAKE_COMPLETE,   /* a session is confirmed */
+	WGC_EVENT_GAVE_UP,              /* attempt: how many initiations went unanswered */
+	WGC_EVENT_REJECTED,             /* a handshake message from src, for reason */
+};
+
+struct wgc_event {
+	enum wgc_event_kind kind;
+	wgc_drop_reason reason;         /* WGC_EVENT_REJECTED only */
+	unsigned attempt;
+	const struct sockaddr *src;     /* may be NULL */
+};
+
 struct wgc_device_ops {
-	/* Sends a message to the peer's endpoint; false when it could not. */
-	bool (*send_to_peer)(void *ctx, struct wgc_peer *peer, const uint8_t *msg, size_t len);
+	/*
+	 * Sends a message to the peer's endpoint: WGC_DROP_NONE, or why not
+	 * (WGC_DEV_DATA_DROPPED_NO_ENDPOINT, WGC_DEV_DATA_DROPPED_SEND_FAILED).
+	 */
+	wgc_drop_reason (*send_to_peer)(void *ctx, struct wgc_peer *peer, const uint8_t *msg, size_t len);
 	/* Answers the sender of a datagram (cookie replies); src_info as given to receive. */
 	void (*send_reply)(void *ctx, const void *src_info, const uint8_t *msg, size_t len);
 	/* An authenticated inner IP packet from peer, for the TUN. */
@@ -42,54 +86,58 @@ struct wgc_device_ops {
 	void (*wall_time)(void *ctx, int64_t *sec, uint32_t *nsec);
 	/* The peer is about to be freed (also when a key change removes it). */
 	void (*peer_removed)(void *ctx, struct wgc_peer *peer);
+	/*
+	 * Optional, for the send batch: may pkt (routed to peer) go out now?
+	 * WGC_DROP_NONE, WGC_DEV_DATA_DROPPED_ROUTING_LOOP (dropped) or
+	 * WGC_DEV_DATA_DROPPED_NO_ENDPOINT (staged until a handshake from the
+	 * peer tells where it is). user is the batch item's; the embedder may
+	 * note there where to send. Under the device lock.
+	 */
+	wgc_drop_reason (*tx_check)(void *ctx, struct wgc_peer *peer, const uint8_t *pkt, size_t len, void *user);
+	/* Optional: a handshake event; peer is NULL when not known. Under the device lock. */
+	void (*event)(void *ctx, struct wgc_peer *peer, const struct wgc_event *ev);
 };
 
-enum { WGC_MAX_STAGED_PACKETS = 128 };
+/*
+ * The device, its peers and their keypairs are opaque outside the core
+ * (core/device_impl.h defines them for the core and its unit tests):
+ * embedders reach them only through the functions below.
+ */
+struct wgc_device;
+struct wgc_keypair;
 
-struct wgc_staged {
-	uint8_t *packets[WGC_MAX_STAGED_PACKETS];
-	uint16_t lens[WGC_MAX_STAGED_PACKETS];
-	unsigned head, count;
-};
+/* A new device (down, no identity, no peers), or NULL when out of memory. */
+struct wgc_device *wgc_device_new(const struct wgc_device_ops *ops, void *ctx);
+/* Removes every peer, wipes every secret and frees the device; NULL is fine. */
+void wgc_device_delete(struct wgc_device *dev);
 
-struct wgc_peer {
-	struct wgc_device *device;
-	uint8_t public_key[WGC_KEY_LEN];
-	struct wgc_handshake handshake;
-	struct wgc_keypairs keypairs;
-	struct wgc_cookie_maker cookie;
-	struct wgc_timers timers;
-	struct wgc_staged *staged;     /* allocated when a packet first waits: most peers never need it */
-	uint64_t rx_bytes, tx_bytes;
-	int64_t last_handshake_sec;
+/* ---- reading a device and its peers (all under the device lock) ---- */
+/* Copies the key pair when there is an identity; false (outputs zeroed) without one. */
+bool wgc_device_identity(const struct wgc_device *dev, uint8_t private_key[WGC_KEY_LEN],
+			 uint8_t public_key[WGC_KEY_LEN]);
+bool wgc_device_is_up(const struct wgc_device *dev);
+/* Inner MTU used to pad data messages (0: pad to 16 only). */
+void wgc_device_set_mtu(struct wgc_device *dev, size_t mtu);
+/* The cryptokey routing table; entries point at struct wgc_peer. Under the device lock. */
+struct wgc_allowedips *wgc_device_allowedips(struct wgc_device *dev);
+/* Peers in creation order: the first, then each one's next; NULL at the end. */
+struct wgc_peer *wgc_device_first_peer(const struct wgc_device *dev);
+struct wgc_peer *wgc_peer_next(const struct wgc_peer *peer);
+/* The peer's static public key (32 bytes, owned by the peer). */
+const uint8_t *wgc_peer_public_key(const struct wgc_peer *peer);
+
+/* What a configuration reader sees of a peer (wg's fields). Holds the PSK: wipe it. */
+struct wgc_peer_info {
+	uint8_t preshared_key[WGC_KEY_LEN]; /* all zero: none */
+	uint16_t persistent_keepalive;      /* seconds, 0: off */
+	int64_t last_handshake_sec;         /* wall clock; 0/0: never */
 	uint32_t last_handshake_nsec;
-	uint16_t persistent_keepalive;
-	uint64_t serial;               /* creation order, for stable listings */
-	void *user;                    /* the embedding program's per-peer state */
-	struct wgc_peer *hash_next;
-	struct wgc_peer *list_prev, *list_next;
+	uint64_t rx_bytes, tx_bytes;
 };
-
-struct wgc_device {
-	struct wgc_identity identity;
-	struct wgc_cookie_checker cookie_checker;
-	struct wgc_index_table indices;
-	struct wgc_allowedips allowedips;
-	struct wgc_ratelimiter ratelimiter; /* handshake work per source, under load */
-	struct wgc_peer **peer_buckets;
-	size_t n_peer_buckets, n_peers;
-	struct wgc_peer *peers_head, *peers_tail; /* creation order */
-	uint64_t next_serial;
-	uint32_t hash_seed;
-	size_t mtu;                    /* inner MTU for padding; 0: pad to 16 only */
-	bool up;
-	const struct wgc_device_ops *ops;
-	void *ops_ctx;
-};
-
-int wgc_device_init(struct wgc_device *dev, const struct wgc_device_ops *ops, void *ctx);
-/* Removes every peer and wipes every secret. */
-void wgc_device_free(struct wgc_device *dev);
+void wgc_peer_get_info(const struct wgc_peer *peer, struct wgc_peer_info *out);
+/* The embedding program's per-peer pointer (NULL at creation). */
+void *wgc_peer_user(const struct wgc_peer *peer);
+void wgc_peer_set_user(struct wgc_peer *peer, void *user);
 /*
  * Sets (all-zero: clears) the private key. Sessions under the old key stop
  * sending, and a peer whose public key equals our new one is removed.
@@ -106,28 +154,110 @@ void wgc_peer_set_psk(struct wgc_peer *peer, const uint8_t *psk);
 void wgc_peer_set_persistent_keepalive(struct wgc_peer *peer, uint16_t seconds, uint64_t now_ms);
 
 enum wgc_rx_verdict {
-	WGC_RX_DROP,         /* malformed, unauthentic, replayed or not allowed */
+	WGC_RX_DROP,         /* malformed, unauthentic, replayed or not allowed: see the reason */
 	WGC_RX_HANDSHAKE,    /* a handshake message was processed */
 	WGC_RX_COOKIE_SENT,  /* under load: answered with a cookie reply */
 	WGC_RX_KEEPALIVE,
 	WGC_RX_DATA,         /* an inner packet was delivered */
+	WGC_RX_QUEUED,       /* batch API: a handshake message, for wgc_device_receive_handshake */
 };
 
 /*
- * A datagram from the network. src is its source address (for cookies),
- * src_info whatever the embedder needs to answer it (passed back to the
- * send_reply and set_endpoint callbacks). under_load demands mac2.
+ * One datagram of a receive batch. The caller fills the first four fields;
+ * the core the rest. msg must be writable: a data message is decrypted in
+ * place, its plaintext at msg + WGC_MSG_DATA_HEADER_LEN.
+ */
+struct wgc_rx_item {
+	uint8_t *msg;
+	size_t len;
+	const struct sockaddr *src;   /* source address (cookies, rejected-source list) */
+	const void *src_info;         /* passed back to send_reply / set_endpoint */
+	/* set by the core */
+	enum wgc_rx_verdict verdict;
+	wgc_drop_reason reason;       /* WGC_DROP_NONE unless verdict is WGC_RX_DROP */
+	struct wgc_keypair *kp;       /* a reference, between classify and commit */
+	uint64_t counter;
+	size_t plain_len;
+};
+
+/*
+ * The receive path in three phases, so that crypto runs with no lock:
+ *  1. wgc_rx_classify, under the device lock: exact lengths and types,
+ *     handshake messages marked WGC_RX_QUEUED, data messages matched to a
+ *     keypair (a reference is taken). Drops are counted here.
+ *  2. wgc_rx_decrypt, no lock, any thread: authenticates and decrypts the
+ *     data items in place.
+ *  3. wgc_rx_commit, under the device lock, in arrival order: replay
+ *     window, roaming, keypair confirmation, timers, the inner source check
+ *     (cryptokey routing), delivery through ops->deliver, accounting; every
+ *     reference taken in phase 1 is released.
+ * Each item ends with a verdict and, when dropped, the reason (a device
+ * counter, already counted). Any batch size; items are independent.
+ */
+void wgc_rx_classify(struct wgc_device *dev, struct wgc_rx_item *items, unsigned n);
+void wgc_rx_decrypt(struct wgc_rx_item *items, unsigned n, uint64_t now_ms);
+void wgc_rx_commit(struct wgc_device *dev, struct wgc_rx_item *items, unsigned n, uint64_t now_ms);
+
+/*
+ * A handshake message (initiation, response or cookie reply of its exact
+ * length) classified WGC_RX_QUEUED: mac1, under load mac2 and the
+ * per-source rate limit, then the Noise step. Under the device lock.
+ * Returns the verdict; *reason (may be NULL) gets the drop reason.
+ */
+enum wgc_rx_verdict wgc_device_receive_handshake(struct wgc_device *dev, const uint8_t *msg, size_t len,
+						 const struct sockaddr *src, const void *src_info,
+						 bool under_load, uint64_t now_ms, wgc_drop_reason *reason);
+
+/*
+ * One datagram through all of the above (tests, fuzzing): src is its
+ * source address (for cookies), src_info whatever the embedder needs to
+ * answer it. under_load demands mac2. Under the device lock.
  */
 enum wgc_rx_verdict wgc_device_receive(struct wgc_device *dev, const uint8_t *msg, size_t len,
 				       const struct sockaddr *src, const void *src_info, bool under_load,
 				       uint64_t now_ms);
+
+/* Counts a drop the embedder saw (handshake queue full, ...); any thread, no lock. */
+void wgc_device_count_drop(struct wgc_device *dev, wgc_drop_reason reason, const struct sockaddr *src);
+/* A counter's value; any thread (relaxed: not a snapshot across counters). */
+uint64_t wgc_device_counter_get(struct wgc_device *dev, enum wgc_device_counter c);
+uint64_t wgc_peer_counter_get(struct wgc_peer *peer, enum wgc_peer_counter c);
+/* The recent sources of one rejection reason, most recent first; returns the count. */
+unsigned wgc_device_rejected_sources(struct wgc_device *dev, wgc_drop_reason reason,
+				     union wgc_sockaddr out[WGC_REJECTED_SOURCES_PER_REASON]);
+
+/* One packet of a send batch: the caller fills buf, len and user; the core the rest. */
+struct wgc_tx_item {
+	/*
+	 * The inner packet lies at buf + WGC_MSG_DATA_HEADER_LEN; buf has room
+	 * for wgc_transport_message_len(len, mtu) bytes and becomes the data
+	 * message, encrypted in place.
+	 */
+	uint8_t *buf;
+	size_t len;
+	void *user;                   /* passed to ops->tx_check */
+	/* set by the core */
+	struct wgc_peer *peer;        /* the route, or NULL */
+	struct wgc_keypair *kp;       /* a reference, between prepare and encrypt */
+	uint64_t counter;
+	size_t mtu;
+	size_t wire_len;              /* after wgc_tx_encrypt: >0 means send buf, wire_len bytes */
+	wgc_drop_reason reason;       /* dropped (and counted) when not WGC_DROP_NONE */
+};
+
 /*
- * The steps of a data message's receipt after decryption and the replay
- * check, for embedders that decrypt on other threads: roaming, keypair
- * confirmation, timers, the inner source check, delivery and accounting.
+ * The send path in two phases:
+ *  1. wgc_tx_prepare, under the device lock: cryptokey routing of each
+ *     packet, ops->tx_check, staging while no session can send (which
+ *     starts a handshake), otherwise a nonce is reserved and accounting,
+ *     timers and the send-side rekey rule run. Drops are counted
+ *     (DATA_DROPPED_NO_ROUTE: the caller may answer with ICMP).
+ *  2. wgc_tx_encrypt, no lock, any thread: encrypts the packets that got a
+ *     nonce, in place; releases the references.
+ * Order per peer is kept as long as one thread handles a flow.
  */
-enum wgc_rx_verdict wgc_peer_receive_data(struct wgc_peer *peer, struct wgc_keypair *kp, const uint8_t *plain,
-					  size_t plain_len, const void *src_info, uint64_t now_ms);
+void wgc_tx_prepare(struct wgc_device *dev, struct wgc_tx_item *items, unsigned n, uint64_t now_ms);
+void wgc_tx_encrypt(struct wgc_device *dev, struct wgc_tx_item *items, unsigned n);
 
 /* An IP packet from the TUN for this peer: sent now or staged for a handshake. */
 void wgc_peer_send_packet(struct wgc_peer *peer, const uint8_t *packet, size_t len, uint64_t now_ms);
@@ -143,10 +273,8 @@ void wgc_peer_sent_data(struct wgc_peer *peer, size_t inner_len, size_t wire_len
 void wgc_peer_keep_key_fresh_send(struct wgc_peer *peer, uint64_t now_ms);
 
 void wgc_peer_purge_staged(struct wgc_peer *peer);
-static inline unsigned wgc_peer_staged_count(const struct wgc_peer *peer)
-{
-	return peer->staged ? peer->staged->count : 0;
-}
+/* Packets waiting for a session. */
+unsigned wgc_peer_staged_count(const struct wgc_peer *peer);
 
 /* Runs due timers of one peer / all peers; returns the earliest next deadline (0: none). */
 uint64_t wgc_peer_tick(struct wgc_peer *peer, uint64_t now_ms);

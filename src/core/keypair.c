@@ -163,26 +163,28 @@ size_t wgc_transport_encrypt(const struct wgc_keypair *kp, uint64_t counter, uin
 	return WGC_DATA_OVERHEAD + padded;
 }
 
-bool wgc_transport_decrypt(struct wgc_keypair *kp, const uint8_t *msg, size_t msg_len, uint8_t *dst,
-			   size_t *plain_len, uint64_t *counter, uint64_t now_ms)
+enum wgc_transport_status wgc_transport_decrypt(struct wgc_keypair *kp, const uint8_t *msg, size_t msg_len,
+						uint8_t *dst, size_t *plain_len, uint64_t *counter, uint64_t now_ms)
 {
 	uint64_t c;
 
-	if (msg_len < WGC_MSG_DATA_MIN_LEN || !atomic_load(&kp->recv_valid))
-		return false;
+	if (msg_len < WGC_MSG_DATA_MIN_LEN)
+		return WGC_TRANSPORT_INVALID;
+	if (!atomic_load(&kp->recv_valid))
+		return WGC_TRANSPORT_EXPIRED;
 	if (expired(kp->birth_ms, WGC_REJECT_AFTER_TIME, now_ms)) {
 		atomic_store(&kp->recv_valid, false);
-		return false;
+		return WGC_TRANSPORT_EXPIRED;
 	}
 	c = wgc_load_le64(msg + 8);
 	if (c >= WGC_REJECT_AFTER_MESSAGES)
-		return false;
+		return WGC_TRANSPORT_EXPIRED;
 	if (!wgc_aead_open(dst, msg + WGC_MSG_DATA_HEADER_LEN, msg_len - WGC_MSG_DATA_HEADER_LEN, NULL, 0, c,
 			   kp->recv_key))
-		return false;
+		return WGC_TRANSPORT_INVALID;
 	*plain_len = msg_len - WGC_DATA_OVERHEAD;
 	*counter = c;
-	return true;
+	return WGC_TRANSPORT_OK;
 }
 
 bool wgc_transport_accept_counter(struct wgc_keypair *kp, uint64_t counter)

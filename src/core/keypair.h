@@ -80,13 +80,19 @@ bool wgc_transport_next_counter(struct wgc_keypair *kp, uint64_t *counter);
  */
 size_t wgc_transport_encrypt(const struct wgc_keypair *kp, uint64_t counter, uint8_t *dst,
 			     const uint8_t *plain, size_t len, size_t mtu);
+enum wgc_transport_status {
+	WGC_TRANSPORT_OK,
+	WGC_TRANSPORT_EXPIRED,   /* the keypair may no longer receive (age, counter limit, invalidated) */
+	WGC_TRANSPORT_INVALID,   /* not authentic */
+};
+
 /*
  * Authenticates and decrypts a data message of msg_len bytes into dst
  * (room for msg_len - WGC_DATA_OVERHEAD). Checks validity and age of the
  * keypair, but not the replay window: the caller does that in order with
- * wgc_transport_accept_counter. Returns false for anything not authentic.
+ * wgc_transport_accept_counter.
  */
-bool wgc_transport_decrypt(struct wgc_keypair *kp, const uint8_t *msg, size_t msg_len, uint8_t *dst,
+enum wgc_transport_status wgc_transport_decrypt(struct wgc_keypair *kp, const uint8_t *msg, size_t msg_len, uint8_t *dst,
 			   size_t *plain_len, uint64_t *counter, uint64_t now_ms);
 bool wgc_transport_accept_counter(struct wgc_keypair *kp, uint64_t counter);
 /* Length of the IP packet inside a decrypted payload, or 0 when it is not one. */

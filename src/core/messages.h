@@ -107,6 +107,8 @@ enum wgc_message_sizes {
 	WGC_MSG_COOKIE_LEN = sizeof(struct wgc_msg_cookie),
 	WGC_MSG_DATA_HEADER_LEN = sizeof(struct wgc_msg_data),
 	WGC_MSG_DATA_MIN_LEN = sizeof(struct wgc_msg_data) + WGC_AEAD_TAG_LEN,
+	/* the largest padded payload we decrypt (an IP packet is at most 65535 bytes) */
+	WGC_MAX_INNER_PACKET = 65536,
 	WGC_MESSAGE_PADDING_MULTIPLE = 16,
 	/* a message_data carrying an empty payload: the keepalive */
 	WGC_MSG_KEEPALIVE_LEN = WGC_MSG_DATA_MIN_LEN,

@@ -172,6 +172,7 @@ void wgc_handshake_destroy(struct wgc_handshake *hs, struct wgc_index_table *ind
 	wgc_wipe(hs->precomputed_static_static, sizeof(hs->precomputed_static_static));
 	wgc_wipe(hs->preshared_key, sizeof(hs->preshared_key));
 	wgc_wipe(hs->latest_timestamp, sizeof(hs->latest_timestamp));
+	wgc_wipe(hs->latest_initiation_ephemeral, sizeof(hs->latest_initiation_ephemeral));
 }
 
 bool wgc_noise_create_initiation(struct wgc_handshake *hs, struct wgc_index_table *indices,
@@ -216,18 +217,53 @@ out:
 	return ok;
 }
 
+/* Timestamp order, then duplicate, then spacing: the reason a valid initiation is refused. */
+static wgc_drop_reason initiation_verdict(const struct wgc_handshake *found, const uint8_t t[WGC_TAI64N_LEN],
+					  const uint8_t e[WGC_KEY_LEN], uint64_t now_ms)
+{
+	/* TAI64N is big-endian, so byte order is time order. */
+	int order = memcmp(t, found->latest_timestamp, WGC_TAI64N_LEN);
+
+	/* the same timestamp and ephemeral: a copy of the accepted one (the network duplicated it) */
+	if (!order && !memcmp(e, found->latest_initiation_ephemeral, WGC_KEY_LEN))
+		return WGC_DEV_REJECTED_DUPLICATE_INITIATION;
+	if (order <= 0)
+		return WGC_DEV_REJECTED_STALE_TIMESTAMP;
+	if (found->has_consumed_initiation &&
+	    now_ms < found->last_initiation_consumption_ms + 1000 / WGC_INITIATIONS_PER_SECOND)
+		return WGC_DEV_REJECTED_INITIATION_FLOOD;
+	return WGC_DROP_NONE;
+}
+
+static void accept_initiation(struct wgc_handshake *found, const struct wgc_msg_initiation *src,
+			      const uint8_t e[WGC_KEY_LEN], const uint8_t t[WGC_TAI64N_LEN],
+			      const uint8_t hash[WGC_HASH_LEN], const uint8_t chaining_key[WGC_HASH_LEN], uint64_t now_ms)
+{
+	memcpy(found->remote_ephemeral, e, WGC_KEY_LEN);
+	memcpy(found->latest_initiation_ephemeral, e, WGC_KEY_LEN);
+	memcpy(found->latest_timestamp, t, WGC_TAI64N_LEN);
+	memcpy(found->hash, hash, WGC_HASH_LEN);
+	memcpy(found->chaining_key, chaining_key, WGC_HASH_LEN);
+	found->remote_index = wgc_load_le32(src->sender_index);
+	if (!found->has_consumed_initiation || now_ms > found->last_initiation_consumption_ms)
+		found->last_initiation_consumption_ms = now_ms;
+	found->has_consumed_initiation = true;
+	found->state = WGC_HANDSHAKE_CONSUMED_INITIATION;
+}
+
 struct wgc_handshake *wgc_noise_consume_initiation(const struct wgc_msg_initiation *src,
 						   const struct wgc_identity *id,
 						   wgc_handshake_lookup_fn lookup, void *lookup_ctx,
-						   uint64_t now_ms)
+						   uint64_t now_ms, struct wgc_noise_reject *why)
 {
 	uint8_t key[WGC_KEY_LEN], chaining_key[WGC_HASH_LEN], hash[WGC_HASH_LEN];
 	uint8_t s[WGC_KEY_LEN], e[WGC_KEY_LEN], t[WGC_TAI64N_LEN];
-	struct wgc_handshake *hs = NULL, *found;
-	bool replay, flood;
+	struct wgc_handshake *hs = NULL, *found = NULL;
+	wgc_drop_reason reason = WGC_DEV_REJECTED_NO_PRIVATE_KEY;
 
 	if (!id->has_identity)
 		goto out;
+	reason = WGC_DEV_REJECTED_HANDSHAKE_DECRYPT;
 	init_chain(chaining_key, hash, id->static_public);
 
 	/* e */
@@ -240,33 +276,27 @@ struct wgc_handshake *wgc_noise_consume_initiation(const struct wgc_msg_initiati
 	if (!open_and_hash(s, src->encrypted_static, WGC_KEY_LEN, key, hash))
 		goto out;
 	found = lookup(lookup_ctx, s);
+	reason = WGC_DEV_REJECTED_UNKNOWN_PEER;
 	if (!found)
 		goto out;
 	/* ss */
+	reason = WGC_DEV_REJECTED_HANDSHAKE_FAILED;
 	if (!mix_precomputed_dh(chaining_key, key, found->precomputed_static_static))
 		goto out;
 	/* {t} */
+	reason = WGC_DEV_REJECTED_HANDSHAKE_DECRYPT;
 	if (!open_and_hash(t, src->encrypted_timestamp, WGC_TAI64N_LEN, key, hash))
 		goto out;
-
-	/* TAI64N is big-endian, so byte order is time order. */
-	replay = memcmp(t, found->latest_timestamp, WGC_TAI64N_LEN) <= 0;
-	flood = found->has_consumed_initiation &&
-		now_ms < found->last_initiation_consumption_ms + 1000 / WGC_INITIATIONS_PER_SECOND;
-	if (replay || flood)
+	reason = initiation_verdict(found, t, e, now_ms);
+	if (reason != WGC_DROP_NONE)
 		goto out;
-
-	memcpy(found->remote_ephemeral, e, sizeof(e));
-	memcpy(found->latest_timestamp, t, sizeof(t));
-	memcpy(found->hash, hash, sizeof(hash));
-	memcpy(found->chaining_key, chaining_key, sizeof(chaining_key));
-	found->remote_index = wgc_load_le32(src->sender_index);
-	if (!found->has_consumed_initiation || now_ms > found->last_initiation_consumption_ms)
-		found->last_initiation_consumption_ms = now_ms;
-	found->has_consumed_initiation = true;
-	found->state = WGC_HANDSHAKE_CONSUMED_INITIATION;
+	accept_initiation(found, src, e, t, hash, chaining_key, now_ms);
 	hs = found;
 out:
+	if (why) {
+		why->reason = reason;
+		why->hs = found;
+	}
 	wgc_wipe(key, sizeof(key));
 	wgc_wipe(chaining_key, sizeof(chaining_key));
 	wgc_wipe(hash, sizeof(hash));
@@ -317,21 +347,22 @@ out:
 
 struct wgc_handshake *wgc_noise_consume_response(const struct wgc_msg_response *src,
 						 const struct wgc_identity *id,
-						 const struct wgc_index_table *indices)
+						 const struct wgc_index_table *indices, struct wgc_noise_reject *why)
 {
 	uint8_t key[WGC_KEY_LEN], chaining_key[WGC_HASH_LEN], hash[WGC_HASH_LEN];
 	uint8_t e[WGC_KEY_LEN], ephemeral_private[WGC_KEY_LEN];
-	struct wgc_handshake *hs = NULL, *found;
+	struct wgc_handshake *hs = NULL, *found = NULL;
 	struct wgc_index_entry *entry;
+	wgc_drop_reason reason = WGC_DEV_REJECTED_NO_PRIVATE_KEY;
 
 	if (!id->has_identity)
 		goto out;
+	reason = WGC_DEV_REJECTED_UNKNOWN_RESPONSE_INDEX;
 	entry = wgc_index_lookup(indices, wgc_load_le32(src->receiver_index), WGC_INDEX_HANDSHAKE);
-	if (!entry)
+	if (!entry || ((struct wgc_handshake *)entry->owner)->state != WGC_HANDSHAKE_CREATED_INITIATION)
 		goto out;
 	found = entry->owner;
-	if (found->state != WGC_HANDSHAKE_CREATED_INITIATION)
-		goto out;
+	reason = WGC_DEV_REJECTED_HANDSHAKE_DECRYPT;
 	memcpy(hash, found->hash, sizeof(hash));
 	memcpy(chaining_key, found->chaining_key, sizeof(chaining_key));
 	memcpy(ephemeral_private, found->ephemeral_private, sizeof(ephemeral_private));
@@ -357,7 +388,12 @@ struct wgc_handshake *wgc_noise_consume_response(const struct wgc_msg_response *
 	found->remote_index = wgc_load_le32(src->sender_index);
 	found->state = WGC_HANDSHAKE_CONSUMED_RESPONSE;
 	hs = found;
+	reason = WGC_DROP_NONE;
 out:
+	if (why) {
+		why->reason = reason;
+		why->hs = found;
+	}
 	wgc_wipe(key, sizeof(key));
 	wgc_wipe(chaining_key, sizeof(chaining_key));
 	wgc_wipe(hash, sizeof(hash));

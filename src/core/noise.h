@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "counters.h"
 #include "index.h"
 #include "keypair.h"
 #include "messages.h"
@@ -39,6 +40,8 @@ struct wgc_handshake {
 	uint8_t ephemeral_private[WGC_KEY_LEN];
 	uint8_t preshared_key[WGC_KEY_LEN];
 	uint8_t latest_timestamp[WGC_TAI64N_LEN];
+	/* public: the ephemeral of the initiation that set latest_timestamp, to tell a duplicate */
+	uint8_t latest_initiation_ephemeral[WGC_KEY_LEN];
 	uint8_t hash[WGC_HASH_LEN];
 	uint8_t chaining_key[WGC_HASH_LEN];
 	uint32_t remote_index;
@@ -65,16 +68,29 @@ void wgc_handshake_destroy(struct wgc_handshake *hs, struct wgc_index_table *ind
 
 bool wgc_noise_create_initiation(struct wgc_handshake *hs, struct wgc_index_table *indices,
 				 struct wgc_msg_initiation *dst, const uint8_t timestamp[WGC_TAI64N_LEN]);
-/* The peer's handshake, now CONSUMED_INITIATION, or NULL when rejected. */
+/* Why a handshake message was refused, and whose it was when that is known. */
+struct wgc_noise_reject {
+	wgc_drop_reason reason;
+	struct wgc_handshake *hs; /* the peer's handshake, or NULL (unknown peer, bad index) */
+};
+
+/*
+ * The peer's handshake, now CONSUMED_INITIATION, or NULL when rejected (why
+ * says: REJECTED_NO_PRIVATE_KEY, _HANDSHAKE_DECRYPT, _UNKNOWN_PEER,
+ * _HANDSHAKE_FAILED (unusable key pair), _STALE_TIMESTAMP,
+ * _DUPLICATE_INITIATION (a byte-identical copy of the last one accepted)
+ * or _INITIATION_FLOOD (the whitepaper's per-peer initiation spacing)).
+ */
 struct wgc_handshake *wgc_noise_consume_initiation(const struct wgc_msg_initiation *src,
 						   const struct wgc_identity *id,
 						   wgc_handshake_lookup_fn lookup, void *lookup_ctx,
-						   uint64_t now_ms);
+						   uint64_t now_ms, struct wgc_noise_reject *why);
 bool wgc_noise_create_response(struct wgc_handshake *hs, struct wgc_index_table *indices,
 			       struct wgc_msg_response *dst);
+/* NULL when rejected: REJECTED_NO_PRIVATE_KEY, _UNKNOWN_RESPONSE_INDEX, _HANDSHAKE_DECRYPT. */
 struct wgc_handshake *wgc_noise_consume_response(const struct wgc_msg_response *src,
 						 const struct wgc_identity *id,
-						 const struct wgc_index_table *indices);
+						 const struct wgc_index_table *indices, struct wgc_noise_reject *why);
 /*
  * Derives the transport keypair from a completed handshake, installs it in
  * `keypairs` (current for the initiator, next for the responder) and zeroes

@@ -5,8 +5,11 @@
  * messages must carry a valid mac1 (and under load mac2) before any
  * Diffie-Hellman is spent on them; data must authenticate, pass the replay
  * window and carry an inner packet whose source the sending peer may use.
+ * Whatever is dropped is dropped for a reason, and the reason is counted
+ * (counters.h), as the kernel's receive.c gives each its own label.
  */
 #include "device.h"
+#include "device_impl.h"
 
 #include <string.h>
 
@@ -35,6 +38,46 @@ static bool exact_length_ok(enum wgc_message_type type, size_t len)
 	}
 }
 
+void wgc_device_event(struct wgc_device *dev, struct wgc_peer *peer, enum wgc_event_kind kind, unsigned attempt,
+		      const struct sockaddr *src)
+{
+	struct wgc_event ev = { .kind = kind, .reason = WGC_DROP_NONE, .attempt = attempt, .src = src };
+
+	if (dev->ops->event)
+		dev->ops->event(dev->ops_ctx, peer, &ev);
+}
+
+/* Counts a rejected message (and its source), tells the log, returns WGC_RX_DROP. */
+static enum wgc_rx_verdict reject(struct wgc_device *dev, struct wgc_peer *peer, wgc_drop_reason reason,
+				  const struct sockaddr *src, wgc_drop_reason *out)
+{
+	wgc_counters_reject(&dev->counters, reason, src);
+	if (out)
+		*out = reason;
+	if (peer) {
+		if (reason == WGC_DEV_REJECTED_STALE_TIMESTAMP)
+			wgc_peer_counters_add(&peer->counters, WGC_PEER_REJECTED_STALE_TIMESTAMP, 1);
+		else if (reason == WGC_DEV_REJECTED_DUPLICATE_INITIATION)
+			wgc_peer_counters_add(&peer->counters, WGC_PEER_REJECTED_DUPLICATE_INITIATION, 1);
+		else if (reason == WGC_DEV_REJECTED_INITIATION_FLOOD)
+			wgc_peer_counters_add(&peer->counters, WGC_PEER_REJECTED_INITIATION_FLOOD, 1);
+		else if (reason == WGC_DEV_DATA_REJECTED_REPLAY)
+			wgc_peer_counters_add(&peer->counters, WGC_PEER_DATA_REJECTED_REPLAY, 1);
+		else if (reason == WGC_DEV_DATA_REJECTED_SOURCE_NOT_ALLOWED)
+			wgc_peer_counters_add(&peer->counters, WGC_PEER_DATA_REJECTED_SOURCE_NOT_ALLOWED, 1);
+	}
+	if (dev->ops->event && wgc_drop_is_handshake(reason)) {
+		struct wgc_event ev = { .kind = WGC_EVENT_REJECTED, .reason = reason, .src = src };
+		dev->ops->event(dev->ops_ctx, peer, &ev);
+	}
+	return WGC_RX_DROP;
+}
+
+void wgc_device_count_drop(struct wgc_device *dev, wgc_drop_reason reason, const struct sockaddr *src)
+{
+	wgc_counters_reject(&dev->counters, reason, src);
+}
+
 static void complete_handshake(struct wgc_peer *peer)
 {
 	struct wgc_device *dev = peer->device;
@@ -45,6 +88,7 @@ static void complete_handshake(struct wgc_peer *peer)
 	dev->ops->wall_time(dev->ops_ctx, &sec, &nsec);
 	peer->last_handshake_sec = sec;
 	peer->last_handshake_nsec = nsec;
+	wgc_device_event(dev, peer, WGC_EVENT_HANDSHAKE_COMPLETE, 0, NULL);
 }
 
 static void send_response(struct wgc_peer *peer, uint64_t now_ms)
@@ -61,72 +105,141 @@ static void send_response(struct wgc_peer *peer, uint64_t now_ms)
 	wgc_timers_session_derived(&peer->timers, now_ms);
 	wgc_timers_any_authenticated_packet_traversal(&peer->timers, now_ms);
 	wgc_timers_any_authenticated_packet_sent(&peer->timers);
-	if (dev->ops->send_to_peer(dev->ops_ctx, peer, (const uint8_t *)&msg, sizeof(msg)))
-		peer->tx_bytes += sizeof(msg);
+	if (wgc_peer_send_message(peer, (const uint8_t *)&msg, sizeof(msg))) {
+		wgc_peer_counters_add(&peer->counters, WGC_PEER_HANDSHAKE_RESPONSES_SENT, 1);
+		wgc_device_event(dev, peer, WGC_EVENT_RESPONSE_SENT, 0, NULL);
+	}
 }
 
-static enum wgc_rx_verdict receive_cookie(struct wgc_device *dev, const uint8_t *msg, uint64_t now_ms)
+static enum wgc_rx_verdict receive_cookie(struct wgc_device *dev, const uint8_t *msg, const struct sockaddr *src,
+					  uint64_t now_ms, wgc_drop_reason *why)
 {
 	const struct wgc_msg_cookie *cookie = (const struct wgc_msg_cookie *)msg;
 	struct wgc_index_entry *entry = wgc_index_lookup(&dev->indices, wgc_load_le32(cookie->receiver_index),
 							 WGC_INDEX_HANDSHAKE | WGC_INDEX_KEYPAIR);
-	struct wgc_peer *peer;
+	struct wgc_peer *peer = entry ? entry->peer : NULL;
 
-	if (!entry)
-		return WGC_RX_DROP;
-	peer = entry->peer;
-	return wgc_cookie_consume_reply(&peer->cookie, cookie, now_ms) ? WGC_RX_HANDSHAKE : WGC_RX_DROP;
+	if (!peer || !wgc_cookie_consume_reply(&peer->cookie, cookie, now_ms))
+		return reject(dev, peer, WGC_DEV_REJECTED_INVALID_COOKIE_REPLY, src, why);
+	wgc_counters_add(&dev->counters, WGC_DEV_COOKIE_REPLIES_RECEIVED, 1);
+	wgc_peer_counters_add(&peer->counters, WGC_PEER_COOKIE_REPLIES_RECEIVED, 1);
+	wgc_device_event(dev, peer, WGC_EVENT_COOKIE_RECEIVED, 0, src);
+	return WGC_RX_HANDSHAKE;
 }
 
-static enum wgc_rx_verdict receive_handshake(struct wgc_device *dev, enum wgc_message_type type,
-					     const uint8_t *msg, size_t len, const struct sockaddr *src,
-					     const void *src_info, bool under_load, uint64_t now_ms)
+/* Under load, a message without a valid mac2 is answered with a cookie instead of processed. */
+static enum wgc_rx_verdict answer_with_cookie(struct wgc_device *dev, const uint8_t *msg, size_t len,
+					      const struct sockaddr *src, const void *src_info, uint64_t now_ms,
+					      wgc_drop_reason *why)
 {
-	struct wgc_handshake *hs = NULL;
+	struct wgc_msg_cookie reply;
+	/* sender_index sits at the same offset in both handshake messages */
+	uint32_t sender = wgc_load_le32(msg + offsetof(struct wgc_msg_initiation, sender_index));
+
+	wgc_counters_reject(&dev->counters, WGC_DEV_REJECTED_INVALID_MAC2, src);
+	if (why)
+		*why = WGC_DEV_REJECTED_INVALID_MAC2;
+	if (!dev->ops->send_reply ||
+	    !wgc_cookie_create_reply(&dev->cookie_checker, &reply, msg, len, sender, src, now_ms))
+		return WGC_RX_DROP;
+	dev->ops->send_reply(dev->ops_ctx, src_info, (const uint8_t *)&reply, sizeof(reply));
+	wgc_counters_add(&dev->counters, WGC_DEV_COOKIE_REPLIES_SENT, 1);
+	wgc_device_event(dev, NULL, WGC_EVENT_COOKIE_SENT, 0, src);
+	return WGC_RX_COOKIE_SENT;
+}
+
+static struct wgc_peer *consume_initiation(struct wgc_device *dev, const uint8_t *msg, const struct sockaddr *src,
+					   uint64_t now_ms, wgc_drop_reason *why)
+{
+	struct wgc_noise_reject no;
+	struct wgc_handshake *hs;
 	struct wgc_peer *peer;
-	enum wgc_mac_state mac;
+
+	wgc_counters_add(&dev->counters, WGC_DEV_HANDSHAKE_INITIATIONS_RECEIVED, 1);
+	hs = wgc_noise_consume_initiation((const struct wgc_msg_initiation *)msg, &dev->identity, lookup_handshake,
+					  dev, now_ms, &no);
+	if (!hs) {
+		reject(dev, no.hs ? no.hs->entry.peer : NULL, no.reason, src, why);
+		return NULL;
+	}
+	peer = hs->entry.peer;
+	wgc_peer_counters_add(&peer->counters, WGC_PEER_HANDSHAKE_INITIATIONS_RECEIVED, 1);
+	wgc_device_event(dev, peer, WGC_EVENT_INITIATION_RECEIVED, 0, src);
+	return peer;
+}
+
+static struct wgc_peer *consume_response(struct wgc_device *dev, const uint8_t *msg, const struct sockaddr *src,
+					 wgc_drop_reason *why)
+{
+	struct wgc_noise_reject no;
+	struct wgc_handshake *hs;
+	struct wgc_peer *peer;
+
+	wgc_counters_add(&dev->counters, WGC_DEV_HANDSHAKE_RESPONSES_RECEIVED, 1);
+	hs = wgc_noise_consume_response((const struct wgc_msg_response *)msg, &dev->identity, &dev->indices, &no);
+	if (!hs) {
+		reject(dev, no.hs ? no.hs->entry.peer : NULL, no.reason, src, why);
+		return NULL;
+	}
+	peer = hs->entry.peer;
+	wgc_peer_counters_add(&peer->counters, WGC_PEER_HANDSHAKE_RESPONSES_RECEIVED, 1);
+	wgc_device_event(dev, peer, WGC_EVENT_RESPONSE_RECEIVED, 0, src);
+	return peer;
+}
+
+/* mac1 always, and under load mac2 and the per-source rate limit: WGC_DROP_NONE when it may go on. */
+static wgc_drop_reason check_macs(struct wgc_device *dev, const uint8_t *msg, size_t len, const struct sockaddr *src,
+				  bool under_load, uint64_t now_ms, bool *needs_cookie)
+{
+	enum wgc_mac_state mac = wgc_cookie_validate(&dev->cookie_checker, msg, len, src, under_load, now_ms);
+
+	*needs_cookie = false;
+	if (mac == WGC_MAC_INVALID)
+		return WGC_DEV_REJECTED_INVALID_MAC1;
+	if (under_load && mac == WGC_MAC_VALID_NO_COOKIE) {
+		*needs_cookie = true;
+		return WGC_DROP_NONE;
+	}
+	/* a source that proved its address still gets only its share of our DH work */
+	if (under_load && !wgc_ratelimiter_allow(&dev->ratelimiter, src, now_ms))
+		return WGC_DEV_REJECTED_RATE_LIMITED;
+	return WGC_DROP_NONE;
+}
+
+enum wgc_rx_verdict wgc_device_receive_handshake(struct wgc_device *dev, const uint8_t *msg, size_t len,
+						 const struct sockaddr *src, const void *src_info,
+						 bool under_load, uint64_t now_ms, wgc_drop_reason *why)
+{
+	enum wgc_message_type type = wgc_message_type(msg, len);
+	struct wgc_peer *peer;
+	wgc_drop_reason r;
 	bool needs_cookie;
 
+	if (why)
+		*why = WGC_DROP_NONE;
+	if (type == WGC_MSG_DATA || !exact_length_ok(type, len))
+		return reject(dev, NULL, WGC_DEV_REJECTED_INVALID_LENGTH, src, why);
+	if (!dev->up)
+		return reject(dev, NULL, WGC_DEV_REJECTED_DEVICE_DOWN, src, why);
 	if (type == WGC_MSG_HANDSHAKE_COOKIE)
-		return receive_cookie(dev, msg, now_ms);
-
-	mac = wgc_cookie_validate(&dev->cookie_checker, msg, len, src, under_load, now_ms);
-	if ((under_load && mac == WGC_MAC_VALID_WITH_COOKIE) || (!under_load && mac == WGC_MAC_VALID_NO_COOKIE))
-		needs_cookie = false;
-	else if (under_load && mac == WGC_MAC_VALID_NO_COOKIE)
-		needs_cookie = true;
-	else
-		return WGC_RX_DROP;
-	/* a source that proved its address still gets only its share of our DH work */
-	if (under_load && !needs_cookie && !wgc_ratelimiter_allow(&dev->ratelimiter, src, now_ms))
-		return WGC_RX_DROP;
-
-	if (needs_cookie) {
-		struct wgc_msg_cookie reply;
-		/* sender_index sits at the same offset in both handshake messages */
-		uint32_t sender = wgc_load_le32(msg + offsetof(struct wgc_msg_initiation, sender_index));
-
-		if (!dev->ops->send_reply ||
-		    !wgc_cookie_create_reply(&dev->cookie_checker, &reply, msg, len, sender, src, now_ms))
-			return WGC_RX_DROP;
-		dev->ops->send_reply(dev->ops_ctx, src_info, (const uint8_t *)&reply, sizeof(reply));
-		return WGC_RX_COOKIE_SENT;
-	}
+		return receive_cookie(dev, msg, src, now_ms, why);
+	r = check_macs(dev, msg, len, src, under_load, now_ms, &needs_cookie);
+	if (r != WGC_DROP_NONE)
+		return reject(dev, NULL, r, src, why);
+	if (needs_cookie)
+		return answer_with_cookie(dev, msg, len, src, src_info, now_ms, why);
 
 	if (type == WGC_MSG_HANDSHAKE_INITIATION) {
-		hs = wgc_noise_consume_initiation((const struct wgc_msg_initiation *)msg, &dev->identity,
-						  lookup_handshake, dev, now_ms);
-		if (!hs)
+		peer = consume_initiation(dev, msg, src, now_ms, why);
+		if (!peer)
 			return WGC_RX_DROP;
-		peer = hs->entry.peer;
 		if (dev->ops->set_endpoint)
 			dev->ops->set_endpoint(dev->ops_ctx, peer, src_info);
 		send_response(peer, now_ms);
 	} else {
-		hs = wgc_noise_consume_response((const struct wgc_msg_response *)msg, &dev->identity, &dev->indices);
-		if (!hs)
+		peer = consume_response(dev, msg, src, why);
+		if (!peer)
 			return WGC_RX_DROP;
-		peer = hs->entry.peer;
 		if (dev->ops->set_endpoint)
 			dev->ops->set_endpoint(dev->ops_ctx, peer, src_info);
 		if (wgc_noise_begin_session(&peer->handshake, &peer->keypairs, &dev->indices, now_ms)) {
@@ -161,69 +274,150 @@ static const void *inner_source(const uint8_t *packet, int *family)
 	return packet + 8;
 }
 
-enum wgc_rx_verdict wgc_peer_receive_data(struct wgc_peer *peer, struct wgc_keypair *kp, const uint8_t *plain,
-					  size_t plain_len, const void *src_info, uint64_t now_ms)
+/* After decryption and the replay window: everything a data message does to its peer. */
+static enum wgc_rx_verdict receive_data(struct wgc_peer *peer, struct wgc_rx_item *it, uint64_t now_ms)
 {
 	struct wgc_device *dev = peer->device;
+	const uint8_t *plain = it->msg + WGC_MSG_DATA_HEADER_LEN;
 	const void *inner_src;
 	size_t inner;
 	int family;
 
 	if (dev->ops->set_endpoint)
-		dev->ops->set_endpoint(dev->ops_ctx, peer, src_info);
-	if (wgc_keypairs_received_with(&peer->keypairs, kp, &dev->indices)) {
+		dev->ops->set_endpoint(dev->ops_ctx, peer, it->src_info);
+	if (wgc_keypairs_received_with(&peer->keypairs, it->kp, &dev->indices)) {
 		complete_handshake(peer);
 		wgc_peer_send_staged(peer, now_ms);
 	}
 	keep_key_fresh_receive(peer, now_ms);
 	wgc_timers_any_authenticated_packet_received(&peer->timers);
 	wgc_timers_any_authenticated_packet_traversal(&peer->timers, now_ms);
-	if (!plain_len) {
+	if (!it->plain_len) {
 		peer->rx_bytes += WGC_DATA_OVERHEAD;
+		wgc_peer_counters_add(&peer->counters, WGC_PEER_KEEPALIVES_RECEIVED, 1);
 		return WGC_RX_KEEPALIVE;
 	}
 	wgc_timers_data_received(&peer->timers, now_ms);
-	inner = wgc_transport_inner_len(plain, plain_len);
+	inner = wgc_transport_inner_len(plain, it->plain_len);
 	if (!inner)
-		return WGC_RX_DROP;
+		return reject(dev, peer, WGC_DEV_DATA_REJECTED_INVALID_INNER_PACKET, it->src, &it->reason);
 	/* cryptokey routing, inbound: the source must be one this peer may use */
 	inner_src = inner_source(plain, &family);
-	if (wgc_allowedips_lookup_dst(&dev->allowedips, family, inner_src) != peer)
-		return WGC_RX_DROP;
+	if (wgc_allowedips_lookup(&dev->allowedips, family, inner_src) != peer)
+		return reject(dev, peer, WGC_DEV_DATA_REJECTED_SOURCE_NOT_ALLOWED, it->src, &it->reason);
 	dev->ops->deliver(dev->ops_ctx, peer, plain, inner);
-	peer->rx_bytes += plain_len + WGC_DATA_OVERHEAD;
+	peer->rx_bytes += it->plain_len + WGC_DATA_OVERHEAD;
 	return WGC_RX_DATA;
 }
 
-static enum wgc_rx_verdict receive_data(struct wgc_device *dev, const uint8_t *msg, size_t len,
-					const void *src_info, uint64_t now_ms)
+static enum wgc_rx_verdict classify_one(struct wgc_device *dev, struct wgc_rx_item *it)
 {
-	struct wgc_index_entry *entry =
-		wgc_index_lookup(&dev->indices, wgc_load_le32(msg + 4), WGC_INDEX_KEYPAIR);
-	uint8_t plain[65536];
-	size_t plain_len;
-	uint64_t counter;
-	struct wgc_keypair *kp;
+	enum wgc_message_type type = wgc_message_type(it->msg, it->len);
+	struct wgc_index_entry *entry;
 
-	if (!entry || len - WGC_DATA_OVERHEAD > sizeof(plain))
-		return WGC_RX_DROP;
-	kp = entry->owner;
-	if (!wgc_transport_decrypt(kp, msg, len, plain, &plain_len, &counter, now_ms))
-		return WGC_RX_DROP;
-	if (!wgc_transport_accept_counter(kp, counter))
-		return WGC_RX_DROP;
-	return wgc_peer_receive_data(entry->peer, kp, plain, plain_len, src_info, now_ms);
+	if (!exact_length_ok(type, it->len))
+		return reject(dev, NULL, WGC_DEV_REJECTED_INVALID_LENGTH, it->src, &it->reason);
+	if (type != WGC_MSG_DATA)
+		return WGC_RX_QUEUED;
+	if (!dev->up)
+		return reject(dev, NULL, WGC_DEV_REJECTED_DEVICE_DOWN, it->src, &it->reason);
+	if (it->len - WGC_DATA_OVERHEAD > WGC_MAX_INNER_PACKET)
+		return reject(dev, NULL, WGC_DEV_DATA_REJECTED_TOO_LONG, it->src, &it->reason);
+	entry = wgc_index_lookup(&dev->indices, wgc_load_le32(it->msg + offsetof(struct wgc_msg_data, receiver_index)),
+				 WGC_INDEX_KEYPAIR);
+	if (!entry)
+		return reject(dev, NULL, WGC_DEV_DATA_REJECTED_UNKNOWN_INDEX, it->src, &it->reason);
+	it->kp = wgc_keypair_get(entry->owner);
+	return WGC_RX_DATA;
+}
+
+void wgc_rx_classify(struct wgc_device *dev, struct wgc_rx_item *items, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		items[i].kp = NULL;
+		items[i].reason = WGC_DROP_NONE;
+		items[i].verdict = classify_one(dev, &items[i]);
+	}
+}
+
+void wgc_rx_decrypt(struct wgc_rx_item *items, unsigned n, uint64_t now_ms)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct wgc_rx_item *it = &items[i];
+		enum wgc_transport_status st;
+
+		if (!it->kp)
+			continue;
+		st = wgc_transport_decrypt(it->kp, it->msg, it->len, it->msg + WGC_MSG_DATA_HEADER_LEN, &it->plain_len,
+					   &it->counter, now_ms);
+		if (st == WGC_TRANSPORT_OK)
+			continue;
+		it->verdict = WGC_RX_DROP;
+		it->reason = st == WGC_TRANSPORT_EXPIRED ? WGC_DEV_DATA_REJECTED_EXPIRED_KEYPAIR
+							 : WGC_DEV_DATA_REJECTED_DECRYPT;
+	}
+}
+
+static enum wgc_rx_verdict commit_one(struct wgc_device *dev, struct wgc_rx_item *it, uint64_t now_ms)
+{
+	struct wgc_keypair *kp = it->kp;
+	struct wgc_peer *peer = kp->entry.peer;
+
+	/* an unlinked keypair was rotated out or its peer removed meanwhile */
+	if (!kp->entry.linked)
+		return reject(dev, NULL, WGC_DEV_DATA_REJECTED_EXPIRED_KEYPAIR, it->src, &it->reason);
+	if (it->verdict == WGC_RX_DROP)
+		return reject(dev, peer, it->reason, it->src, &it->reason);
+	if (!wgc_transport_accept_counter(kp, it->counter))
+		return reject(dev, peer, WGC_DEV_DATA_REJECTED_REPLAY, it->src, &it->reason);
+	return receive_data(peer, it, now_ms);
+}
+
+void wgc_rx_commit(struct wgc_device *dev, struct wgc_rx_item *items, unsigned n, uint64_t now_ms)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct wgc_rx_item *it = &items[i];
+
+		if (!it->kp)
+			continue;
+		it->verdict = commit_one(dev, it, now_ms);
+		wgc_keypair_put(it->kp);
+		it->kp = NULL;
+	}
 }
 
 enum wgc_rx_verdict wgc_device_receive(struct wgc_device *dev, const uint8_t *msg, size_t len,
 				       const struct sockaddr *src, const void *src_info, bool under_load,
 				       uint64_t now_ms)
 {
-	enum wgc_message_type type = wgc_message_type(msg, len);
+	static __thread uint8_t buf[WGC_MAX_INNER_PACKET + WGC_DATA_OVERHEAD];
+	struct wgc_rx_item it = { .msg = buf, .len = len, .src = src, .src_info = src_info };
 
-	if (!exact_length_ok(type, len) || !dev->up)
-		return WGC_RX_DROP;
-	if (type == WGC_MSG_DATA)
-		return receive_data(dev, msg, len, src_info, now_ms);
-	return receive_handshake(dev, type, msg, len, src, src_info, under_load, now_ms);
+	if (len > sizeof(buf))
+		return reject(dev, NULL, WGC_DEV_REJECTED_INVALID_LENGTH, src, NULL);
+	memcpy(buf, msg, len);
+	wgc_rx_classify(dev, &it, 1);
+	if (it.verdict == WGC_RX_QUEUED)
+		return wgc_device_receive_handshake(dev, msg, len, src, src_info, under_load, now_ms, NULL);
+	wgc_rx_decrypt(&it, 1, now_ms);
+	wgc_rx_commit(dev, &it, 1, now_ms);
+	return it.verdict;
+}
+
+uint64_t wgc_device_counter_get(struct wgc_device *dev, enum wgc_device_counter c)
+{
+	return (unsigned)c < WGC_DEVICE_COUNTER_COUNT ? atomic_load_explicit(&dev->counters.v[c], memory_order_relaxed)
+						       : 0;
+}
+
+uint64_t wgc_peer_counter_get(struct wgc_peer *peer, enum wgc_peer_counter c)
+{
+	return (unsigned)c < WGC_PEER_COUNTER_COUNT ? atomic_load_explicit(&peer->counters.v[c], memory_order_relaxed)
+						     : 0;
+}
+
+unsigned wgc_device_rejected_sources(struct wgc_device *dev, wgc_drop_reason reason,
+				     union wgc_sockaddr out[WGC_REJECTED_SOURCES_PER_REASON])
+{
+	return wgc_counters_rejected_sources(&dev->counters, reason, out);
 }

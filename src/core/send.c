@@ -2,23 +2,36 @@
 /*
  * The sending direction: initiations (rate limited to one per
  * REKEY_TIMEOUT), staging of packets while no session exists, encryption of
- * staged packets and keepalives, and the send-side rekey rule.
+ * staged packets and keepalives, the send-side rekey rule, and the phased
+ * batch API the daemon's lanes use (wgc_tx_prepare / wgc_tx_encrypt).
  */
 #include "device.h"
+#include "device_impl.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "crypto.h"
 
-static bool send_message(struct wgc_peer *peer, const uint8_t *msg, size_t len)
+bool wgc_peer_send_message(struct wgc_peer *peer, const uint8_t *msg, size_t len)
 {
 	struct wgc_device *dev = peer->device;
+	wgc_drop_reason r = dev->ops->send_to_peer(dev->ops_ctx, peer, msg, len);
 
-	if (!dev->ops->send_to_peer(dev->ops_ctx, peer, msg, len))
+	if (r != WGC_DROP_NONE) {
+		wgc_counters_add(&dev->counters, r, 1);
 		return false;
+	}
 	peer->tx_bytes += len;
 	return true;
+}
+
+static void note_attempt(struct wgc_peer *peer, int64_t sec)
+{
+	wgc_peer_counters_add(&peer->counters, WGC_PEER_HANDSHAKE_INITIATIONS_SENT, 1);
+	atomic_store_explicit(&peer->counters.v[WGC_PEER_LAST_HANDSHAKE_ATTEMPT], (uint64_t)(sec > 0 ? sec : 0),
+			      memory_order_relaxed);
+	wgc_device_event(peer->device, peer, WGC_EVENT_INITIATION_SENT, peer->timers.handshake_attempts + 1, NULL);
 }
 
 void wgc_peer_initiate_handshake(struct wgc_peer *peer, bool is_retry, uint64_t now_ms)
@@ -39,7 +52,8 @@ void wgc_peer_initiate_handshake(struct wgc_peer *peer, bool is_retry, uint64_t 
 	wgc_cookie_add_macs(&peer->cookie, (uint8_t *)&msg, sizeof(msg), now_ms);
 	wgc_timers_any_authenticated_packet_traversal(&peer->timers, now_ms);
 	wgc_timers_any_authenticated_packet_sent(&peer->timers);
-	send_message(peer, (const uint8_t *)&msg, sizeof(msg));
+	if (wgc_peer_send_message(peer, (const uint8_t *)&msg, sizeof(msg)))
+		note_attempt(peer, sec);
 	wgc_timers_handshake_initiated(&peer->timers, now_ms);
 }
 
@@ -59,6 +73,8 @@ void wgc_peer_sent_data(struct wgc_peer *peer, size_t inner_len, size_t wire_len
 	wgc_timers_any_authenticated_packet_sent(&peer->timers);
 	if (inner_len)
 		wgc_timers_data_sent(&peer->timers, now_ms);
+	else
+		wgc_peer_counters_add(&peer->counters, WGC_PEER_KEEPALIVES_SENT, 1);
 }
 
 static void stage(struct wgc_peer *peer, const uint8_t *packet, size_t len)
@@ -82,6 +98,7 @@ static void stage(struct wgc_peer *peer, const uint8_t *packet, size_t len)
 		free(s->packets[s->head]);
 		s->head = (s->head + 1) % WGC_MAX_STAGED_PACKETS;
 		s->count--;
+		wgc_counters_add(&peer->device->counters, WGC_DEV_DATA_DROPPED_STAGED_OVERFLOW, 1);
 	}
 	tail = (s->head + s->count) % WGC_MAX_STAGED_PACKETS;
 	s->packets[tail] = copy;
@@ -94,7 +111,7 @@ void wgc_peer_send_staged(struct wgc_peer *peer, uint64_t now_ms)
 	struct wgc_device *dev = peer->device;
 	struct wgc_staged *s = peer->staged;
 	struct wgc_keypair *kp;
-	uint8_t buf[65536 + WGC_DATA_OVERHEAD + WGC_MESSAGE_PADDING_MULTIPLE];
+	static __thread uint8_t buf[WGC_MAX_INNER_PACKET + WGC_DATA_OVERHEAD + WGC_MESSAGE_PADDING_MULTIPLE];
 
 	if (!dev->up || !s || !s->count)
 		return;
@@ -118,8 +135,10 @@ void wgc_peer_send_staged(struct wgc_peer *peer, uint64_t now_ms)
 		s->packets[s->head] = NULL;
 		s->head = (s->head + 1) % WGC_MAX_STAGED_PACKETS;
 		s->count--;
-		if (wire && dev->ops->send_to_peer(dev->ops_ctx, peer, buf, wire))
-			wgc_peer_sent_data(peer, len, wire, now_ms);
+		if (!wire)
+			wgc_counters_add(&dev->counters, WGC_DEV_DATA_DROPPED_ENCRYPT, 1);
+		else if (wgc_peer_send_message(peer, buf, wire))
+			wgc_peer_sent_data(peer, len, 0, now_ms);
 	}
 	wgc_keypair_put(kp);
 	wgc_peer_keep_key_fresh_send(peer, now_ms);
@@ -127,8 +146,10 @@ void wgc_peer_send_staged(struct wgc_peer *peer, uint64_t now_ms)
 
 void wgc_peer_send_packet(struct wgc_peer *peer, const uint8_t *packet, size_t len, uint64_t now_ms)
 {
-	if (len > 65535)
+	if (len > 65535) {
+		wgc_counters_add(&peer->device->counters, WGC_DEV_DATA_DROPPED_MALFORMED, 1);
 		return;
+	}
 	stage(peer, packet, len);
 	wgc_peer_send_staged(peer, now_ms);
 }
@@ -144,8 +165,74 @@ void wgc_peer_send_keepalive(struct wgc_peer *peer, uint64_t now_ms)
 struct wgc_peer *wgc_device_route(const struct wgc_device *dev, const uint8_t *packet, size_t len)
 {
 	if (len >= 20 && packet[0] >> 4 == 4)
-		return wgc_allowedips_lookup_dst(&dev->allowedips, AF_INET, packet + 16);
+		return wgc_allowedips_lookup(&dev->allowedips, AF_INET, packet + 16);
 	if (len >= 40 && packet[0] >> 4 == 6)
-		return wgc_allowedips_lookup_dst(&dev->allowedips, AF_INET6, packet + 24);
+		return wgc_allowedips_lookup(&dev->allowedips, AF_INET6, packet + 24);
 	return NULL;
+}
+
+/* One packet of a send batch, under the lock: routed, then sent now (kp set), staged or dropped. */
+static wgc_drop_reason prepare_one(struct wgc_device *dev, struct wgc_tx_item *it, uint64_t now_ms)
+{
+	uint8_t *pkt = it->buf + WGC_MSG_DATA_HEADER_LEN;
+	struct wgc_peer *peer = wgc_device_route(dev, pkt, it->len);
+	wgc_drop_reason r;
+
+	it->peer = peer;
+	if (!dev->up)
+		return WGC_DEV_DATA_DROPPED_DEVICE_DOWN;
+	if (!peer)
+		return WGC_DEV_DATA_DROPPED_NO_ROUTE;
+	r = dev->ops->tx_check ? dev->ops->tx_check(dev->ops_ctx, peer, pkt, it->len, it->user) : WGC_DROP_NONE;
+	if (r == WGC_DEV_DATA_DROPPED_ROUTING_LOOP)
+		return r;
+	/* packets already waiting for a session go first, to keep order; with
+	 * no endpoint yet they wait too (a roaming peer may bring one) */
+	if (r != WGC_DROP_NONE || wgc_peer_staged_count(peer) ||
+	    !(it->kp = wgc_keypairs_current_for_send(&peer->keypairs, now_ms))) {
+		wgc_peer_send_packet(peer, pkt, it->len, now_ms);
+		return WGC_DROP_NONE;
+	}
+	if (!wgc_transport_next_counter(it->kp, &it->counter)) {
+		wgc_keypair_put(it->kp);
+		it->kp = NULL;
+		wgc_peer_send_packet(peer, pkt, it->len, now_ms);
+		return WGC_DROP_NONE;
+	}
+	it->mtu = dev->mtu;
+	it->wire_len = wgc_transport_message_len(it->len, it->mtu);
+	wgc_peer_sent_data(peer, it->len, it->wire_len, now_ms);
+	wgc_peer_keep_key_fresh_send(peer, now_ms);
+	return WGC_DROP_NONE;
+}
+
+void wgc_tx_prepare(struct wgc_device *dev, struct wgc_tx_item *items, unsigned n, uint64_t now_ms)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct wgc_tx_item *it = &items[i];
+
+		it->kp = NULL;
+		it->wire_len = 0;
+		it->reason = prepare_one(dev, it, now_ms);
+		if (it->reason != WGC_DROP_NONE)
+			wgc_counters_add(&dev->counters, it->reason, 1);
+	}
+}
+
+void wgc_tx_encrypt(struct wgc_device *dev, struct wgc_tx_item *items, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct wgc_tx_item *it = &items[i];
+
+		if (!it->kp)
+			continue;
+		it->wire_len = wgc_transport_encrypt(it->kp, it->counter, it->buf, it->buf + WGC_MSG_DATA_HEADER_LEN,
+						     it->len, it->mtu);
+		wgc_keypair_put(it->kp);
+		it->kp = NULL;
+		if (!it->wire_len) {
+			it->reason = WGC_DEV_DATA_DROPPED_ENCRYPT;
+			wgc_counters_add(&dev->counters, it->reason, 1);
+		}
+	}
 }

@@ -69,15 +69,15 @@ static void send_one(struct wgcd *d, const union wgc_endpoint *to, struct wgc_ud
 		memset(src, 0, sizeof(*src));
 }
 
-static bool core_send_to_peer(void *ctx, struct wgc_peer *peer, const uint8_t *msg, size_t len)
+static wgc_drop_reason core_send_to_peer(void *ctx, struct wgc_peer *peer, const uint8_t *msg, size_t len)
 {
-	struct wgcd_peer *wp = peer->user;
+	struct wgcd_peer *wp = wgc_peer_user(peer);
 	bool ok = false;
 
 	if (!wp || !wp->endpoint.addr.sa_family)
-		return false;
+		return WGC_DEV_DATA_DROPPED_NO_ENDPOINT;
 	send_one(ctx, &wp->endpoint, &wp->src, msg, len, &ok);
-	return ok;
+	return ok ? WGC_DROP_NONE : WGC_DEV_DATA_DROPPED_SEND_FAILED;
 }
 
 static void core_send_reply(void *ctx, const void *src_info, const uint8_t *msg, size_t len)
@@ -113,7 +113,7 @@ static void core_deliver(void *ctx, struct wgc_peer *peer, const uint8_t *packet
 static void core_set_endpoint(void *ctx, struct wgc_peer *peer, const void *src_info)
 {
 	const struct wgcd_origin *o = src_info;
-	struct wgcd_peer *wp = peer->user;
+	struct wgcd_peer *wp = wgc_peer_user(peer);
 
 	(void)ctx;
 	if (!wp || !o)
@@ -124,7 +124,7 @@ static void core_set_endpoint(void *ctx, struct wgc_peer *peer, const void *src_
 
 static void core_clear_src_cache(void *ctx, struct wgc_peer *peer)
 {
-	struct wgcd_peer *wp = peer->user;
+	struct wgcd_peer *wp = wgc_peer_user(peer);
 
 	(void)ctx;
 	if (wp)
@@ -143,15 +143,42 @@ static void core_wall_time(void *ctx, int64_t *sec, uint32_t *nsec)
 
 static void core_peer_removed(void *ctx, struct wgc_peer *peer)
 {
+	struct wgcd_peer *wp = wgc_peer_user(peer);
+
 	(void)ctx;
-	if (peer->user) {
-		wgc_wipe(peer->user, sizeof(struct wgcd_peer));
-		free(peer->user);
-		peer->user = NULL;
+	if (wp) {
+		wgc_wipe(wp, sizeof(*wp));
+		free(wp);
+		wgc_peer_set_user(peer, NULL);
 	}
 }
 
+static bool own_looped_packet(const uint8_t *pkt, size_t len, const union wgc_endpoint *ep, uint16_t our_port);
+
+/* The listen port the current send batch goes out from (a lane sets it before wgc_tx_prepare). */
+static __thread uint16_t lane_port;
+
+/* For wgc_tx_prepare: where the packet goes, and whether it may (no endpoint: staged; a loop: dropped). */
+static wgc_drop_reason core_tx_check(void *ctx, struct wgc_peer *peer, const uint8_t *pkt, size_t len, void *user)
+{
+	struct wgcd_peer *wp = wgc_peer_user(peer);
+	struct wgc_udp_tx *tx = user;
+
+	(void)ctx;
+	if (!wp || !wp->endpoint.addr.sa_family)
+		return WGC_DEV_DATA_DROPPED_NO_ENDPOINT;
+	if (own_looped_packet(pkt, len, &wp->endpoint, lane_port))
+		return WGC_DEV_DATA_DROPPED_ROUTING_LOOP;
+	if (tx) {
+		tx->to = wp->endpoint;
+		tx->src = wp->src;
+	}
+	return WGC_DROP_NONE;
+}
+
 const struct wgc_device_ops wgcd_core_ops = {
+	.tx_check = core_tx_check,
+	.event = wgcd_log_event,
 	.send_to_peer = core_send_to_peer,
 	.send_reply = core_send_reply,
 	.deliver = core_deliver,
@@ -172,8 +199,7 @@ struct lane_buffers {
 	struct virtio_net_hdr pending_hdr;
 	size_t pending_len;
 	bool has_pending;
-	struct wgc_keypair *kp[BATCH];
-	uint64_t counter[BATCH];
+	struct wgc_tx_item items[BATCH];
 	struct wgc_udp_tx tx[BATCH];
 	uint8_t icmp[1280];
 };
@@ -285,85 +311,62 @@ static int read_tun_batch(struct wgcd *d, unsigned q, struct lane_buffers *b)
 	return n;
 }
 
-static void process_tun_batch(struct wgcd *d, unsigned q, struct lane_buffers *b, unsigned n)
+/* Hands the encrypted packets of a batch to the UDP socket, GSO-batched when it can. */
+static void send_batch(struct wgcd *d, struct lane_buffers *b, unsigned n)
 {
-	uint64_t now = wgcd_now_ms();
-	unsigned i, m = 0;
-	uint16_t port;
-	size_t mtu;
-
-	pthread_rwlock_rdlock(&d->udp_lock);
-	port = d->udp.port;
-	pthread_rwlock_unlock(&d->udp_lock);
-	pthread_mutex_lock(&d->lock);
-	mtu = d->core.mtu;
-	for (i = 0; i < n; i++) {
-		uint8_t *pkt = b->slot[i] + WGC_MSG_DATA_HEADER_LEN;
-		struct wgc_peer *peer = wgc_device_route(&d->core, pkt, b->len[i]);
-		struct wgcd_peer *wp;
-		struct wgc_keypair *kp;
-
-		b->kp[i] = NULL;
-		if (!peer) {
-			size_t il = wgcd_icmp_unreachable(b->icmp, sizeof(b->icmp), pkt, b->len[i]);
-			if (il)
-				wgcd_tun_write(d, q, b->icmp, il);
-			continue;
-		}
-		wp = peer->user;
-		if (own_looped_packet(pkt, b->len[i], &wp->endpoint, port))
-			continue;
-		/* packets already waiting for a session go first, to keep order */
-		if (wgc_peer_staged_count(peer) || !wp->endpoint.addr.sa_family ||
-		    !(kp = wgc_keypairs_current_for_send(&peer->keypairs, now))) {
-			wgc_peer_send_packet(peer, pkt, b->len[i], now);
-			continue;
-		}
-		if (!wgc_transport_next_counter(kp, &b->counter[i])) {
-			wgc_keypair_put(kp);
-			wgc_peer_send_packet(peer, pkt, b->len[i], now);
-			continue;
-		}
-		b->kp[i] = kp;
-		b->tx[i].to = wp->endpoint;
-		b->tx[i].src = wp->src;
-		wgc_peer_sent_data(peer, b->len[i], wgc_transport_message_len(b->len[i], mtu), now);
-		wgc_peer_keep_key_fresh_send(peer, now);
-	}
-	pthread_mutex_unlock(&d->lock);
+	unsigned i, m = 0, off, chunk;
 
 	for (i = 0; i < n; i++) {
-		size_t wire;
-		struct wgc_udp_tx *tx;
+		struct wgc_udp_tx *tx = &b->tx[m];
 
-		if (!b->kp[i])
+		if (!b->items[i].wire_len)
 			continue;
-		wire = wgc_transport_encrypt(b->kp[i], b->counter[i], b->slot[i], b->slot[i] + WGC_MSG_DATA_HEADER_LEN,
-					     b->len[i], mtu);
-		wgc_keypair_put(b->kp[i]);
-		if (!wire)
-			continue;
-		tx = &b->tx[m];
 		if (tx != &b->tx[i])
 			*tx = b->tx[i];
-		tx->buf = b->slot[i];
-		tx->len = wire;
+		tx->buf = b->items[i].buf;
+		tx->len = b->items[i].wire_len;
 		tx->src_rejected = false;
 		m++;
 	}
-	if (m) {
-		unsigned off, chunk;
-
-		pthread_rwlock_rdlock(&d->udp_lock);
-		for (off = 0; off < m; off += chunk) {
-			chunk = m - off < WGC_UDP_BATCH_MAX ? m - off : WGC_UDP_BATCH_MAX;
-			if (d->udp.gso)
-				wgc_udp_send_gso(&d->udp, b->tx + off, chunk);
-			else
-				wgc_udp_send(&d->udp, b->tx + off, chunk);
-		}
-		pthread_rwlock_unlock(&d->udp_lock);
+	if (!m)
+		return;
+	pthread_rwlock_rdlock(&d->udp_lock);
+	for (off = 0; off < m; off += chunk) {
+		chunk = m - off < WGC_UDP_BATCH_MAX ? m - off : WGC_UDP_BATCH_MAX;
+		if (d->udp.gso)
+			wgc_udp_send_gso(&d->udp, b->tx + off, chunk);
+		else
+			wgc_udp_send(&d->udp, b->tx + off, chunk);
 	}
+	pthread_rwlock_unlock(&d->udp_lock);
+}
+
+/* The core decides (wgc_tx_prepare under the lock, wgc_tx_encrypt outside); the lane does I/O. */
+static void process_tun_batch(struct wgcd *d, unsigned q, struct lane_buffers *b, unsigned n)
+{
+	unsigned i;
+
+	pthread_rwlock_rdlock(&d->udp_lock);
+	lane_port = d->udp.port;
+	pthread_rwlock_unlock(&d->udp_lock);
+	for (i = 0; i < n; i++) {
+		b->items[i].buf = b->slot[i];
+		b->items[i].len = b->len[i];
+		b->items[i].user = &b->tx[i];
+	}
+	pthread_mutex_lock(&d->lock);
+	wgc_tx_prepare(d->core, b->items, n, wgcd_now_ms());
+	pthread_mutex_unlock(&d->lock);
+	wgc_tx_encrypt(d->core, b->items, n);
+	for (i = 0; i < n; i++) {
+		if (b->items[i].reason == WGC_DEV_DATA_DROPPED_NO_ROUTE) {
+			const uint8_t *pkt = b->slot[i] + WGC_MSG_DATA_HEADER_LEN;
+			size_t il = wgcd_icmp_unreachable(b->icmp, sizeof(b->icmp), pkt, b->len[i]);
+			if (il)
+				wgcd_tun_write(d, q, b->icmp, il);
+		}
+	}
+	send_batch(d, b, n);
 }
 
 static void *lane_main(void *arg)
@@ -426,74 +429,16 @@ struct reader_buffers {
 	uint8_t slot[BATCH][SLOT];
 	struct wgc_udp_rx rx[BATCH];
 	struct wgcd_origin origin[BATCH];
-	struct wgc_keypair *kp[BATCH];
-	uint64_t counter[BATCH];
-	size_t plain_len[BATCH];
-	bool ok[BATCH];
+	struct wgc_rx_item items[BATCH];
 	struct delivery delivered;
 	struct wgc_offload_unit units[BATCH];
 	struct iovec iov[BATCH];
 };
 
-static void process_udp_batch(struct wgcd *d, struct reader_buffers *b, unsigned n)
+/* Writes what the core delivered during a batch to the TUN, coalesced when offloads are on. */
+static void write_delivered(struct wgcd *d, struct reader_buffers *b)
 {
-	uint64_t now = wgcd_now_ms();
 	unsigned i;
-	unsigned n_data = 0;
-
-	/* handshakes to their queue; keypairs for data looked up under the lock */
-	pthread_mutex_lock(&d->lock);
-	for (i = 0; i < n; i++) {
-		const uint8_t *msg = b->slot[i];
-		size_t len = b->rx[i].len;
-		enum wgc_message_type type = wgc_message_type(msg, len);
-
-		b->kp[i] = NULL;
-		b->origin[i].from = b->rx[i].from;
-		b->origin[i].local = b->rx[i].local;
-		if (b->rx[i].truncated || type == WGC_MSG_INVALID)
-			continue;
-		if (type != WGC_MSG_DATA) {
-			/* exact lengths are checked again by the core; this keeps junk out of the queue */
-			if (len == WGC_MSG_INITIATION_LEN || len == WGC_MSG_RESPONSE_LEN || len == WGC_MSG_COOKIE_LEN)
-				wgcd_handshake_enqueue(&d->handshakes, msg, len, &b->origin[i]);
-			continue;
-		}
-		if (len >= WGC_MSG_DATA_MIN_LEN && d->core.up) {
-			struct wgc_index_entry *e =
-				wgc_index_lookup(&d->core.indices, wgc_load_le32(msg + 4), WGC_INDEX_KEYPAIR);
-			if (e) {
-				b->kp[i] = wgc_keypair_get(e->owner);
-				n_data++;
-			}
-		}
-	}
-	pthread_mutex_unlock(&d->lock);
-	if (!n_data)
-		return;
-
-	for (i = 0; i < n; i++) {
-		b->ok[i] = b->kp[i] && wgc_transport_decrypt(b->kp[i], b->slot[i], b->rx[i].len,
-							     b->slot[i] + WGC_MSG_DATA_HEADER_LEN, &b->plain_len[i],
-							     &b->counter[i], now);
-	}
-
-	b->delivered.n = 0;
-	current_delivery = &b->delivered;
-	pthread_mutex_lock(&d->lock);
-	for (i = 0; i < n; i++) {
-		struct wgc_keypair *kp = b->kp[i];
-
-		if (!kp)
-			continue;
-		/* an unlinked keypair was rotated out or its peer removed meanwhile */
-		if (b->ok[i] && kp->entry.linked && wgc_transport_accept_counter(kp, b->counter[i]))
-			wgc_peer_receive_data(kp->entry.peer, kp, b->slot[i] + WGC_MSG_DATA_HEADER_LEN,
-					      b->plain_len[i], &b->origin[i], now);
-		wgc_keypair_put(kp);
-	}
-	pthread_mutex_unlock(&d->lock);
-	current_delivery = NULL;
 
 	if (d->vnet) {
 		/* consecutive segments of one TCP flow go to the TUN as one write */
@@ -504,6 +449,40 @@ static void process_udp_batch(struct wgcd *d, struct reader_buffers *b, unsigned
 		for (i = 0; i < b->delivered.n; i++)
 			wgc_tun_write(&d->tun, 0, b->delivered.pkt[i], b->delivered.len[i]);
 	}
+}
+
+/* The core decides (classify and commit under the lock, decrypt outside); the reader does I/O. */
+static void process_udp_batch(struct wgcd *d, struct reader_buffers *b, unsigned n)
+{
+	uint64_t now = wgcd_now_ms();
+	unsigned i, n_data = 0;
+
+	for (i = 0; i < n; i++) {
+		b->origin[i].from = b->rx[i].from;
+		b->origin[i].local = b->rx[i].local;
+		/* a truncated datagram is junk whatever its first bytes say: length 0 */
+		b->items[i] = (struct wgc_rx_item){ .msg = b->slot[i], .len = b->rx[i].truncated ? 0 : b->rx[i].len,
+						    .src = &b->origin[i].from.addr, .src_info = &b->origin[i] };
+	}
+	pthread_mutex_lock(&d->lock);
+	wgc_rx_classify(d->core, b->items, n);
+	pthread_mutex_unlock(&d->lock);
+	for (i = 0; i < n; i++) {
+		if (b->items[i].verdict == WGC_RX_QUEUED &&
+		    !wgcd_handshake_enqueue(&d->handshakes, b->slot[i], b->items[i].len, &b->origin[i]))
+			wgc_device_count_drop(d->core, WGC_DEV_REJECTED_HANDSHAKE_QUEUE_FULL, b->items[i].src);
+		n_data += b->items[i].kp != NULL;
+	}
+	if (!n_data)
+		return;
+	wgc_rx_decrypt(b->items, n, now);
+	b->delivered.n = 0;
+	current_delivery = &b->delivered;
+	pthread_mutex_lock(&d->lock);
+	wgc_rx_commit(d->core, b->items, n, now);
+	pthread_mutex_unlock(&d->lock);
+	current_delivery = NULL;
+	write_delivered(d, b);
 }
 
 static void *reader_main(void *arg)

@@ -177,7 +177,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "wgcd: cannot watch interface events: %s\n", strerror(-watch_fd));
 		return 1;
 	}
-	d.core.mtu = (size_t)(wgc_tun_get_mtu(&d.tun) > 0 ? wgc_tun_get_mtu(&d.tun) : WGC_DEFAULT_MTU);
+	wgc_device_set_mtu(d.core, (size_t)(wgc_tun_get_mtu(&d.tun) > 0 ? wgc_tun_get_mtu(&d.tun) : WGC_DEFAULT_MTU));
 
 	ret = wgc_daemonize_begin(foreground, wgc_daemonize_keep_output(log_env));
 	if (ret) {

@@ -80,7 +80,7 @@ struct wgcd {
 	pthread_mutex_t cfg_lock;
 	pthread_mutex_t lock;
 	pthread_rwlock_t udp_lock;
-	struct wgc_device core;
+	struct wgc_device *core;      /* the protocol core: opaque, reached through core/device.h */
 	struct wgc_tun tun;
 	struct wgc_udp udp;
 	unsigned udp_generation;
@@ -135,6 +135,9 @@ bool wgcd_handshake_enqueue(struct wgcd_handshake_queue *q, const uint8_t *msg, 
 			    const struct wgcd_origin *origin);
 void wgcd_handshake_queue_wake(struct wgcd_handshake_queue *q);
 void *wgcd_handshake_main(void *arg);
+
+/* The core's handshake events as verbose log lines, rate limited (events.c); an ops->event. */
+void wgcd_log_event(void *ctx, struct wgc_peer *peer, const struct wgc_event *ev);
 
 /* ICMP "unreachable" for a packet that no peer routes (icmp.c); 0 if none is due. */
 size_t wgcd_icmp_unreachable(uint8_t *out, size_t cap, const uint8_t *pkt, size_t len);

@@ -95,13 +95,61 @@ static int read_reply(int fd, struct wgc_strbuf *reply)
 	}
 }
 
-static int transact(const char *ifname, const struct wgc_strbuf *req, struct wgc_strbuf *reply)
+/* Whether name (a /proc/PID/exe target or comm) is wgcd's: "wgcd", ".../wgcd", "wgcd (deleted)". */
+static bool names_wgcd(const char *name)
 {
+	const char *base = strrchr(name, '/');
+
+	base = base ? base + 1 : name;
+	return !strcmp(base, "wgcd") || !strcmp(base, "wgcd (deleted)");
+}
+
+/*
+ * The one place that decides whether the daemon behind a connected UAPI
+ * socket is wgcd, and so may be sent wgcd's extension lines (doc/uapi.md):
+ * the peer's pid from SO_PEERCRED, then its executable's name (or, when
+ * that link is unreadable, its command name). wireguard-go answers an
+ * unknown line with an error, so anything not positively wgcd gets the
+ * plain request.
+ */
+bool wgc_uapi_peer_is_wgcd(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	char path[64], target[4096];
+	ssize_t n;
+	FILE *f;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.pid <= 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)cred.pid);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n > 0) {
+		target[n] = '\0';
+		return names_wgcd(target);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)cred.pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	n = fgets(target, sizeof(target), f) ? (ssize_t)strcspn(target, "\n") : 0;
+	fclose(f);
+	target[n] = '\0';
+	return n > 0 && names_wgcd(target);
+}
+
+/* extended: the request is a get that may carry wgcd's extension line, when the peer is wgcd */
+static int transact(const char *ifname, const struct wgc_strbuf *req, struct wgc_strbuf *reply, bool extended)
+{
+	static const char ext_get[] = "get=1\nwgc_extensions=1\n\n";
 	int fd = open_sock(ifname), ret;
 
 	if (fd < 0)
 		return fd;
-	ret = write_all(fd, req->data, req->len);
+	if (extended && wgc_uapi_peer_is_wgcd(fd))
+		ret = write_all(fd, ext_get, sizeof(ext_get) - 1);
+	else
+		ret = write_all(fd, req->data, req->len);
 	if (!ret)
 		ret = read_reply(fd, reply);
 	close(fd);
@@ -115,7 +163,7 @@ int wgc_uapi_client_get(struct wgc_device_model *state, const char *ifname)
 
 	memset(state, 0, sizeof(*state));
 	wgc_strbuf_printf(&req, "get=1\n\n");
-	ret = req.failed ? -ENOMEM : transact(ifname, &req, &reply);
+	ret = req.failed ? -ENOMEM : transact(ifname, &req, &reply, true);
 	if (!ret)
 		ret = wgc_uapi_parse_get(state, reply.data ? reply.data : "", reply.len, NULL);
 	if (!ret)
@@ -132,7 +180,7 @@ int wgc_uapi_client_set(const struct wgc_device_model *change, const char *ifnam
 
 	ret = wgc_uapi_format_set(&req, change);
 	if (!ret)
-		ret = transact(ifname, &req, &reply);
+		ret = transact(ifname, &req, &reply, false);
 	if (!ret)
 		ret = wgc_uapi_parse_errno(reply.data ? reply.data : "", reply.len);
 	wgc_strbuf_free(&req);

@@ -7,17 +7,17 @@
 
 #include "core/crypto.h"
 
-static bool send_to_peer(void *ctx, struct wgc_peer *peer, const uint8_t *msg, size_t len)
+static wgc_drop_reason send_to_peer(void *ctx, struct wgc_peer *peer, const uint8_t *msg, size_t len)
 {
 	struct memnet_host *h = ctx;
 
 	(void)peer;
 	if (h->n_out == MEMNET_QUEUE || len > MEMNET_MSG_MAX)
-		return false;
+		return WGC_DEV_DATA_DROPPED_SEND_FAILED;
 	memcpy(h->out[h->n_out].data, msg, len);
 	h->out[h->n_out].len = len;
 	h->n_out++;
-	return true;
+	return WGC_DROP_NONE;
 }
 
 static void send_reply(void *ctx, const void *src_info, const uint8_t *msg, size_t len)
@@ -141,28 +141,59 @@ bool memnet_pop(struct memnet_host *from, struct memnet_msg *msg)
 enum wgc_rx_verdict memnet_deliver(struct memnet *n, struct memnet_host *from, struct memnet_host *to,
 				   const struct memnet_msg *msg, bool under_load)
 {
-	return wgc_device_receive(&to->dev, msg->data, msg->len, (const struct sockaddr *)&from->addr, from,
-				  under_load, n->now_ms);
+	enum wgc_rx_verdict v;
+
+	memnet_deliver_batch(n, from, to, msg, 1, under_load, &v);
+	return v;
+}
+
+void memnet_deliver_batch(struct memnet *n, struct memnet_host *from, struct memnet_host *to,
+			  const struct memnet_msg *msgs, unsigned count, bool under_load, enum wgc_rx_verdict *verdicts)
+{
+	/* the same phases as wgcd's UDP readers: classify, handshakes, decrypt, commit */
+	static struct memnet_msg copy[MEMNET_QUEUE];
+	struct wgc_rx_item items[MEMNET_QUEUE];
+	unsigned i;
+
+	if (count > MEMNET_QUEUE)
+		count = MEMNET_QUEUE;
+	for (i = 0; i < count; i++) {
+		copy[i] = msgs[i];
+		items[i] = (struct wgc_rx_item){ .msg = copy[i].data, .len = copy[i].len,
+						 .src = (const struct sockaddr *)&from->addr, .src_info = from };
+	}
+	wgc_rx_classify(&to->dev, items, count);
+	for (i = 0; i < count; i++)
+		if (items[i].verdict == WGC_RX_QUEUED)
+			items[i].verdict = wgc_device_receive_handshake(&to->dev, msgs[i].data, msgs[i].len, items[i].src,
+									 from, under_load, n->now_ms, &items[i].reason);
+	wgc_rx_decrypt(items, count, n->now_ms);
+	wgc_rx_commit(&to->dev, items, count, n->now_ms);
+	for (i = 0; verdicts && i < count; i++)
+		verdicts[i] = items[i].verdict;
+}
+
+/* Moves from's whole outbox to `to` as one batch; returns how many. */
+static size_t pump_one_way(struct memnet *n, struct memnet_host *from, struct memnet_host *to)
+{
+	static struct memnet_msg batch[MEMNET_QUEUE];
+	unsigned count = 0;
+
+	while (count < MEMNET_QUEUE && memnet_pop(from, &batch[count]))
+		count++;
+	if (count)
+		memnet_deliver_batch(n, from, to, batch, count, false, NULL);
+	return count;
 }
 
 size_t memnet_pump(struct memnet *n)
 {
-	struct memnet_msg msg;
-	size_t moved = 0;
-	bool any = true;
+	size_t moved = 0, step = 1;
 
-	while (any && moved < 10000) {
-		any = false;
-		if (memnet_pop(&n->a, &msg)) {
-			memnet_deliver(n, &n->a, &n->b, &msg, false);
-			moved++;
-			any = true;
-		}
-		if (memnet_pop(&n->b, &msg)) {
-			memnet_deliver(n, &n->b, &n->a, &msg, false);
-			moved++;
-			any = true;
-		}
+	while (step && moved < 10000) {
+		step = pump_one_way(n, &n->a, &n->b);
+		step += pump_one_way(n, &n->b, &n->a);
+		moved += step;
 	}
 	return moved;
 }

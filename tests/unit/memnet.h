@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/device.h"
+#include "core/device_impl.h" /* the core's own tests may see its structs */
 
 enum { MEMNET_QUEUE = 256, MEMNET_MSG_MAX = 2048 };
 
@@ -52,6 +52,12 @@ bool memnet_pop(struct memnet_host *from, struct memnet_msg *msg);
 /* Delivers one message to `to` as if from `from`'s address. */
 enum wgc_rx_verdict memnet_deliver(struct memnet *n, struct memnet_host *from, struct memnet_host *to,
 				   const struct memnet_msg *msg, bool under_load);
+/*
+ * Delivers count messages (<= MEMNET_QUEUE) to `to` as one receive batch,
+ * through the phased API wgcd uses; verdicts (may be NULL) gets each one's.
+ */
+void memnet_deliver_batch(struct memnet *n, struct memnet_host *from, struct memnet_host *to,
+			  const struct memnet_msg *msgs, unsigned count, bool under_load, enum wgc_rx_verdict *verdicts);
 /* Delivers everything both ways until both outboxes are empty; returns messages moved. */
 size_t memnet_pump(struct memnet *n);
 /* Advances the fake clock, running timers each `step_ms`. */

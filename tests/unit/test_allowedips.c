@@ -67,13 +67,13 @@ static int rm6(struct wgc_allowedips *t, const char *s, uint8_t cidr, void *peer
 static void *get4(const struct wgc_allowedips *t, const char *s)
 {
 	struct in_addr a = ip4(s);
-	return wgc_allowedips_lookup_dst(t, AF_INET, &a);
+	return wgc_allowedips_lookup(t, AF_INET, &a);
 }
 
 static void *get6(const struct wgc_allowedips *t, const char *s)
 {
 	struct in6_addr a = ip6(s);
-	return wgc_allowedips_lookup_dst(t, AF_INET6, &a);
+	return wgc_allowedips_lookup(t, AF_INET6, &a);
 }
 
 /* Collects a walk as text, "a.b.c.d/n a::b/n ...", for easy comparison. */
@@ -244,7 +244,7 @@ static void test_families_independent(void)
 	CHECK(rm4(&t, "10.0.0.0", 8, P(0)) == 0);
 	CHECK(get4(&t, "10.1.1.1") == NULL);
 	CHECK(get6(&t, "a01:101::") == P(1));
-	CHECK(wgc_allowedips_lookup_dst(&t, AF_UNIX, "\x0a\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0") == NULL);
+	CHECK(wgc_allowedips_lookup(&t, AF_UNIX, "\x0a\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0") == NULL);
 	CHECK(wgc_allowedips_selfcheck(&t));
 	wgc_allowedips_free(&t);
 }
@@ -376,7 +376,7 @@ static void test_invalid(void)
 	CHECK(wgc_allowedips_remove_v6(&t, &b, 129, P(0)) == -EINVAL);
 	CHECK(wgc_allowedips_remove_v4(&t, &a, 32, NULL) == -ENOENT);
 	CHECK(wgc_allowedips_count(&t) == 0);
-	CHECK(wgc_allowedips_lookup_dst(&t, AF_INET, &a) == NULL);
+	CHECK(wgc_allowedips_lookup(&t, AF_INET, &a) == NULL);
 	CHECK(walk_is(&t, P(0), ""));
 	CHECK(walk_is(&t, NULL, ""));
 	CHECK(wgc_allowedips_selfcheck(&t));
@@ -746,7 +746,7 @@ static bool random_op(struct wgc_allowedips *t, long op, size_t *inserted, size_
 		} else {
 			random_addr(fam, addr);
 		}
-		g = wgc_allowedips_lookup_dst(t, fam, addr);
+		g = wgc_allowedips_lookup(t, fam, addr);
 		w = model_lookup(fam, addr);
 		if (g != w) {
 			char s[INET6_ADDRSTRLEN];

@@ -37,6 +37,9 @@ static void handshake(void)
 	memnet_pump(&net);
 }
 
+#define DEV_COUNT(h, name) wgc_device_counter_get(&(h)->dev, WGC_DEV_##name)
+#define PEER_COUNT(h, name) wgc_peer_counter_get((h)->peer, WGC_PEER_##name)
+
 static void test_handshake_no_psk(void)
 {
 	memnet_init(&net, NULL, NULL);
@@ -279,14 +282,20 @@ static void test_replayed_initiation(void)
 	CHECK(memnet_deliver(&net, &net.a, &net.b, &init, false) == WGC_RX_HANDSHAKE);
 	net.b.n_out = 0;
 	net.now_ms += 5000;
+	/* the same bytes again: a duplicate, counted apart from replays of older ones */
 	CHECK(memnet_deliver(&net, &net.a, &net.b, &init, false) == WGC_RX_DROP);
 	CHECK(net.b.n_out == 0);
+	CHECK(DEV_COUNT(&net.b, REJECTED_DUPLICATE_INITIATION) == 1 && PEER_COUNT(&net.b, REJECTED_DUPLICATE_INITIATION) == 1);
+	CHECK(DEV_COUNT(&net.b, REJECTED_STALE_TIMESTAMP) == 0);
+	CHECK(DEV_COUNT(&net.b, HANDSHAKE_INITIATIONS_RECEIVED) == 2);
+	CHECK(PEER_COUNT(&net.b, HANDSHAKE_INITIATIONS_RECEIVED) == 1 && PEER_COUNT(&net.b, HANDSHAKE_RESPONSES_SENT) == 1);
 
 	/* a fresh initiation whose timestamp is older than the last one: stale */
 	net.wall_offset_ms = -60000;
 	wgc_peer_initiate_handshake(net.a.peer, false, net.now_ms + 10000);
 	CHECK(memnet_pop(&net.a, &init2));
 	CHECK(memnet_deliver(&net, &net.a, &net.b, &init2, false) == WGC_RX_DROP);
+	CHECK(DEV_COUNT(&net.b, REJECTED_STALE_TIMESTAMP) == 1 && PEER_COUNT(&net.b, REJECTED_STALE_TIMESTAMP) == 1);
 
 	/* a newer one is accepted, but not a second within 1/INITIATIONS_PER_SECOND */
 	net.wall_offset_ms = 0;
@@ -299,6 +308,7 @@ static void test_replayed_initiation(void)
 	wgc_peer_initiate_handshake(net.a.peer, false, net.now_ms + 6000);
 	CHECK(memnet_pop(&net.a, &init));
 	CHECK(memnet_deliver(&net, &net.a, &net.b, &init, false) == WGC_RX_DROP);
+	CHECK(DEV_COUNT(&net.b, REJECTED_INITIATION_FLOOD) == 1);
 	net.now_ms += 1000 / WGC_INITIATIONS_PER_SECOND;
 	CHECK(memnet_deliver(&net, &net.a, &net.b, &init, false) == WGC_RX_HANDSHAKE);
 	memnet_free(&net);
@@ -337,6 +347,8 @@ static void test_wrong_lengths_and_garbage(void)
 	}
 	CHECK(accepted == 0);
 	CHECK(net.b.n_out == 0);
+	CHECK(DEV_COUNT(&net.b, REJECTED_INVALID_LENGTH) >= 7);
+	CHECK(DEV_COUNT(&net.b, REJECTED_INVALID_MAC1) > 0 && DEV_COUNT(&net.b, DATA_REJECTED_UNKNOWN_INDEX) > 0);
 	memnet_free(&net);
 }
 
@@ -354,6 +366,8 @@ static void test_inbound_source_check(void)
 	CHECK(memnet_pop(&net.a, &m));
 	CHECK(memnet_deliver(&net, &net.a, &net.b, &m, false) == WGC_RX_DROP);
 	CHECK(net.b.delivered == 1);
+	CHECK(DEV_COUNT(&net.b, DATA_REJECTED_SOURCE_NOT_ALLOWED) == 1);
+	CHECK(PEER_COUNT(&net.b, DATA_REJECTED_SOURCE_NOT_ALLOWED) == 1);
 	/* not an IP packet at all */
 	memset(pkt, 0x11, 40);
 	wgc_peer_send_packet(net.a.peer, pkt, 40, net.now_ms);
@@ -365,6 +379,36 @@ static void test_inbound_source_check(void)
 	wgc_peer_send_packet(net.a.peer, pkt, len, net.now_ms);
 	CHECK(memnet_pop(&net.a, &m));
 	CHECK(memnet_deliver(&net, &net.a, &net.b, &m, false) == WGC_RX_DROP);
+	CHECK(DEV_COUNT(&net.b, DATA_REJECTED_INVALID_INNER_PACKET) == 2);
+	memnet_free(&net);
+}
+
+/* One receive batch with data, its replay, garbage and a forged data message: each has its verdict and counter. */
+static void test_batch_verdicts(void)
+{
+	struct memnet_msg batch[5];
+	enum wgc_rx_verdict v[5];
+
+	memnet_init(&net, NULL, NULL);
+	handshake();
+	send_ab(&net.a, 1, 2, 3);
+	CHECK(memnet_pop(&net.a, &batch[0]));
+	batch[1] = batch[0];
+	memset(&batch[2], 0, sizeof(batch[2]));
+	batch[2].len = 3;
+	batch[3] = batch[0];
+	batch[3].data[batch[3].len - 1] ^= 1;
+	batch[4] = batch[0];
+	batch[4].data[5] ^= 0x55; /* another receiver index */
+	memnet_deliver_batch(&net, &net.a, &net.b, batch, 5, false, v);
+	CHECK(v[0] == WGC_RX_DATA && v[1] == WGC_RX_DROP && v[2] == WGC_RX_DROP && v[3] == WGC_RX_DROP &&
+	      v[4] == WGC_RX_DROP);
+	CHECK(DEV_COUNT(&net.b, DATA_REJECTED_REPLAY) == 1 && PEER_COUNT(&net.b, DATA_REJECTED_REPLAY) == 1);
+	CHECK(DEV_COUNT(&net.b, REJECTED_INVALID_LENGTH) == 1);
+	CHECK(DEV_COUNT(&net.b, DATA_REJECTED_DECRYPT) == 1);
+	CHECK(DEV_COUNT(&net.b, DATA_REJECTED_UNKNOWN_INDEX) == 1);
+	CHECK(PEER_COUNT(&net.a, HANDSHAKE_INITIATIONS_SENT) == 1 && PEER_COUNT(&net.a, HANDSHAKE_RESPONSES_RECEIVED) == 1);
+	CHECK(PEER_COUNT(&net.a, KEEPALIVES_SENT) == 0 || PEER_COUNT(&net.b, KEEPALIVES_RECEIVED) >= 1);
 	memnet_free(&net);
 }
 
@@ -441,6 +485,11 @@ static void test_retry_and_give_up(void)
 	/* as the kernel: the first, then retries until attempts pass MAX_TIMER_HANDSHAKES */
 	CHECK(initiations == WGC_MAX_TIMER_HANDSHAKES + 2);
 	CHECK(wgc_peer_staged_count(net.a.peer) == 0);
+	CHECK(PEER_COUNT(&net.a, HANDSHAKE_INITIATIONS_SENT) == initiations);
+	CHECK(PEER_COUNT(&net.a, HANDSHAKE_RESPONSES_RECEIVED) == 0);
+	CHECK(PEER_COUNT(&net.a, HANDSHAKE_ATTEMPTS_EXPIRED) == 1);
+	CHECK(DEV_COUNT(&net.a, DATA_DROPPED_GAVE_UP) == 1);
+	CHECK(PEER_COUNT(&net.a, LAST_HANDSHAKE_ATTEMPT) >= 1700000000);
 	memnet_free(&net);
 }
 
@@ -515,6 +564,7 @@ int main(void)
 	RUN_TEST(test_tamper_data);
 	RUN_TEST(test_cookie_under_load);
 	RUN_TEST(test_replayed_initiation);
+	RUN_TEST(test_batch_verdicts);
 	RUN_TEST(test_wrong_lengths_and_garbage);
 	RUN_TEST(test_inbound_source_check);
 	RUN_TEST(test_keys_zeroed_after_540s);

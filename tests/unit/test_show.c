@@ -194,6 +194,24 @@ static void test_layouts(void)
 	sb.len = 0;
 	wgc_show_json(&sb, &d, 1000 + 180);
 	CHECK(strstr(sb.data, "\"seconds_since_handshake\": 180, \"up\": false"));
+	/* counters and rejected sources only when the backend reported them */
+	CHECK(!strstr(sb.data, "counters") && !strstr(sb.data, "rejected_sources"));
+	{
+		union wgc_endpoint ep;
+		CHECK(wgc_endpoint_parse_numeric(&ep, "10.0.0.9:7"));
+		CHECK(!wgc_model_add_counter(&d.counters, "rejected_invalid_mac1", 3));
+		CHECK(!wgc_model_add_counter(&d.peers[1].counters, "keepalives_sent", 5));
+		CHECK(!wgc_model_add_rejected_source(&d, "rejected_invalid_mac1", &ep));
+		CHECK(!wgc_model_add_rejected_source(&d, "rejected_invalid_mac1", &ep));
+		CHECK(!wgc_model_add_rejected_source(&d, "rejected_unknown_peer", &ep));
+	}
+	sb.len = 0;
+	wgc_show_json(&sb, &d, 1000 + 180);
+	CHECK(strstr(sb.data, "\"fwmark\": 42, \"counters\": {\"rejected_invalid_mac1\": 3}, \"rejected_sources\": "
+			      "{\"rejected_invalid_mac1\": [\"10.0.0.9:7\", \"10.0.0.9:7\"], \"rejected_unknown_peer\": "
+			      "[\"10.0.0.9:7\"]}, \"peers\""));
+	CHECK(strstr(sb.data, "\"persistent_keepalive\": 25}, "));
+	CHECK(strstr(sb.data, "\"persistent_keepalive\": 0, \"counters\": {\"keepalives_sent\": 5}}]}"));
 	wgc_strbuf_free(&sb);
 	wgc_model_free(&d);
 }

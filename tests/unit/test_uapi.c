@@ -186,6 +186,43 @@ static void test_get_round_trip(void)
 	wgc_model_free(&d);
 }
 
+/* wgcd's extension lines (doc/uapi.md): counters per device and peer, rejected sources. */
+static void test_get_extension(void)
+{
+	static const char reply[] = "listen_port=51820\nwgc_counter=rejected_invalid_mac1=3\n"
+				    "wgc_counter=data_dropped_no_route=18446744073709551615\n"
+				    "wgc_rejected_source=rejected_invalid_mac1=10.0.0.9:51820\n"
+				    "wgc_rejected_source=rejected_unknown_peer=[fd00::2]:7\n"
+				    "public_key=" H1 "\npreshared_key=0000000000000000000000000000000000000000000000000000000000000000\n"
+				    "protocol_version=1\nlast_handshake_time_sec=0\nlast_handshake_time_nsec=0\ntx_bytes=0\nrx_bytes=0\n"
+				    "persistent_keepalive_interval=0\nwgc_counter=keepalives_sent=5\nerrno=0\n\n";
+	struct wgc_device_model d;
+	struct wgc_strbuf sb = { 0 };
+	char err[WGC_UAPI_ERRLEN];
+	uint64_t v = 0;
+
+	CHECK(wgc_uapi_parse_get(&d, reply, strlen(reply), err) == 0);
+	CHECK(d.counters.n == 2 && wgc_counter_get(&d.counters, "rejected_invalid_mac1", &v) && v == 3);
+	CHECK(wgc_counter_get(&d.counters, "data_dropped_no_route", &v) && v == UINT64_MAX);
+	CHECK(!wgc_counter_get(&d.counters, "keepalives_sent", &v));
+	CHECK(d.rejected_sources.n == 2 && !strcmp(d.rejected_sources.items[1].reason, "rejected_unknown_peer"));
+	CHECK(d.n_peers == 1 && d.peers[0].counters.n == 1);
+	CHECK(wgc_counter_get(&d.peers[0].counters, "keepalives_sent", &v) && v == 5);
+	CHECK(wgc_uapi_format_get(&sb, &d) == 0);
+	CHECK(sb.data && !strcmp(sb.data, reply));
+	wgc_strbuf_free(&sb);
+	wgc_model_free(&d);
+#define GET(s) wgc_uapi_parse_get(&d, s, strlen(s), err)
+	CHECK(GET("wgc_counter=Bad=1\nerrno=0\n\n") == -EPROTO);
+	CHECK(GET("wgc_counter=x=-1\nerrno=0\n\n") == -EPROTO);
+	CHECK(GET("wgc_counter=x\nerrno=0\n\n") == -EPROTO);
+	CHECK(GET("wgc_rejected_source=x=nohost\nerrno=0\n\n") == -EPROTO);
+	/* a wgc_ key of a newer wgcd is skipped like any unknown key */
+	CHECK(GET("wgc_future=1\nerrno=0\n\n") == 0 && d.counters.n == 0);
+	wgc_model_free(&d);
+#undef GET
+}
+
 static void test_get_parse_edges(void)
 {
 	struct wgc_device_model d;
@@ -220,5 +257,6 @@ int main(void)
 	RUN_TEST(test_set_format);
 	RUN_TEST(test_get_round_trip);
 	RUN_TEST(test_get_parse_edges);
+	RUN_TEST(test_get_extension);
 	return harness_exit_code();
 }
