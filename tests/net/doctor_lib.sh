@@ -58,3 +58,20 @@ expect() {
 	note "$(evidence "$check")"
 	return 1
 }
+
+# expect_soon NAME SECONDS NS DOCTOR-ARGS -- CHECK VERDICT: reruns doctor (no probes)
+# until CHECK has VERDICT, at most SECONDS; then reports like expect.
+expect_soon() {
+	local name=$1 limit=$2 ns=$3 end args=()
+	shift 3
+	while [ "$1" != -- ]; do args+=("$1"); shift; done
+	shift
+	end=$((SECONDS + limit))
+	while :; do
+		doctor "$ns" "${args[@]}" --no-probe
+		[ "$(verdict "$1")" = "$2" ] && break
+		[ $SECONDS -ge $end ] && break
+		sleep 0.3
+	done
+	expect "$name" "$1" "$2"
+}
