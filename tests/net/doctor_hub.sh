@@ -3,12 +3,14 @@
 # wgc doctor on a hub: A's config file carries `# wgc hub'. With IPv4
 # forwarding off hub.forwarding fails, with it on it passes; without a
 # masquerade rule hub.nat warns, with one it passes and names the rule.
-# Without the hub marker both checks are skipped.
+# Without the hub marker both checks are skipped. A killed daemon and a
+# name with no device fail device.exists.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/doctor_lib.sh"
 require_root_and_tools nft python3
 
 make_tunnel_pair wgcd wgcd || exit 1
+PID_B=$DAEMON_PID
 
 doctor "$NS_A" "$IF_A" --no-probe
 expect "no hub marker: forwarding not checked" hub.forwarding skip
@@ -36,3 +38,14 @@ doctor "$NS_A" "$IF_A" --no-probe
 expect "hub with forwarding on passes" hub.forwarding ok
 expect "hub with masquerade passes" hub.nat ok
 check "the NAT rule is named" grep -q "ip wgctestnat postrouting handle" <<<"$(evidence hub.nat)"
+
+# The daemon gone (B's, killed, its socket left behind): the device no longer exists.
+doctor "$NS_B" "$IF_B" --no-probe
+expect "B's daemon alive" device.daemon ok
+kill -9 "$PID_B"
+wait "$PID_B" 2>/dev/null
+doctor "$NS_B" "$IF_B" --no-probe
+expect "daemon killed: the device is gone" device.exists fail
+check "exit status 1" test "$DOCTOR_RC" = 1
+doctor "$NS_A" wgnothere0
+expect "a name with no device fails" device.exists fail
