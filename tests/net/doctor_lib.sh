@@ -17,6 +17,10 @@ doctor() {
 	shift
 	nsx "$ns" "$BUILD/wgc" doctor "$@" --json --config-dir "$DOCTOR_CONF" >"$DOCTOR_OUT" 2>"$TEST_TMP/doctor.err"
 	DOCTOR_RC=$?
+	if grep -q 'Sanitizer' "$TEST_TMP/doctor.err"; then
+		not_ok "wgc doctor $* runs clean under the sanitizers"
+		sed 's/^/#   /' "$TEST_TMP/doctor.err" | head -20
+	fi
 	if ! python3 - "$LIB_ROOT/doc/doctor.schema.json" "$DOCTOR_OUT" <<'PY' >"$TEST_TMP/schema.err" 2>&1; then
 import json, sys, jsonschema
 schema = json.load(open(sys.argv[1]))

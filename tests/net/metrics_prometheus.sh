@@ -24,6 +24,7 @@ printf '[Interface]\nListenPort = 51820\n\n[Peer]\n# friendly_name = peer "B"\nP
 
 # --once output is valid exposition text.
 nsx "$NS_A" "$WGC" metrics --once --config-dir "$TEST_TMP/conf" "$IF_A" >"$TEST_TMP/once.txt" 2>"$TEST_TMP/once.err"
+check_fails "--once runs clean under the sanitizers" grep -q Sanitizer "$TEST_TMP/once.err"
 check "promtool check metrics passes on --once output" promtool check metrics <"$TEST_TMP/once.txt"
 check "--once names peer B" grep -q "friendly_name=\"peer \\\\\"B\\\\\"\"" "$TEST_TMP/once.txt"
 check_fails "--once shows no private key" grep -q "$(nsx "$NS_A" "$WG" show "$IF_A" private-key)" "$TEST_TMP/once.txt"
