@@ -29,7 +29,8 @@ check "promtool check metrics passes on --once output" promtool check metrics <"
 check "--once names peer B" grep -q "friendly_name=\"peer \\\\\"B\\\\\"\"" "$TEST_TMP/once.txt"
 check_fails "--once shows no private key" grep -q "$(nsx "$NS_A" "$WG" show "$IF_A" private-key)" "$TEST_TMP/once.txt"
 
-nsx "$NS_A" "$WGC" metrics --listen 127.0.0.1:9586 --config-dir "$TEST_TMP/conf" "$IF_A" \
+# `ip netns exec' (not the nsx function) so that $! is the program's own pid.
+ip netns exec "$NS_A" "$WGC" metrics --listen 127.0.0.1:9586 --config-dir "$TEST_TMP/conf" "$IF_A" \
 	>"$TEST_TMP/metrics.log" 2>&1 </dev/null &
 metrics_pid=$!
 push_cleanup "kill $metrics_pid"
@@ -43,7 +44,7 @@ scrape_configs:
     static_configs:
       - targets: ['127.0.0.1:9586']
 YML
-nsx "$NS_A" prometheus --config.file="$TEST_TMP/prometheus.yml" --storage.tsdb.path="$TEST_TMP/prom" \
+ip netns exec "$NS_A" prometheus --config.file="$TEST_TMP/prometheus.yml" --storage.tsdb.path="$TEST_TMP/prom" \
 	--web.listen-address=127.0.0.1:9090 --log.level=warn >"$TEST_TMP/prometheus.log" 2>&1 </dev/null &
 prom_pid=$!
 push_cleanup "kill $prom_pid; sleep 0.5; kill -9 $prom_pid"
@@ -106,3 +107,10 @@ wait_scraped "one handshake response received" "wgc_peer_handshake_responses_rec
 echo_zero() { echo 0; }
 wait_scraped "no handshake rejected for a bad mac1" \
 	"wgc_device_handshake_rejected_total{interface=\"$IF_A\",reason=\"invalid_mac1\"}" echo_zero
+
+# SIGTERM stops the server cleanly (exit 0, nothing from the sanitizers).
+kill "$metrics_pid"
+wait "$metrics_pid"
+metrics_rc=$?
+check "wgc metrics exits 0 on SIGTERM" test "$metrics_rc" = 0
+check_fails "the server ran clean under the sanitizers" grep -q Sanitizer "$TEST_TMP/metrics.log"
