@@ -189,11 +189,25 @@ static void firewall_device(struct wgc_doc_device_facts *f, const struct cli_doc
 				     .sport = 40000, .dport = f->listen_port };
 	json_object *j;
 
-	/* From an arbitrary address (TEST-NET-1) through the default route's interface. */
+	/*
+	 * From an arbitrary address (TEST-NET-1) arriving on the default route's
+	 * interface, or else on the first other interface that is up.
+	 */
 	inet_pton(AF_INET, "192.0.2.1", pkt.saddr);
 	j = query_json("ip", "-j", "route", "get", "192.0.2.1", NULL, NULL);
-	if (j && json_object_array_length(j) > 0)
+	if (j && json_object_is_type(j, json_type_array) && json_object_array_length(j) > 0)
 		snprintf(pkt.iifname, sizeof(pkt.iifname), "%s", jstr(json_object_array_get_idx(j, 0), "dev") ?: "");
+	json_object_put(j);
+	j = pkt.iifname[0] ? NULL : query_json("ip", "-j", "link", "show", "up", NULL, NULL);
+	for (size_t i = 0; j && json_object_is_type(j, json_type_array) && i < json_object_array_length(j); i++) {
+		json_object *l = json_object_array_get_idx(j, i);
+		const char *name = jstr(l, "ifname");
+
+		if (name && strcmp(name, f->name) && strcmp(jstr(l, "link_type") ?: "", "loopback")) {
+			snprintf(pkt.iifname, sizeof(pkt.iifname), "%s", name);
+			break;
+		}
+	}
 	json_object_put(j);
 	f->firewall_read = env->ruleset_ok &&
 			   wgc_nft_evaluate(env->ruleset.data, env->ruleset.len, &pkt, &f->fw_in);

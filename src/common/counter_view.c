@@ -1,9 +1,5 @@
 // SPDX-License-Identifier: MIT
-/*
- * The model does not carry counters yet on this branch (h-arch adds
- * `struct wgc_counter_list counters` to device and peer models and
- * `rejected_sources` to the device); until then every backend reports none.
- */
+/* Over the model's generic counter lists (struct wgc_counter_list, issue 11). */
 #include "common/counter_view.h"
 
 bool wgc_cv_device_has(const struct wgc_device_model *dev)
@@ -13,40 +9,49 @@ bool wgc_cv_device_has(const struct wgc_device_model *dev)
 
 bool wgc_cv_device_get(const struct wgc_device_model *dev, const char *name, uint64_t *out)
 {
-	return false;
+	return wgc_counter_get(&dev->counters, name, out);
 }
 
 bool wgc_cv_peer_get(const struct wgc_peer_model *peer, const char *name, uint64_t *out)
 {
-	return false;
+	return wgc_counter_get(&peer->counters, name, out);
 }
 
 size_t wgc_cv_device_count(const struct wgc_device_model *dev)
 {
-	return 0;
+	return dev->counters.n;
 }
 
 const char *wgc_cv_device_at(const struct wgc_device_model *dev, size_t i, uint64_t *out)
 {
-	return NULL;
+	if (i >= dev->counters.n)
+		return NULL;
+	*out = dev->counters.items[i].value;
+	return dev->counters.items[i].name;
 }
 
 size_t wgc_cv_peer_count(const struct wgc_peer_model *peer)
 {
-	return 0;
+	return peer->counters.n;
 }
 
 const char *wgc_cv_peer_at(const struct wgc_peer_model *peer, size_t i, uint64_t *out)
 {
-	return NULL;
+	if (i >= peer->counters.n)
+		return NULL;
+	*out = peer->counters.items[i].value;
+	return peer->counters.items[i].name;
 }
 
 size_t wgc_cv_rejected_count(const struct wgc_device_model *dev)
 {
-	return 0;
+	return dev->rejected_sources.n;
 }
 
 const char *wgc_cv_rejected_at(const struct wgc_device_model *dev, size_t i, union wgc_endpoint *from)
 {
-	return NULL;
+	if (i >= dev->rejected_sources.n)
+		return NULL;
+	*from = dev->rejected_sources.items[i].from;
+	return dev->rejected_sources.items[i].reason;
 }

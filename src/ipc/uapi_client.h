@@ -28,8 +28,13 @@ int wgc_uapi_client_pid(const char *ifname);
  * unlinked, as wg does. Returns NULL with errno set on failure; free() it.
  */
 char *wgc_uapi_client_list(void);
-/* State of one interface: 0 or -errno (the daemon's own, or ENOENT etc.). */
+/*
+ * State of one interface: 0 or -errno (the daemon's own, or ENOENT etc.).
+ * From wgcd it includes the counters (wgc_extensions=1, doc/uapi.md).
+ */
 int wgc_uapi_client_get(struct wgc_device_model *state, const char *ifname);
+/* Whether the daemon on this connected UAPI socket is wgcd (may get extension lines). */
+bool wgc_uapi_peer_is_wgcd(int fd);
 /* Applies a change: 0 or -errno. */
 int wgc_uapi_client_set(const struct wgc_device_model *change, const char *ifname);
 /*

@@ -105,8 +105,44 @@ static void test_names_truncated_input(void)
 	}
 }
 
+static void test_counters_by_reason(void)
+{
+	struct wgc_device_model d[2] = { { .name = "wg0" }, { .name = "wg1" } };
+	struct wgc_strbuf out = { 0 };
+	const char *o;
+
+	add_peer(&d[0], KEY_A, "10.0.0.2/32", 0, 0, 0);
+	CHECK(!wgc_model_add_counter(&d[0].counters, "rejected_invalid_mac1", 3));
+	CHECK(!wgc_model_add_counter(&d[0].counters, "handshake_initiations_received", 7));
+	CHECK(!wgc_model_add_counter(&d[0].counters, "data_dropped_no_route", 2));
+	CHECK(!wgc_model_add_counter(&d[0].counters, "Bad-Name", 1));
+	CHECK(!wgc_model_add_counter(&d[1].counters, "rejected_unknown_peer", 4));
+	CHECK(!wgc_model_add_counter(&d[0].peers[0].counters, "handshake_initiations_sent", 5));
+	CHECK(!wgc_model_add_counter(&d[0].peers[0].counters, "last_handshake_attempt", 1700000000));
+	CHECK(!wgc_model_add_counter(&d[0].peers[0].counters, "data_rejected_source_not_allowed", 6));
+	wgc_metrics_format(&out, d, 2, NULL, 0);
+	o = out.data ? out.data : "";
+	/* Both devices' rejections in one family, one HELP/TYPE, by reason. */
+	CHECK(strstr(o, "# TYPE wgc_device_handshake_rejected_total counter\n"
+			"wgc_device_handshake_rejected_total{interface=\"wg0\",reason=\"invalid_mac1\"} 3\n"
+			"wgc_device_handshake_rejected_total{interface=\"wg1\",reason=\"unknown_peer\"} 4\n"));
+	CHECK(strstr(o, "wgc_device_handshake_initiations_received_total{interface=\"wg0\"} 7\n"));
+	CHECK(strstr(o, "wgc_device_data_dropped_total{interface=\"wg0\",reason=\"no_route\"} 2\n"));
+	CHECK(strstr(o, "wgc_peer_handshake_initiations_sent_total{interface=\"wg0\",public_key=\"xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\",allowed_ips=\"10.0.0.2/32\"} 5\n"));
+	CHECK(strstr(o, "# TYPE wgc_peer_last_handshake_attempt_seconds gauge\n"));
+	CHECK(strstr(o, "wgc_peer_data_rejected_total{interface=\"wg0\",public_key=\"xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\",allowed_ips=\"10.0.0.2/32\",reason=\"source_not_allowed\"} 6\n"));
+	CHECK(!strstr(o, "Bad-Name") && !strstr(o, "bad"));
+	/* Each family has exactly one TYPE line. */
+	CHECK(strstr(o, "# TYPE wgc_device_handshake_rejected_total") == strrchr(o, '#') ? true
+	      : strstr(strstr(o, "# TYPE wgc_device_handshake_rejected_total") + 1, "# TYPE wgc_device_handshake_rejected_total") == NULL);
+	wgc_strbuf_free(&out);
+	wgc_model_free(&d[0]);
+	wgc_model_free(&d[1]);
+}
+
 int main(void)
 {
+	RUN_TEST(test_counters_by_reason);
 	RUN_TEST(test_exposition);
 	RUN_TEST(test_friendly_names);
 	RUN_TEST(test_names_truncated_input);

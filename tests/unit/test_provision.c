@@ -176,21 +176,6 @@ static void test_edits_byte_exact(void)
 	wgc_strbuf_free(&mac2);
 }
 
-static void test_carry_names(void)
-{
-	static const char saved[] = "[Interface]\nAddress = 10.13.13.1/24\nListenPort = 51820\n\n"
-				    "[Peer]\nPublicKey = TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=\nAllowedIPs = 10.13.13.3/32\n\n"
-				    "[Peer]\nPublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\nAllowedIPs = 10.13.13.2/32\n";
-	struct wgc_strbuf out = { 0 }, plain = { 0 };
-
-	CHECK(wgc_hub_carry_names(&out, sample, strlen(sample), saved, strlen(saved)));
-	CHECK(out.data && !strncmp(out.data, "# wgc hub\n# wgc endpoint", 24));
-	CHECK(strstr(out.data, "[Peer]\n# friendly_name = laptop\nPublicKey = TrMv"));
-	CHECK(strstr(out.data, "[Peer]\n# friendly_name = phone\n# mac = 02:00:00:00:00:01\nPublicKey = xTIB"));
-	CHECK(!wgc_hub_carry_names(&plain, saved, strlen(saved), saved, strlen(saved)) && !plain.len);
-	wgc_strbuf_free(&out);
-}
-
 static void test_names_and_macs(void)
 {
 	static const char *const good[] = { "phone", "Anna.laptop", "a_b-c+d@e", "x", "12345678901234567890123456789012" };
@@ -338,7 +323,6 @@ int main(void)
 	RUN_TEST(test_scan);
 	RUN_TEST(test_sections_other);
 	RUN_TEST(test_edits_byte_exact);
-	RUN_TEST(test_carry_names);
 	RUN_TEST(test_names_and_macs);
 	RUN_TEST(test_wake);
 	RUN_TEST(test_qr);

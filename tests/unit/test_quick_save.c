@@ -205,8 +205,30 @@ static void test_comments_survive(void)
 		     "[Interface]\nPrivateKey = K\n\n[Peer]\nPublicKey = " PK1 "\n");
 }
 
+/* A hub file's marker lines and each peer's friendly_name and mac survive SaveConfig (issues 10, 13). */
+static void test_hub_names_survive_save(void)
+{
+	static const char old[] = "# wgc hub\n# wgc endpoint = vpn.example.com:51820\n[Interface]\n"
+				  "Address = 10.13.13.1/24\nListenPort = 51820\n\n"
+				  "[Peer]\n# friendly_name = phone\n# mac = 02:00:00:00:00:01\n"
+				  "PublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\nAllowedIPs = 10.13.13.2/32\n\n"
+				  "[Peer]\n# friendly_name = laptop\n"
+				  "PublicKey = TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=\nAllowedIPs = 10.13.13.3/32\n";
+	static const char saved[] = "[Interface]\nAddress = 10.13.13.1/24\nListenPort = 51820\n\n"
+				    "[Peer]\nPublicKey = TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=\nAllowedIPs = 10.13.13.3/32\n\n"
+				    "[Peer]\nPublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\nAllowedIPs = 10.13.13.2/32\n";
+	struct wgc_strbuf out = { 0 };
+
+	CHECK(wgc_quick_keep_comments(&out, old, strlen(old), saved));
+	CHECK(out.data && !strncmp(out.data, "# wgc hub\n# wgc endpoint", 24));
+	CHECK(out.data && strstr(out.data, "[Peer]\n# friendly_name = laptop\nPublicKey = TrMv"));
+	CHECK(out.data && strstr(out.data, "[Peer]\n# friendly_name = phone\n# mac = 02:00:00:00:00:01\nPublicKey = xTIB"));
+	wgc_strbuf_free(&out);
+}
+
 int main(void)
 {
+	RUN_TEST(test_hub_names_survive_save);
 	if (!mkdtemp(dir))
 		return 1;
 	RUN_TEST(test_merge);

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# wgc doctor's probes on a wgcd <-> wgcd pair:
+#   who answers   with B up, its pings come back with TTL 64 (a Linux host):
+#                 ok; then B's WireGuard is stopped and B's namespace answers
+#                 pings with initial TTL 255, as an LTE modem does for a Pi
+#                 whose uplink is down: the check warns (fails when wgcd
+#                 recorded the handshake TTL), and endpoint.port reports the
+#                 ICMP port unreachable;
+#   MTU black hole a full-size DF ping crosses the tunnel; then B's veth
+#                 takes only 1300-byte frames and drops bigger ones without
+#                 an ICMP error: small pings pass, full-size ones do not.
+# Also the unit-level properties of the probe: it names every probed host.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/daemon_lib.sh"
+. "$(dirname "$0")/doctor_lib.sh"
+TEST_TIMEOUT=${TEST_TIMEOUT:-180}
+require_root_and_tools python3
+
+make_tunnel_pair wgcd wgcd || exit 1
+PID_B=$DAEMON_PID
+wait_handshake "$NS_A" "$IF_A" "$IN4_B" 20 || { not_ok "handshake"; exit 1; }
+
+doctor "$NS_A" "$IF_A" "$PUB_B"
+expect "Linux peer answers with TTL 64" who_answers ok
+check "evidence: initial 64, 0 hops" grep -q "initial 64, 0 hops" <<<"$(evidence who_answers)"
+expect "full-size DF ping crosses the tunnel" traffic.mtu_probe ok
+expect "the endpoint port is open" endpoint.port ok
+
+# MTU black hole: B's veth drops frames over 1300 bytes, silently.
+ip -n "$NS_B" link set veth0 mtu 1300
+doctor "$NS_A" "$IF_A" "$PUB_B"
+expect "MTU black hole fires" traffic.mtu_probe fail
+check "largest passing size is below the black hole" \
+	python3 -c 'import re,sys; m=re.search(r"largest that passed: (\d+)", sys.argv[1]); sys.exit(not (m and 56 <= int(m.group(1)) <= 1300 - 28 - 60))' \
+	"$(evidence traffic.mtu_probe)"
+ip -n "$NS_B" link set veth0 mtu 1500
+
+# A modem answering for the peer's address: B's daemon gone, TTL 255.
+kill "$PID_B"
+wait_until 5 bash -c "! kill -0 $PID_B 2>/dev/null"
+nsx "$NS_B" sysctl -qw net.ipv4.ip_default_ttl=255
+doctor "$NS_A" "$IF_A" "$PUB_B"
+if has_counters && grep -q "handshakes arrive with" <<<"$(evidence who_answers)"; then
+	expect "a device answering with TTL 255 instead of the peer" who_answers fail
+else
+	expect "a device answering with TTL 255 instead of the peer" who_answers warn
+fi
+check "evidence: initial 255" grep -q "initial 255" <<<"$(evidence who_answers)"
+expect "nothing listens on the endpoint port" endpoint.port fail
