@@ -5,7 +5,7 @@
 
 BUILD ?= build
 CC ?= cc
-PKGS := libcrypto libsodium libcap libseccomp
+PKGS := libcrypto libsodium libcap libseccomp libmnl
 
 CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -18,7 +18,7 @@ ifneq ($(SAN),)
 override CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
-LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcrypto -lsodium -lcap -lseccomp) -pthread
+LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcrypto -lsodium -lcap -lseccomp -lmnl) -pthread
 
 ifeq ($(V),1)
 Q :=
@@ -30,6 +30,7 @@ endif
 
 CORE_SRC := $(wildcard src/core/*.c)
 COMMON_SRC := $(wildcard src/common/*.c)
+IPC_SRC := $(wildcard src/ipc/*.c)
 DAEMON_SRC := $(wildcard src/daemon/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -40,6 +41,7 @@ BENCH_SRC := $(wildcard bench/*.c)
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 CORE_LIB := $(BUILD)/libwgccore.a
 COMMON_LIB := $(BUILD)/libwgccommon.a
+IPC_LIB := $(BUILD)/libwgcipc.a
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
@@ -60,7 +62,11 @@ $(COMMON_LIB): $(call obj,$(COMMON_SRC))
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-LIBS := $(COMMON_LIB) $(CORE_LIB)
+$(IPC_LIB): $(call obj,$(IPC_SRC))
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+LIBS := $(IPC_LIB) $(COMMON_LIB) $(CORE_LIB)
 
 $(BUILD)/wgcd: $(call obj,$(DAEMON_SRC)) $(LIBS)
 	$(call msg,LINK,$@)
@@ -96,10 +102,14 @@ deps:
 	$(Q)scripts/install-deps.sh
 
 # T selects test groups (unit, net, slow); the default runs unit and net.
-# T=kernel runs tests/kernel: wgc against the kernel module in a QEMU guest.
-check: deps
+check: deps check-layers
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)BUILD=$(BUILD) tests/run.sh $(T)
+
+# lower layers never include higher ones; the UAPI client only behind src/ipc/
+check-layers:
+	$(Q)scripts/check-layers.sh --self-test >/dev/null || scripts/check-layers.sh --self-test
+	$(Q)scripts/check-layers.sh
 
 asan: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan SAN=1 CFLAGS="-O1 -g" check
@@ -116,7 +126,7 @@ demo: deps
 clean:
 	rm -rf build build-asan build-fuzz build-vg
 
-.PHONY: all deps check asan valgrind demo clean fuzz fuzz-build
+.PHONY: all deps check check-layers asan valgrind demo clean fuzz fuzz-build
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

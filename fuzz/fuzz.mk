@@ -15,7 +15,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -Isrc -Itests/unit \
 	$(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP
-FUZZ_LDLIBS := $(shell pkg-config --libs libcrypto libsodium 2>/dev/null || echo -lcrypto -lsodium) -pthread
+FUZZ_LDLIBS := $(shell pkg-config --libs libcrypto libsodium libmnl 2>/dev/null || echo -lcrypto -lsodium -lmnl) -pthread
 
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 FUZZ_NAMES := $(patsubst fuzz/%.c,%,$(FUZZ_SRC))

@@ -4,6 +4,7 @@
 set -eu
 pkgs=(
 	build-essential pkg-config libssl-dev libsodium-dev libcap-dev libseccomp-dev
+	libmnl-dev
 	iproute2 iputils-ping iperf3 nftables procps psmisc kmod
 	wireguard-tools wireguard-go
 	clang llvm valgrind python3

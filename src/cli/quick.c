@@ -15,7 +15,7 @@
 #include "cli/quick_save.h"
 #include "cli/wgc.h"
 #include "common/config.h"
-#include "common/uapi_client.h"
+#include "ipc/ipc.h"
 #include "core/crypto.h"
 
 static volatile sig_atomic_t interrupted;
@@ -147,7 +147,7 @@ static bool link_exists(const char *ifname)
 
 static bool is_wg_interface(const char *ifname)
 {
-	char *list = wgc_uapi_client_list(), *p;
+	char *list = wgc_ipc_list(), *p;
 	bool found = false;
 
 	for (p = list; p && *p && !found; p += strlen(p) + 1)
@@ -181,7 +181,7 @@ static int undo(const struct wgc_quick_conf *qc, struct wgc_quick_exec *ex)
 {
 	struct wgc_device_model live;
 	struct wgc_quick_plan plan;
-	bool have_live = !wgc_uapi_client_get(&live, qc->ifname);
+	bool have_live = !wgc_ipc_get(&live, qc->ifname);
 
 	if (wgc_quick_plan_undo(&plan, qc, have_live ? &live : NULL, &wgc_quick_system_probe, ex->dns_set,
 				ex->firewall_set)) {
@@ -254,7 +254,7 @@ static int cmd_down(const char *arg)
 		wgc_quick_conf_free(&qc);
 		return 1;
 	}
-	have_live = !wgc_uapi_client_get(&live, qc.ifname);
+	have_live = !wgc_ipc_get(&live, qc.ifname);
 	if (wgc_quick_plan_down(&plan, &qc, have_live ? &live : NULL, &wgc_quick_system_probe)) {
 		ex.qc = &qc;
 		ex.path = path;

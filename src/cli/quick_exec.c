@@ -12,7 +12,7 @@
 
 #include "cli/quick_exec.h"
 #include "cli/quick_save.h"
-#include "common/uapi_client.h"
+#include "ipc/ipc.h"
 
 enum { INPUT_FD = 63, MAX_LOOPS = 1000 };
 
@@ -236,15 +236,6 @@ static void echo(const struct wgc_quick_step *s, const char *ifname)
 	wgc_strbuf_free(&line);
 }
 
-static bool uapi_exists(const char *ifname)
-{
-	char path[128];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "%s/%s.sock", WGC_UAPI_SOCK_DIR, ifname);
-	return !stat(path, &st) && S_ISSOCK(st.st_mode);
-}
-
 static bool start_userspace(const struct wgc_quick_step *s)
 {
 	fprintf(stderr, "[#] %s %s\n", s->argv[0], s->argv[1]);
@@ -254,27 +245,18 @@ static bool start_userspace(const struct wgc_quick_step *s)
 static bool add_if(struct wgc_quick_exec *ex, const struct wgc_quick_step *s)
 {
 	const char *ifname = ex->qc->ifname;
-	char *del[] = { "ip", "link", "delete", "dev", (char *)ifname, NULL };
 	char *add[] = { "ip", "link", "add", (char *)ifname, "type", "wireguard", NULL };
 	struct stat st;
 
 	echo(s, ifname);
+	/* as wg-quick: a kernel interface when the module takes it (configured over netlink by the seam) */
 	if (wgc_quick_spawn(add, NULL, false, NULL, false) == 0) {
 		ex->link_created = true;
-		if (uapi_exists(ifname))
-			return true;
-		/* the interface is the kernel's; wgc speaks only the UAPI, so hand it to the daemon */
-		fprintf(stderr, "[!] wgc cannot configure kernel WireGuard interfaces yet. Using the userspace "
-				"implementation instead.\n");
-		fprintf(stderr, "[#] ip link delete dev %s\n", ifname);
-		if (wgc_quick_spawn(del, NULL, false, NULL, false))
-			return false;
-		ex->link_created = false;
-	} else {
-		if (!stat("/sys/module/wireguard", &st) || !wgc_quick_have(s->argv[0]))
-			return false;
-		fprintf(stderr, "[!] Missing WireGuard kernel module. Falling back to slow userspace implementation.\n");
+		return true;
 	}
+	if (!stat("/sys/module/wireguard", &st) || !wgc_quick_have(s->argv[0]))
+		return false;
+	fprintf(stderr, "[!] Missing WireGuard kernel module. Falling back to slow userspace implementation.\n");
 	if (!start_userspace(s))
 		return false;
 	ex->link_created = true;
@@ -386,7 +368,7 @@ static bool run_step(struct wgc_quick_exec *ex, const struct wgc_quick_step *s)
 	case WGC_QS_SETCONF:
 		echo(s, ifname);
 		snprintf(ex->config->name, sizeof(ex->config->name), "%s", ifname);
-		err = wgc_uapi_client_set(ex->config, ifname);
+		err = wgc_ipc_set(ex->config, ifname);
 		if (err)
 			fprintf(stderr, "Unable to modify interface: %s\n", strerror(-err));
 		return !err;
@@ -396,7 +378,7 @@ static bool run_step(struct wgc_quick_exec *ex, const struct wgc_quick_step *s)
 		snprintf(change.name, sizeof(change.name), "%s", ifname);
 		change.flags = WGC_DEVICE_HAS_FWMARK;
 		change.fwmark = s->value;
-		err = wgc_uapi_client_set(&change, ifname);
+		err = wgc_ipc_set(&change, ifname);
 		if (err)
 			fprintf(stderr, "Unable to modify interface: %s\n", strerror(-err));
 		return !err;

@@ -13,7 +13,7 @@
 #include "cli/quick_exec.h"
 #include "cli/quick_save.h"
 #include "common/addr.h"
-#include "common/uapi_client.h"
+#include "ipc/ipc.h"
 #include "core/crypto.h"
 #include "core/encoding.h"
 
@@ -237,7 +237,7 @@ bool wgc_quick_save(const struct wgc_quick_conf *qc, const char *path)
 
 	build_header(&header, qc);
 	fprintf(stderr, "[#] wgc showconf %s\n", qc->ifname);
-	ret = wgc_uapi_client_get(&dev, qc->ifname);
+	ret = wgc_ipc_get(&dev, qc->ifname);
 	if (ret) {
 		fprintf(stderr, "Unable to access interface: %s\n", strerror(-ret));
 		goto out;

@@ -20,7 +20,7 @@
 #include "cli/quick_plan.h"
 #include "cli/wgc.h"
 #include "common/addr.h"
-#include "common/uapi_client.h"
+#include "ipc/ipc.h"
 
 struct lookup {
 	char type[16], dev[32], via[64], src[64], table[32];
@@ -220,7 +220,7 @@ static void predict(const struct wgc_quick_conf *qc, const struct wgc_device_mod
 
 static bool is_up(const char *ifname)
 {
-	char *list = wgc_uapi_client_list(), *p;
+	char *list = wgc_ipc_list(), *p;
 	bool found = false;
 
 	for (p = list; p && *p && !found; p += strlen(p) + 1)
@@ -250,7 +250,7 @@ int route_check_main(int argc, const char *argv[])
 	}
 	if (!wgc_quick_load(argv[1], &qc, &dev, path, sizeof(path)))
 		return 1;
-	up = is_up(qc.ifname) && !wgc_uapi_client_get(&live, qc.ifname);
+	up = is_up(qc.ifname) && !wgc_ipc_get(&live, qc.ifname);
 	printf("%s is %s\n", qc.ifname, up ? "up" : "not up");
 	for (int i = 2; i < argc; i++) {
 		bool v6 = strchr(argv[i], ':') != NULL;

@@ -4,7 +4,7 @@
 
 #include "cli/wgc.h"
 #include "common/config.h"
-#include "common/uapi_client.h"
+#include "ipc/ipc.h"
 
 int set_main(int argc, const char *argv[])
 {
@@ -23,7 +23,7 @@ int set_main(int argc, const char *argv[])
 		return 1;
 	}
 	snprintf(dev.name, sizeof(dev.name), "%s", argv[1]);
-	ret = wgc_uapi_client_set(&dev, argv[1]);
+	ret = wgc_ipc_set(&dev, argv[1]);
 	wgc_model_free(&dev);
 	if (ret) {
 		fprintf(stderr, "Unable to modify interface: %s\n", strerror(-ret));

@@ -7,7 +7,7 @@
 
 #include "cli/wgc.h"
 #include "common/config.h"
-#include "common/uapi_client.h"
+#include "ipc/ipc.h"
 #include "core/crypto.h"
 
 static bool holds_secret(const struct wgc_device_model *dev)
@@ -43,7 +43,7 @@ static bool sync_conf(struct wgc_device_model *file)
 
 	if (!file->n_peers)
 		return true;
-	err = wgc_uapi_client_get(&run, file->name);
+	err = wgc_ipc_get(&run, file->name);
 	if (err) {
 		fprintf(stderr, "Unable to retrieve current interface configuration: %s\n", strerror(-err));
 		return false;
@@ -121,7 +121,7 @@ int setconf_main(int argc, const char *argv[])
 		wgc_model_free(&dev);
 		return 1;
 	}
-	ret = wgc_uapi_client_set(&dev, argv[1]);
+	ret = wgc_ipc_set(&dev, argv[1]);
 	wgc_model_free(&dev);
 	if (ret) {
 		fprintf(stderr, "Unable to modify interface: %s\n", strerror(-ret));

@@ -9,7 +9,7 @@
 
 #include "cli/wgc.h"
 #include "common/show_format.h"
-#include "common/uapi_client.h"
+#include "ipc/ipc.h"
 
 static const char *command;
 
@@ -50,7 +50,7 @@ static bool flush(struct wgc_strbuf *sb)
 
 static int show_all(int argc, const char *argv[], bool json)
 {
-	char *names = wgc_uapi_client_list(), *name;
+	char *names = wgc_ipc_list(), *name;
 	struct wgc_strbuf out = { 0 };
 	bool color = color_mode(), first = true;
 	int ret;
@@ -64,7 +64,7 @@ static int show_all(int argc, const char *argv[], bool json)
 		wgc_strbuf_printf(&out, "{\"interfaces\": [");
 	for (name = names; *name; name += strlen(name) + 1) {
 		struct wgc_device_model dev;
-		int err = wgc_uapi_client_get(&dev, name);
+		int err = wgc_ipc_get(&dev, name);
 
 		if (err) {
 			fprintf(stderr, "Unable to access interface %s: %s\n", name, strerror(-err));
@@ -103,7 +103,7 @@ static int show_all(int argc, const char *argv[], bool json)
 
 static int show_interfaces(void)
 {
-	char *names = wgc_uapi_client_list();
+	char *names = wgc_ipc_list();
 	struct wgc_strbuf out = { 0 };
 
 	if (!names) {
@@ -120,7 +120,7 @@ static int show_one(int argc, const char *argv[], bool json)
 {
 	struct wgc_device_model dev;
 	struct wgc_strbuf out = { 0 };
-	int ret = 0, err = wgc_uapi_client_get(&dev, argv[1]);
+	int ret = 0, err = wgc_ipc_get(&dev, argv[1]);
 
 	if (err) {
 		fprintf(stderr, "Unable to access interface: %s\n", strerror(-err));

@@ -4,7 +4,7 @@
 
 #include "cli/wgc.h"
 #include "common/addr.h"
-#include "common/uapi_client.h"
+#include "ipc/ipc.h"
 #include "core/crypto.h"
 #include "core/encoding.h"
 
@@ -19,7 +19,7 @@ int showconf_main(int argc, const char *argv[])
 		fprintf(stderr, "Usage: %s %s <interface>\n", PROG_NAME, argv[0]);
 		return 1;
 	}
-	err = wgc_uapi_client_get(&dev, argv[1]);
+	err = wgc_ipc_get(&dev, argv[1]);
 	if (err) {
 		fprintf(stderr, "Unable to access interface: %s\n", strerror(-err));
 		return 1;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,7 @@
 
 #include "common/strbuf.h"
 #include "common/uapi.h"
-#include "common/uapi_client.h"
+#include "ipc/uapi_client.h"
 
 /* A reply bigger than this is not from a sane daemon. */
 enum { MAX_REPLY = 64 << 20 };
@@ -139,7 +140,7 @@ int wgc_uapi_client_set(const struct wgc_device_model *change, const char *ifnam
 	return ret;
 }
 
-static bool is_live(const char *ifname)
+bool wgc_uapi_client_exists(const char *ifname)
 {
 	int fd = open_sock(ifname);
 
@@ -171,7 +172,7 @@ char *wgc_uapi_client_list(void)
 				continue;
 			memcpy(name, ent->d_name, len - 5);
 			name[len - 5] = '\0';
-			if (!is_live(name))
+			if (!wgc_uapi_client_exists(name))
 				continue;
 			wgc_strbuf_append(&list, name, len - 5 + 1);
 		}
@@ -184,4 +185,32 @@ char *wgc_uapi_client_list(void)
 		return NULL;
 	}
 	return list.data;
+}
+
+bool wgc_uapi_client_is_wgcd(const char *ifname)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	char proc[64], exe[PATH_MAX];
+	const char *base;
+	ssize_t n;
+	int fd = open_sock(ifname);
+
+	if (fd < 0)
+		return false;
+	n = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len);
+	close(fd);
+	/* pid 0: the listener lives in a pid namespace we cannot see into */
+	if (n < 0 || len != sizeof(cred) || cred.pid <= 0)
+		return false;
+	snprintf(proc, sizeof(proc), "/proc/%d/exe", (int)cred.pid);
+	n = readlink(proc, exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	/* a replaced binary reads "/path/wgcd (deleted)": still wgcd's code */
+	if (n > 10 && !strcmp(exe + n - 10, " (deleted)"))
+		exe[n - 10] = '\0';
+	base = strrchr(exe, '/');
+	return !strcmp(base ? base + 1 : exe, "wgcd");
 }

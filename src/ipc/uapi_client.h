@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Talking to a userspace WireGuard daemon over /var/run/wireguard/IFNAME.sock.
+ * Private to the backend seam (src/ipc/): everything else calls ipc.h, and
+ * `make check-layers` fails when anything outside src/ipc/ uses this header.
+ */
+#ifndef WGC_IPC_UAPI_CLIENT_H
+#define WGC_IPC_UAPI_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/model.h"
+
+#ifndef WGC_UAPI_SOCK_DIR
+#define WGC_UAPI_SOCK_DIR "/var/run/wireguard"
+#endif
+
+/*
+ * Names of every IFNAME.sock in the socket directory with a live listener,
+ * in directory order (as wg lists them), as consecutive NUL-terminated
+ * strings ending with an empty one. A stale socket (connection refused) is
+ * unlinked, as wg does. Returns NULL with errno set on failure; free() it.
+ */
+char *wgc_uapi_client_list(void);
+/* State of one interface: 0 or -errno (the daemon's own, or ENOENT etc.). */
+int wgc_uapi_client_get(struct wgc_device_model *state, const char *ifname);
+/* Applies a change: 0 or -errno. */
+int wgc_uapi_client_set(const struct wgc_device_model *change, const char *ifname);
+/*
+ * True when IFNAME.sock is a socket nobody refused a connection on (as wg's
+ * userspace_has_wireguard_interface: a permission error still counts, so the
+ * caller gets it from get/set). A stale socket is unlinked.
+ */
+bool wgc_uapi_client_exists(const char *ifname);
+/*
+ * True when the process listening on IFNAME.sock is wgcd: SO_PEERCRED of a
+ * connection gives its pid, /proc/PID/exe its binary, whose basename must be
+ * "wgcd". Nothing is sent on the connection.
+ */
+bool wgc_uapi_client_is_wgcd(const char *ifname);
+
+#endif
