@@ -40,7 +40,7 @@ find_kernel() {
 	local v best=
 	for v in $(ls /boot | sed -n 's/^vmlinuz-//p' | sort -V); do
 		[ -r "/boot/vmlinuz-$v" ] || continue
-		find "/lib/modules/$v" -name 'wireguard.ko*' 2>/dev/null | grep -q . && best=$v
+		[ -n "$(find "/lib/modules/$v" -name 'wireguard.ko*' 2>/dev/null)" ] && best=$v
 	done
 	[ -n "$best" ] || die "no kernel in /boot has wireguard.ko (scripts/install-deps.sh installs linux-image-amd64)"
 	KVER=$best
@@ -102,7 +102,7 @@ unpack_kernel
 [ -x "$build/wgc" ] && [ -x "$build/wgcd" ] || die "build $build/wgc and $build/wgcd first (make)"
 command -v busybox >/dev/null || die "missing busybox (busybox-static)"
 mods=$(module_files)
-echo "$mods" | grep -q wireguard || die "modprobe cannot resolve wireguard for $KVER"
+[[ $mods == */wireguard.ko* ]] || die "modprobe cannot resolve wireguard for $KVER"
 bins=$(binary_paths)
 # shellcheck disable=SC2086 # one path a word
 libs=$(libraries $bins)
