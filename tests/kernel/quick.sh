@@ -75,11 +75,12 @@ check "up set src_valid_mark as wg-quick" vm 'test "$(sysctl -n net.ipv4.conf.al
 check "ping the server through the tunnel (v4)" vm 'ping -c1 -W5 10.10.0.1 || ping -c1 -W5 10.10.0.1'
 check "ping behind the tunnel (v4)" vm 'ping -c1 -W5 10.99.0.1'
 check "ping behind the tunnel (v6)" vm 'ping -6 -c1 -W5 fd99::1'
-check "the tunnel's own UDP reaches the endpoint (marked)" vm "ip route get $VM_HOST4 mark 51820 | grep -q 'dev eth0'"
-check "unmarked traffic to the endpoint goes through the tunnel" vm "ip route get $VM_HOST4 | grep -q 'dev wgq0'"
+check "the tunnel's own UDP (marked) goes to eth0, other traffic to the endpoint into the tunnel" \
+	vm "a=\$(ip route get $VM_HOST4 mark 51820) b=\$(ip route get $VM_HOST4); echo \"\$a\"; echo \"\$b\"
+		echo \"\$a\" | grep -q 'dev eth0' && echo \"\$b\" | grep -q 'dev wgq0'"
 check "show on the kernel interface as wg (handshake, transfer)" \
-	vm 'for i in 1 2 3 4 5; do out=$(same show wgq0) && exit 0; done; echo "$out"; exit 1'
-check "showconf on the kernel interface as wg" vm 'same showconf wgq0'
+	vm 'wg show wgq0 latest-handshakes | grep -qv "	0$" && for i in 1 2 3 4 5; do out=$(same show wgq0) && exit 0; done; echo "$out"; exit 1'
+check "showconf on the kernel interface as wg" vm 'ip link show wgq0 >/dev/null && same showconf wgq0'
 if [ "$KWGC" != wg ]; then
 	check "route-check names the kernel interface and the table" vm '
 		out=$($WGC route-check wgq0 10.99.0.1 2>&1); echo "$out"
@@ -89,9 +90,10 @@ NEW_PUB=$(wg genkey | wg pubkey)
 check "save writes a peer added at run time" vm "wg set wgq0 peer $NEW_PUB allowed-ips 10.55.0.0/24 &&
 	cp /etc/wireguard/wgq0.conf /root/wgq0.orig && \$WGQ save wgq0 &&
 	grep -qx 'PublicKey = $NEW_PUB' /etc/wireguard/wgq0.conf && grep -qx 'AllowedIPs = 10.55.0.0/24' /etc/wireguard/wgq0.conf &&
-	grep -qx 'Address = 10.10.0.2/24, fd10::2/64' /etc/wireguard/wgq0.conf"
+	grep -q '^Address = .*10.10.0.2/24' /etc/wireguard/wgq0.conf && grep -q '^Address = .*fd10::2/64' /etc/wireguard/wgq0.conf ||
+	{ cat /etc/wireguard/wgq0.conf; false; }"
 vm 'cp /root/wgq0.orig /etc/wireguard/wgq0.conf' >/dev/null
-check "up again refuses the existing interface" vm '! $WGQ up wgq0'
+check "up again refuses the existing interface" vm 'ip link show wgq0 >/dev/null && ! $WGQ up wgq0 && ip link show wgq0 >/dev/null'
 check "down" vm '$WGQ down wgq0'
 check "down restores rules, routes, nft ruleset, links" same_state /root/before
 
