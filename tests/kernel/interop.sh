@@ -59,9 +59,9 @@ check "TCP guest -> host: 1 MB over the tunnel (v4)" \
 check "TCP guest -> host: 1 MB over the tunnel (v6)" \
 	bash -c "out=\$(ip netns exec $VM_NS busybox wget -q -O - 'http://[fd10::2]:8080/blob' | sha256sum) && [ \"\${out%% *}\" = '$GSUM' ]"
 check "transfer counters on the kernel interface as wg shows them" \
-	vm 'for i in 1 2 3 4 5; do out=$(same show wgi0 transfer) && exit 0; done; echo "$out"; exit 1'
+	vm 'same_live show wgi0 transfer'
 check "show on the kernel interface after traffic, as wg" \
-	vm 'for i in 1 2 3 4 5; do out=$(same show wgi0) && exit 0; done; echo "$out"; exit 1'
+	vm 'same_live show wgi0'
 
 # --- a kernel and a wgcd interface in the guest at once ------------------------------------
 check "wgcd in the guest next to the kernel interface" vm '
@@ -69,10 +69,10 @@ check "wgcd in the guest next to the kernel interface" vm '
 	for i in $(seq 100); do test -S /run/wireguard/wgu0.sock && break; sleep 0.1; done
 	wg set wgu0 private-key /root/g.key listen-port 51830 peer '"$PUB_H"' allowed-ips 10.77.0.0/16 &&
 	ip link add wgi1 type wireguard && ip link set wgu0 up'
-check "show all with kernel + wgcd interfaces" vm 'for i in 1 2 3; do out=$(same show all) && exit 0; done; echo "$out"; exit 1'
-check "show with kernel + wgcd interfaces" vm 'for i in 1 2 3; do out=$(same show) && exit 0; done; echo "$out"; exit 1'
+check "show all with kernel + wgcd interfaces" vm 'same_live show all'
+check "show with kernel + wgcd interfaces" vm 'same_live show'
 check "show interfaces with kernel + wgcd interfaces" vm 'same show interfaces'
-check "show all dump with kernel + wgcd interfaces" vm 'for i in 1 2 3; do out=$(same show all dump) && exit 0; done; echo "$out"; exit 1'
+check "show all dump with kernel + wgcd interfaces" vm 'same_live show all dump'
 check "show all peers with kernel + wgcd interfaces" vm 'same show all peers'
 check "show of the wgcd interface" vm 'same show wgu0'
 check "wgc sets the wgcd interface beside the kernel one" vm "\$WGC set wgu0 listen-port 51831 && wg show wgu0 listen-port | grep -qx 51831"
