@@ -16,7 +16,8 @@
 # pid, the tap and namespace deleted, from the EXIT trap.
 #
 # In the guest, $WGC is the program under test (wgc) and $WGQ the one for
-# up/down/save (wgc); `same ARGS` compares `wg ARGS` with `$WGC ARGS`.
+# up/down/save (wgc); guest/functions.sh has `same ARGS` (compares `wg ARGS`
+# with `$WGC ARGS`), same_set and gcheck.
 # KWGC=wg runs every test with wireguard-tools in wgc's place (wg-quick for
 # up/down), which checks the tests' own logic against the reference.
 
@@ -106,7 +107,7 @@ _vm_line() {
 # vm_console: the last lines of the guest's serial console (for failures).
 vm_console() { sed 's/^/#   console: /' "$TEST_TMP/console.log" 2>/dev/null | tail -"${1:-20}"; }
 
-# vm SCRIPT: runs SCRIPT in the guest (bash; busybox for the rest, cwd /root, stdin empty),
+# vm SCRIPT: runs SCRIPT in the guest (a bash subshell with guest/functions.sh, cwd /root, stdin empty),
 # killed after VM_CMD_TIMEOUT seconds (default 120); prints its stdout and
 # stderr, returns its exit status (124 when no answer came back).
 vm() {
@@ -133,6 +134,22 @@ vm() {
 	base64 -d "$out"
 	rm -f "$out"
 	return "$rc"
+}
+
+# vm_checks SCRIPT: runs SCRIPT, whose cases print their own "ok - " /
+# "not ok - " lines (gcheck in the guest), so many cases cost one round trip;
+# copies those lines and counts the failures. A script that reports no case
+# or does not answer is one failure.
+vm_checks() {
+	local out rc n
+	out=$(vm "$1")
+	rc=$?
+	printf '%s\n' "$out"
+	n=$(grep -c '^not ok - ' <<<"$out")
+	_lib_failures=$((_lib_failures + n))
+	if ! grep -q '^ok - \|^not ok - ' <<<"$out" || { [ "$rc" -ne 0 ] && [ "$n" -eq 0 ]; }; then
+		not_ok "guest script (status $rc): ${1:0:60}"
+	fi
 }
 
 # vm_put FILE GUEST_PATH: copies a host file into the guest.

@@ -16,8 +16,8 @@
 # ldd), the module closure of what the tests load (computed by
 # `modprobe --show-depends` against that kernel, decompressed when the
 # distribution compresses modules, indexed again with depmod so modprobe and
-# the kernel's own request_module work in the guest), tests/kernel/guest/*
-# and the init script. It is cached as BUILD_DIR/kernel-test/initramfs-<key>.cpio
+# the kernel's own request_module work in the guest), and tests/kernel/guest
+# (init, and the functions its commands may call). It is cached as BUILD_DIR/kernel-test/initramfs-<key>.cpio
 # where <key> hashes every input file, so a rebuilt wgc gives a new image.
 # It is not compressed: unpacking 20 MB of gzip costs the guest seconds.
 set -euo pipefail
@@ -40,7 +40,7 @@ find_kernel() {
 	local v best=
 	for v in $(ls /boot | sed -n 's/^vmlinuz-//p' | sort -V); do
 		[ -r "/boot/vmlinuz-$v" ] || continue
-		find "/lib/modules/$v" -name 'wireguard.ko*' 2>/dev/null | grep -q . && best=$v
+		[ -n "$(find "/lib/modules/$v" -name 'wireguard.ko*' 2>/dev/null)" ] && best=$v
 	done
 	[ -n "$best" ] || die "no kernel in /boot has wireguard.ko (scripts/install-deps.sh installs linux-image-amd64)"
 	KVER=$best
@@ -102,7 +102,7 @@ unpack_kernel
 [ -x "$build/wgc" ] && [ -x "$build/wgcd" ] || die "build $build/wgc and $build/wgcd first (make)"
 command -v busybox >/dev/null || die "missing busybox (busybox-static)"
 mods=$(module_files)
-echo "$mods" | grep -q wireguard || die "modprobe cannot resolve wireguard for $KVER"
+[[ $mods == */wireguard.ko* ]] || die "modprobe cannot resolve wireguard for $KVER"
 bins=$(binary_paths)
 # shellcheck disable=SC2086 # one path a word
 libs=$(libraries $bins)
@@ -120,6 +120,7 @@ if [ -s "$image" ]; then
 fi
 
 root=$(mktemp -d "$cache/root.XXXXXX")
+chmod 755 "$root"
 trap 'rm -rf "$root" "$image.tmp.$$"' EXIT
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,etc/wireguard,etc/modprobe.d,proc,sys,dev,tmp,run,root,var}
 ln -s ../run "$root/var/run"
@@ -177,9 +178,7 @@ depmod -b "$root" "$KVER"
 
 cp "$here"/guest/init "$root/init"
 chmod 755 "$root/init"
-for f in "$here"/guest/*; do
-	[ "${f##*/}" = init ] || install -m 755 "$f" "$root/usr/bin/${f##*/}"
-done
+install -m 644 "$here"/guest/functions.sh "$root/etc/wgc-test.sh"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/sh\n' >"$root/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
 echo "$KVER" >"$root/etc/kernel-release"
