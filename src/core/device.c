@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Peers of a device: creation, lookup by public key, removal, up and down. */
 #include "device.h"
-#include "internal.h"
+#include "device_impl.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -310,4 +310,91 @@ uint64_t wgc_device_tick(struct wgc_device *dev, uint64_t now_ms)
 			earliest = d;
 	}
 	return earliest;
+}
+
+struct wgc_device *wgc_device_new(const struct wgc_device_ops *ops, void *ctx)
+{
+	struct wgc_device *dev = malloc(sizeof(*dev));
+
+	if (dev && wgc_device_init(dev, ops, ctx)) {
+		free(dev);
+		dev = NULL;
+	}
+	return dev;
+}
+
+void wgc_device_delete(struct wgc_device *dev)
+{
+	if (!dev)
+		return;
+	wgc_device_free(dev);
+	free(dev);
+}
+
+bool wgc_device_identity(const struct wgc_device *dev, uint8_t private_key[WGC_KEY_LEN],
+			 uint8_t public_key[WGC_KEY_LEN])
+{
+	if (!dev->identity.has_identity) {
+		memset(private_key, 0, WGC_KEY_LEN);
+		memset(public_key, 0, WGC_KEY_LEN);
+		return false;
+	}
+	memcpy(private_key, dev->identity.static_private, WGC_KEY_LEN);
+	memcpy(public_key, dev->identity.static_public, WGC_KEY_LEN);
+	return true;
+}
+
+bool wgc_device_is_up(const struct wgc_device *dev)
+{
+	return dev->up;
+}
+
+void wgc_device_set_mtu(struct wgc_device *dev, size_t mtu)
+{
+	dev->mtu = mtu;
+}
+
+struct wgc_allowedips *wgc_device_allowedips(struct wgc_device *dev)
+{
+	return &dev->allowedips;
+}
+
+struct wgc_peer *wgc_device_first_peer(const struct wgc_device *dev)
+{
+	return dev->peers_head;
+}
+
+struct wgc_peer *wgc_peer_next(const struct wgc_peer *peer)
+{
+	return peer->list_next;
+}
+
+const uint8_t *wgc_peer_public_key(const struct wgc_peer *peer)
+{
+	return peer->public_key;
+}
+
+void wgc_peer_get_info(const struct wgc_peer *peer, struct wgc_peer_info *out)
+{
+	memcpy(out->preshared_key, peer->handshake.preshared_key, WGC_KEY_LEN);
+	out->persistent_keepalive = peer->persistent_keepalive;
+	out->last_handshake_sec = peer->last_handshake_sec;
+	out->last_handshake_nsec = peer->last_handshake_nsec;
+	out->rx_bytes = peer->rx_bytes;
+	out->tx_bytes = peer->tx_bytes;
+}
+
+void *wgc_peer_user(const struct wgc_peer *peer)
+{
+	return peer->user;
+}
+
+void wgc_peer_set_user(struct wgc_peer *peer, void *user)
+{
+	peer->user = user;
+}
+
+unsigned wgc_peer_staged_count(const struct wgc_peer *peer)
+{
+	return peer->staged ? peer->staged->count : 0;
 }

@@ -4,10 +4,35 @@
  * peers, session indices, cryptokey routing and cookies. Output leaves
  * through callbacks and time comes in as arguments, so two devices can talk
  * to each other in memory (tests) or through sockets and a TUN (wgcd).
+ * Every protocol decision is made here; the embedder moves bytes.
  *
- * Not thread-safe: the caller serialises every call on one device. The data
- * path of wgcd uses the lower layers (keypair.h) from worker threads and
- * only reports back here through the serialised peer_* functions.
+ * Locking design. The core has no lock of its own; the embedder holds one
+ * "device lock" around every call unless a function says otherwise.
+ *
+ *  - The device lock protects: the peer table and list, the identity and
+ *    cookie checker, the index table, the allowed-IPs trie, the rate
+ *    limiter, and per peer its handshake, timers, staged packets, keypair
+ *    slots (current / previous / next), the replay windows, byte counts and
+ *    the latest handshake time. Callbacks (ops) run with it held.
+ *  - Per keypair, lock-free: the keys (written once when the session is
+ *    derived, wiped when the last reference goes), the send counter, the
+ *    validity flags and the reference count (atomics). A thread that holds
+ *    a reference may encrypt or decrypt with no lock at all.
+ *  - Counters (counters.h) are relaxed atomics: any thread, no lock.
+ *  - No lock held: wgc_rx_decrypt, wgc_tx_encrypt (they touch only the
+ *    keypairs they hold references to and the packets they were given),
+ *    wgc_device_count_drop and the counter readers.
+ *
+ * The data path is phased so that the work under the lock is short and
+ * free of crypto: a batch is classified (receive: index lookup, a
+ * reference taken) or prepared (send: route, nonce reserved) under the
+ * lock, en/decrypted outside it, and (receive) committed under it again,
+ * in arrival order: replay window, timers, source check, delivery. Each
+ * locked step is O(batch) table lookups and bookkeeping, so several lanes
+ * and readers can share one device lock now and a later split (per-peer
+ * locks for timers/replay, a read-mostly lock for the tables) changes no
+ * caller. Handshake messages are processed by wgc_device_receive_handshake
+ * under the lock.
  */
 #ifndef WGC_DEVICE_H
 #define WGC_DEVICE_H
@@ -18,13 +43,8 @@
 #include <sys/socket.h>
 
 #include "allowedips.h"
-#include "cookie.h"
 #include "counters.h"
-#include "index.h"
-#include "keypair.h"
-#include "noise.h"
-#include "ratelimiter.h"
-#include "timers.h"
+#include "messages.h"
 
 struct wgc_peer;
 
@@ -78,54 +98,46 @@ struct wgc_device_ops {
 	void (*event)(void *ctx, struct wgc_peer *peer, const struct wgc_event *ev);
 };
 
-enum { WGC_MAX_STAGED_PACKETS = 128 };
+/*
+ * The device, its peers and their keypairs are opaque outside the core
+ * (core/device_impl.h defines them for the core and its unit tests):
+ * embedders reach them only through the functions below.
+ */
+struct wgc_device;
+struct wgc_keypair;
 
-struct wgc_staged {
-	uint8_t *packets[WGC_MAX_STAGED_PACKETS];
-	uint16_t lens[WGC_MAX_STAGED_PACKETS];
-	unsigned head, count;
-};
+/* A new device (down, no identity, no peers), or NULL when out of memory. */
+struct wgc_device *wgc_device_new(const struct wgc_device_ops *ops, void *ctx);
+/* Removes every peer, wipes every secret and frees the device; NULL is fine. */
+void wgc_device_delete(struct wgc_device *dev);
 
-struct wgc_peer {
-	struct wgc_device *device;
-	uint8_t public_key[WGC_KEY_LEN];
-	struct wgc_handshake handshake;
-	struct wgc_keypairs keypairs;
-	struct wgc_cookie_maker cookie;
-	struct wgc_timers timers;
-	struct wgc_staged *staged;     /* allocated when a packet first waits: most peers never need it */
-	struct wgc_peer_counters counters;
-	uint64_t rx_bytes, tx_bytes;
-	int64_t last_handshake_sec;
+/* ---- reading a device and its peers (all under the device lock) ---- */
+/* Copies the key pair when there is an identity; false (outputs zeroed) without one. */
+bool wgc_device_identity(const struct wgc_device *dev, uint8_t private_key[WGC_KEY_LEN],
+			 uint8_t public_key[WGC_KEY_LEN]);
+bool wgc_device_is_up(const struct wgc_device *dev);
+/* Inner MTU used to pad data messages (0: pad to 16 only). */
+void wgc_device_set_mtu(struct wgc_device *dev, size_t mtu);
+/* The cryptokey routing table; entries point at struct wgc_peer. Under the device lock. */
+struct wgc_allowedips *wgc_device_allowedips(struct wgc_device *dev);
+/* Peers in creation order: the first, then each one's next; NULL at the end. */
+struct wgc_peer *wgc_device_first_peer(const struct wgc_device *dev);
+struct wgc_peer *wgc_peer_next(const struct wgc_peer *peer);
+/* The peer's static public key (32 bytes, owned by the peer). */
+const uint8_t *wgc_peer_public_key(const struct wgc_peer *peer);
+
+/* What a configuration reader sees of a peer (wg's fields). Holds the PSK: wipe it. */
+struct wgc_peer_info {
+	uint8_t preshared_key[WGC_KEY_LEN]; /* all zero: none */
+	uint16_t persistent_keepalive;      /* seconds, 0: off */
+	int64_t last_handshake_sec;         /* wall clock; 0/0: never */
 	uint32_t last_handshake_nsec;
-	uint16_t persistent_keepalive;
-	uint64_t serial;               /* creation order, for stable listings */
-	void *user;                    /* the embedding program's per-peer state */
-	struct wgc_peer *hash_next;
-	struct wgc_peer *list_prev, *list_next;
+	uint64_t rx_bytes, tx_bytes;
 };
-
-struct wgc_device {
-	struct wgc_identity identity;
-	struct wgc_cookie_checker cookie_checker;
-	struct wgc_index_table indices;
-	struct wgc_allowedips allowedips;
-	struct wgc_ratelimiter ratelimiter; /* handshake work per source, under load */
-	struct wgc_device_counters counters;
-	struct wgc_peer **peer_buckets;
-	size_t n_peer_buckets, n_peers;
-	struct wgc_peer *peers_head, *peers_tail; /* creation order */
-	uint64_t next_serial;
-	uint32_t hash_seed;
-	size_t mtu;                    /* inner MTU for padding; 0: pad to 16 only */
-	bool up;
-	const struct wgc_device_ops *ops;
-	void *ops_ctx;
-};
-
-int wgc_device_init(struct wgc_device *dev, const struct wgc_device_ops *ops, void *ctx);
-/* Removes every peer and wipes every secret. */
-void wgc_device_free(struct wgc_device *dev);
+void wgc_peer_get_info(const struct wgc_peer *peer, struct wgc_peer_info *out);
+/* The embedding program's per-peer pointer (NULL at creation). */
+void *wgc_peer_user(const struct wgc_peer *peer);
+void wgc_peer_set_user(struct wgc_peer *peer, void *user);
 /*
  * Sets (all-zero: clears) the private key. Sessions under the old key stop
  * sending, and a peer whose public key equals our new one is removed.
@@ -261,10 +273,8 @@ void wgc_peer_sent_data(struct wgc_peer *peer, size_t inner_len, size_t wire_len
 void wgc_peer_keep_key_fresh_send(struct wgc_peer *peer, uint64_t now_ms);
 
 void wgc_peer_purge_staged(struct wgc_peer *peer);
-static inline unsigned wgc_peer_staged_count(const struct wgc_peer *peer)
-{
-	return peer->staged ? peer->staged->count : 0;
-}
+/* Packets waiting for a session. */
+unsigned wgc_peer_staged_count(const struct wgc_peer *peer);
 
 /* Runs due timers of one peer / all peers; returns the earliest next deadline (0: none). */
 uint64_t wgc_peer_tick(struct wgc_peer *peer, uint64_t now_ms);

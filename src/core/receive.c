@@ -9,7 +9,7 @@
  * (counters.h), as the kernel's receive.c gives each its own label.
  */
 #include "device.h"
-#include "internal.h"
+#include "device_impl.h"
 
 #include <string.h>
 

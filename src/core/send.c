@@ -6,7 +6,7 @@
  * batch API the daemon's lanes use (wgc_tx_prepare / wgc_tx_encrypt).
  */
 #include "device.h"
-#include "internal.h"
+#include "device_impl.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -41,7 +41,7 @@ static void *timer_main(void *arg)
 		if (poll(&stop, 1, TIMER_TICK_MS) > 0 || atomic_load(&d->stopping))
 			break;
 		pthread_mutex_lock(&d->lock);
-		wgc_device_tick(&d->core, wgcd_now_ms());
+		wgc_device_tick(d->core, wgcd_now_ms());
 		pthread_mutex_unlock(&d->lock);
 	}
 	return NULL;
@@ -60,7 +60,8 @@ int wgcd_init(struct wgcd *d, const char *ifname)
 	d->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (d->stop_fd < 0)
 		return -errno;
-	if (wgc_device_init(&d->core, &wgcd_core_ops, d))
+	d->core = wgc_device_new(&wgcd_core_ops, d);
+	if (!d->core)
 		return -ENOMEM;
 	if (wgcd_handshake_queue_init(&d->handshakes, WGCD_MAX_QUEUED_HANDSHAKES))
 		return -ENOMEM;
@@ -112,7 +113,8 @@ void wgcd_destroy(struct wgcd *d)
 {
 	wgcd_stop(d);
 	pthread_mutex_lock(&d->lock);
-	wgc_device_free(&d->core);
+	wgc_device_delete(d->core);
+	d->core = NULL;
 	pthread_mutex_unlock(&d->lock);
 	wgcd_handshake_queue_free(&d->handshakes);
 	wgc_tun_close(&d->tun);
@@ -125,11 +127,11 @@ void wgcd_link_changed(struct wgcd *d, bool up, int mtu)
 {
 	pthread_mutex_lock(&d->lock);
 	if (mtu > 0)
-		d->core.mtu = (size_t)mtu;
-	if (up != d->core.up)
-		wgc_log(WGC_LOG_VERBOSE, "Interface state was %s, requested %s", d->core.up ? "up" : "down",
+		wgc_device_set_mtu(d->core, (size_t)mtu);
+	if (up != wgc_device_is_up(d->core))
+		wgc_log(WGC_LOG_VERBOSE, "Interface state was %s, requested %s", wgc_device_is_up(d->core) ? "up" : "down",
 			up ? "up" : "down");
-	wgc_device_set_up(&d->core, up, wgcd_now_ms());
+	wgc_device_set_up(d->core, up, wgcd_now_ms());
 	pthread_mutex_unlock(&d->lock);
 }
 
@@ -163,39 +165,39 @@ static int snapshot(struct wgcd *d, struct wgc_device_model *m)
 	struct wgc_peer *peer;
 
 	snprintf(m->name, sizeof(m->name), "%s", d->ifname);
-	if (d->core.identity.has_identity) {
+	if (wgc_device_identity(d->core, m->private_key, m->public_key))
 		m->flags |= WGC_DEVICE_HAS_PRIVATE_KEY | WGC_DEVICE_HAS_PUBLIC_KEY;
-		memcpy(m->private_key, d->core.identity.static_private, WGC_KEY_LEN);
-		memcpy(m->public_key, d->core.identity.static_public, WGC_KEY_LEN);
-	}
 	m->flags |= WGC_DEVICE_HAS_LISTEN_PORT | WGC_DEVICE_HAS_FWMARK;
 	m->listen_port = d->udp.port;
 	m->fwmark = d->udp.fwmark;
-	for (peer = d->core.peers_head; peer; peer = peer->list_next) {
+	for (peer = wgc_device_first_peer(d->core); peer; peer = wgc_peer_next(peer)) {
 		struct wgc_peer_model *p = wgc_model_add_peer(m);
-		struct wgcd_peer *wp = peer->user;
+		struct wgcd_peer *wp = wgc_peer_user(peer);
+		struct wgc_peer_info info;
 		struct walk_ctx w;
 
 		if (!p)
 			return -ENOMEM;
 		p->flags = WGC_PEER_HAS_PUBLIC_KEY | WGC_PEER_HAS_PERSISTENT_KEEPALIVE;
-		memcpy(p->public_key, peer->public_key, WGC_KEY_LEN);
-		if (!wgc_is_zero(peer->handshake.preshared_key, WGC_KEY_LEN)) {
+		memcpy(p->public_key, wgc_peer_public_key(peer), WGC_KEY_LEN);
+		wgc_peer_get_info(peer, &info);
+		if (!wgc_is_zero(info.preshared_key, WGC_KEY_LEN)) {
 			p->flags |= WGC_PEER_HAS_PRESHARED_KEY;
-			memcpy(p->preshared_key, peer->handshake.preshared_key, WGC_KEY_LEN);
+			memcpy(p->preshared_key, info.preshared_key, WGC_KEY_LEN);
 		}
+		wgc_wipe(info.preshared_key, WGC_KEY_LEN);
 		if (wp && wp->endpoint.addr.sa_family) {
 			p->flags |= WGC_PEER_HAS_ENDPOINT;
 			p->endpoint = wp->endpoint;
 		}
-		p->persistent_keepalive = peer->persistent_keepalive;
-		p->last_handshake_sec = peer->last_handshake_sec;
-		p->last_handshake_nsec = peer->last_handshake_nsec;
-		p->rx_bytes = peer->rx_bytes;
-		p->tx_bytes = peer->tx_bytes;
+		p->persistent_keepalive = info.persistent_keepalive;
+		p->last_handshake_sec = info.last_handshake_sec;
+		p->last_handshake_nsec = info.last_handshake_nsec;
+		p->rx_bytes = info.rx_bytes;
+		p->tx_bytes = info.tx_bytes;
 		w.peer = p;
 		w.err = 0;
-		wgc_allowedips_walk_by_peer(&d->core.allowedips, peer, add_allowed_ip, &w);
+		wgc_allowedips_walk_by_peer(wgc_device_allowedips(d->core), peer, add_allowed_ip, &w);
 		if (w.err)
 			return w.err;
 	}
@@ -211,9 +213,9 @@ static int snapshot_counters(struct wgcd *d, struct wgc_device_model *m)
 	int ret = 0;
 
 	for (unsigned c = 0; c < WGC_DEVICE_COUNTER_COUNT && !ret; c++)
-		ret = wgc_model_add_counter(&m->counters, wgc_device_counter_name(c), wgc_device_counter_get(&d->core, c));
+		ret = wgc_model_add_counter(&m->counters, wgc_device_counter_name(c), wgc_device_counter_get(d->core, c));
 	for (unsigned c = 0; c < WGC_DEVICE_COUNTER_COUNT && !ret; c++) {
-		unsigned n = wgc_device_rejected_sources(&d->core, c, src);
+		unsigned n = wgc_device_rejected_sources(d->core, c, src);
 		for (unsigned i = 0; i < n && !ret; i++) {
 			union wgc_endpoint ep;
 			memset(&ep, 0, sizeof(ep));
@@ -222,7 +224,7 @@ static int snapshot_counters(struct wgcd *d, struct wgc_device_model *m)
 		}
 	}
 	/* peers are listed in the same order as snapshot() put them in the model */
-	for (peer = d->core.peers_head; peer && k < m->n_peers && !ret; peer = peer->list_next, k++)
+	for (peer = wgc_device_first_peer(d->core); peer && k < m->n_peers && !ret; peer = wgc_peer_next(peer), k++)
 		for (unsigned c = 0; c < WGC_PEER_COUNTER_COUNT && !ret; c++)
 			ret = wgc_model_add_counter(&m->peers[k].counters, wgc_peer_counter_name(c),
 						    wgc_peer_counter_get(peer, c));
@@ -282,15 +284,15 @@ static int apply_allowed_ips(struct wgcd *d, struct wgc_peer *peer, const struct
 	int ret;
 
 	if (p->flags & WGC_PEER_REPLACE_ALLOWEDIPS)
-		wgc_allowedips_remove_by_peer(&d->core.allowedips, peer);
+		wgc_allowedips_remove_by_peer(wgc_device_allowedips(d->core), peer);
 	for (i = 0; i < p->n_allowed_ips; i++) {
 		const struct wgc_allowed_ip *ip = &p->allowed_ips[i];
 		if (ip->family == AF_INET)
-			ret = ip->remove ? wgc_allowedips_remove_v4(&d->core.allowedips, &ip->ip4, ip->cidr, peer)
-					 : wgc_allowedips_insert_v4(&d->core.allowedips, &ip->ip4, ip->cidr, peer);
+			ret = ip->remove ? wgc_allowedips_remove_v4(wgc_device_allowedips(d->core), &ip->ip4, ip->cidr, peer)
+					 : wgc_allowedips_insert_v4(wgc_device_allowedips(d->core), &ip->ip4, ip->cidr, peer);
 		else
-			ret = ip->remove ? wgc_allowedips_remove_v6(&d->core.allowedips, &ip->ip6, ip->cidr, peer)
-					 : wgc_allowedips_insert_v6(&d->core.allowedips, &ip->ip6, ip->cidr, peer);
+			ret = ip->remove ? wgc_allowedips_remove_v6(wgc_device_allowedips(d->core), &ip->ip6, ip->cidr, peer)
+					 : wgc_allowedips_insert_v6(wgc_device_allowedips(d->core), &ip->ip6, ip->cidr, peer);
 		/* removing a prefix the peer does not hold is not an error */
 		if (ret && !(ip->remove && ret != -ENOMEM))
 			return ret;
@@ -298,14 +300,23 @@ static int apply_allowed_ips(struct wgcd *d, struct wgc_peer *peer, const struct
 	return 0;
 }
 
+static bool is_own_key(struct wgcd *d, const uint8_t public_key[WGC_KEY_LEN])
+{
+	uint8_t priv[WGC_KEY_LEN], pub[WGC_KEY_LEN];
+	bool own = wgc_device_identity(d->core, priv, pub) && wgc_equal(public_key, pub, WGC_KEY_LEN);
+
+	wgc_wipe(priv, sizeof(priv));
+	return own;
+}
+
 static int apply_peer(struct wgcd *d, const struct wgc_peer_model *p, uint64_t now)
 {
-	struct wgc_peer *peer = wgc_device_find_peer(&d->core, p->public_key);
+	struct wgc_peer *peer = wgc_device_find_peer(d->core, p->public_key);
 
 	if (p->flags & WGC_PEER_REMOVE_ME) {
 		if (peer) {
 			log_peer("Removing", p->public_key);
-			wgc_device_remove_peer(&d->core, peer);
+			wgc_device_remove_peer(d->core, peer);
 		}
 		return 0;
 	}
@@ -313,15 +324,14 @@ static int apply_peer(struct wgcd *d, const struct wgc_peer_model *p, uint64_t n
 		if (p->flags & WGC_PEER_UPDATE_ONLY)
 			return 0;
 		/* like the kernel, a peer with our own public key is skipped quietly */
-		if (d->core.identity.has_identity &&
-		    wgc_equal(p->public_key, d->core.identity.static_public, WGC_KEY_LEN))
+		if (is_own_key(d, p->public_key))
 			return 0;
-		peer = wgc_device_add_peer(&d->core, p->public_key);
+		peer = wgc_device_add_peer(d->core, p->public_key);
 		if (!peer)
 			return -errno;
-		peer->user = calloc(1, sizeof(struct wgcd_peer));
-		if (!peer->user) {
-			wgc_device_remove_peer(&d->core, peer);
+		wgc_peer_set_user(peer, calloc(1, sizeof(struct wgcd_peer)));
+		if (!wgc_peer_user(peer)) {
+			wgc_device_remove_peer(d->core, peer);
 			return -ENOMEM;
 		}
 		log_peer("Created", p->public_key);
@@ -329,7 +339,7 @@ static int apply_peer(struct wgcd *d, const struct wgc_peer_model *p, uint64_t n
 	if (p->flags & WGC_PEER_HAS_PRESHARED_KEY)
 		wgc_peer_set_psk(peer, wgc_is_zero(p->preshared_key, WGC_KEY_LEN) ? NULL : p->preshared_key);
 	if (p->flags & WGC_PEER_HAS_ENDPOINT) {
-		struct wgcd_peer *wp = peer->user;
+		struct wgcd_peer *wp = wgc_peer_user(peer);
 		wp->endpoint = p->endpoint;
 		memset(&wp->src, 0, sizeof(wp->src));
 	}
@@ -354,11 +364,11 @@ static int apply(struct wgcd *d, const struct wgc_device_model *m)
 	}
 	pthread_mutex_lock(&d->lock);
 	if (m->flags & WGC_DEVICE_HAS_PRIVATE_KEY)
-		wgc_device_set_private_key(&d->core, m->private_key);
+		wgc_device_set_private_key(d->core, m->private_key);
 	if (m->flags & WGC_DEVICE_REPLACE_PEERS) {
-		for (peer = d->core.peers_head; peer; peer = next) {
-			next = peer->list_next;
-			wgc_device_remove_peer(&d->core, peer);
+		for (peer = wgc_device_first_peer(d->core); peer; peer = next) {
+			next = wgc_peer_next(peer);
+			wgc_device_remove_peer(d->core, peer);
 		}
 	}
 	for (i = 0; i < m->n_peers && !ret; i++)

@@ -71,7 +71,7 @@ static void send_one(struct wgcd *d, const union wgc_endpoint *to, struct wgc_ud
 
 static wgc_drop_reason core_send_to_peer(void *ctx, struct wgc_peer *peer, const uint8_t *msg, size_t len)
 {
-	struct wgcd_peer *wp = peer->user;
+	struct wgcd_peer *wp = wgc_peer_user(peer);
 	bool ok = false;
 
 	if (!wp || !wp->endpoint.addr.sa_family)
@@ -113,7 +113,7 @@ static void core_deliver(void *ctx, struct wgc_peer *peer, const uint8_t *packet
 static void core_set_endpoint(void *ctx, struct wgc_peer *peer, const void *src_info)
 {
 	const struct wgcd_origin *o = src_info;
-	struct wgcd_peer *wp = peer->user;
+	struct wgcd_peer *wp = wgc_peer_user(peer);
 
 	(void)ctx;
 	if (!wp || !o)
@@ -124,7 +124,7 @@ static void core_set_endpoint(void *ctx, struct wgc_peer *peer, const void *src_
 
 static void core_clear_src_cache(void *ctx, struct wgc_peer *peer)
 {
-	struct wgcd_peer *wp = peer->user;
+	struct wgcd_peer *wp = wgc_peer_user(peer);
 
 	(void)ctx;
 	if (wp)
@@ -143,11 +143,13 @@ static void core_wall_time(void *ctx, int64_t *sec, uint32_t *nsec)
 
 static void core_peer_removed(void *ctx, struct wgc_peer *peer)
 {
+	struct wgcd_peer *wp = wgc_peer_user(peer);
+
 	(void)ctx;
-	if (peer->user) {
-		wgc_wipe(peer->user, sizeof(struct wgcd_peer));
-		free(peer->user);
-		peer->user = NULL;
+	if (wp) {
+		wgc_wipe(wp, sizeof(*wp));
+		free(wp);
+		wgc_peer_set_user(peer, NULL);
 	}
 }
 
@@ -159,7 +161,7 @@ static __thread uint16_t lane_port;
 /* For wgc_tx_prepare: where the packet goes, and whether it may (no endpoint: staged; a loop: dropped). */
 static wgc_drop_reason core_tx_check(void *ctx, struct wgc_peer *peer, const uint8_t *pkt, size_t len, void *user)
 {
-	struct wgcd_peer *wp = peer->user;
+	struct wgcd_peer *wp = wgc_peer_user(peer);
 	struct wgc_udp_tx *tx = user;
 
 	(void)ctx;
@@ -353,9 +355,9 @@ static void process_tun_batch(struct wgcd *d, unsigned q, struct lane_buffers *b
 		b->items[i].user = &b->tx[i];
 	}
 	pthread_mutex_lock(&d->lock);
-	wgc_tx_prepare(&d->core, b->items, n, wgcd_now_ms());
+	wgc_tx_prepare(d->core, b->items, n, wgcd_now_ms());
 	pthread_mutex_unlock(&d->lock);
-	wgc_tx_encrypt(&d->core, b->items, n);
+	wgc_tx_encrypt(d->core, b->items, n);
 	for (i = 0; i < n; i++) {
 		if (b->items[i].reason == WGC_DEV_DATA_DROPPED_NO_ROUTE) {
 			const uint8_t *pkt = b->slot[i] + WGC_MSG_DATA_HEADER_LEN;
@@ -463,12 +465,12 @@ static void process_udp_batch(struct wgcd *d, struct reader_buffers *b, unsigned
 						    .src = &b->origin[i].from.addr, .src_info = &b->origin[i] };
 	}
 	pthread_mutex_lock(&d->lock);
-	wgc_rx_classify(&d->core, b->items, n);
+	wgc_rx_classify(d->core, b->items, n);
 	pthread_mutex_unlock(&d->lock);
 	for (i = 0; i < n; i++) {
 		if (b->items[i].verdict == WGC_RX_QUEUED &&
 		    !wgcd_handshake_enqueue(&d->handshakes, b->slot[i], b->items[i].len, &b->origin[i]))
-			wgc_device_count_drop(&d->core, WGC_DEV_REJECTED_HANDSHAKE_QUEUE_FULL, b->items[i].src);
+			wgc_device_count_drop(d->core, WGC_DEV_REJECTED_HANDSHAKE_QUEUE_FULL, b->items[i].src);
 		n_data += b->items[i].kp != NULL;
 	}
 	if (!n_data)
@@ -477,7 +479,7 @@ static void process_udp_batch(struct wgcd *d, struct reader_buffers *b, unsigned
 	b->delivered.n = 0;
 	current_delivery = &b->delivered;
 	pthread_mutex_lock(&d->lock);
-	wgc_rx_commit(&d->core, b->items, n, now);
+	wgc_rx_commit(d->core, b->items, n, now);
 	pthread_mutex_unlock(&d->lock);
 	current_delivery = NULL;
 	write_delivered(d, b);

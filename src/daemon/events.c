@@ -54,7 +54,7 @@ static void peer_prefix(char *out, size_t cap, struct wgc_peer *peer)
 		out[0] = '\0';
 		return;
 	}
-	wgc_key_to_base64(b64, peer->public_key);
+	wgc_key_to_base64(b64, wgc_peer_public_key(peer));
 	snprintf(out, cap, "peer(%.4s…%.4s) - ", b64, b64 + 39);
 }
 

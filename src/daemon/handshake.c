@@ -115,7 +115,7 @@ void *wgcd_handshake_main(void *arg)
 		for (i = 0; i < n; i++) {
 			uint64_t now = wgcd_now_ms();
 			bool loaded = under_load(d, depth > i ? depth - i : 0, now);
-			wgc_device_receive_handshake(&d->core, batch[i].msg, batch[i].len, &batch[i].origin.from.addr,
+			wgc_device_receive_handshake(d->core, batch[i].msg, batch[i].len, &batch[i].origin.from.addr,
 						     &batch[i].origin, loaded, now, NULL);
 		}
 		pthread_mutex_unlock(&d->lock);

@@ -161,7 +161,7 @@ static int open_network(struct daemon_state *st, const struct wgc_offload_config
 	}
 	st->where.ifindex = d->tun.ifindex;
 	st->where.nsid = WGC_TUN_NSID_LOCAL;
-	d->core.mtu = (size_t)(wgc_tun_get_mtu(&d->tun) > 0 ? wgc_tun_get_mtu(&d->tun) : WGC_DEFAULT_MTU);
+	wgc_device_set_mtu(d->core, (size_t)(wgc_tun_get_mtu(&d->tun) > 0 ? wgc_tun_get_mtu(&d->tun) : WGC_DEFAULT_MTU));
 	return 0;
 }
 
@@ -225,7 +225,7 @@ static bool link_events(struct daemon_state *st)
 	if (ev.events & WGC_TUN_EV_LINK)
 		wgcd_link_changed(d, (ev.ifflags & IFF_UP) != 0, ev.events & WGC_TUN_EV_MTU ? ev.mtu : 0);
 	else if (ev.events & WGC_TUN_EV_MTU)
-		wgcd_link_changed(d, d->core.up, ev.mtu);
+		wgcd_link_changed(d, wgc_device_is_up(d->core), ev.mtu);
 	return true;
 }
 

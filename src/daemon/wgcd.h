@@ -80,7 +80,7 @@ struct wgcd {
 	pthread_mutex_t cfg_lock;
 	pthread_mutex_t lock;
 	pthread_rwlock_t udp_lock;
-	struct wgc_device core;
+	struct wgc_device *core;      /* the protocol core: opaque, reached through core/device.h */
 	struct wgc_tun tun;
 	struct wgc_udp udp;
 	unsigned udp_generation;

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The core's device, peer and staging structs. Only the core's own files
+ * and its unit tests (tests/unit, fuzz) include this; embedders see the
+ * opaque types of device.h.
+ */
+#ifndef WGC_DEVICE_IMPL_H
+#define WGC_DEVICE_IMPL_H
+
+#include "cookie.h"
+#include "device.h"
+#include "index.h"
+#include "keypair.h"
+#include "noise.h"
+#include "ratelimiter.h"
+#include "timers.h"
+
+enum { WGC_MAX_STAGED_PACKETS = 128 };
+
+struct wgc_staged {
+	uint8_t *packets[WGC_MAX_STAGED_PACKETS];
+	uint16_t lens[WGC_MAX_STAGED_PACKETS];
+	unsigned head, count;
+};
+
+struct wgc_peer {
+	struct wgc_device *device;
+	uint8_t public_key[WGC_KEY_LEN];
+	struct wgc_handshake handshake;
+	struct wgc_keypairs keypairs;
+	struct wgc_cookie_maker cookie;
+	struct wgc_timers timers;
+	struct wgc_staged *staged;     /* allocated when a packet first waits: most peers never need it */
+	struct wgc_peer_counters counters;
+	uint64_t rx_bytes, tx_bytes;
+	int64_t last_handshake_sec;
+	uint32_t last_handshake_nsec;
+	uint16_t persistent_keepalive;
+	uint64_t serial;               /* creation order, for stable listings */
+	void *user;                    /* the embedding program's per-peer state */
+	struct wgc_peer *hash_next;
+	struct wgc_peer *list_prev, *list_next;
+};
+
+struct wgc_device {
+	struct wgc_identity identity;
+	struct wgc_cookie_checker cookie_checker;
+	struct wgc_index_table indices;
+	struct wgc_allowedips allowedips;
+	struct wgc_ratelimiter ratelimiter; /* handshake work per source, under load */
+	struct wgc_device_counters counters;
+	struct wgc_peer **peer_buckets;
+	size_t n_peer_buckets, n_peers;
+	struct wgc_peer *peers_head, *peers_tail; /* creation order */
+	uint64_t next_serial;
+	uint32_t hash_seed;
+	size_t mtu;                    /* inner MTU for padding; 0: pad to 16 only */
+	bool up;
+	const struct wgc_device_ops *ops;
+	void *ops_ctx;
+};
+
+/* Reports a handshake event to ops->event, if any. */
+void wgc_device_event(struct wgc_device *dev, struct wgc_peer *peer, enum wgc_event_kind kind, unsigned attempt,
+		      const struct sockaddr *src);
+/* Sends a message to the peer (tx_bytes counted); a failure is counted by its reason. */
+bool wgc_peer_send_message(struct wgc_peer *peer, const uint8_t *msg, size_t len);
+
+/* Embedding by value, for the core's tests (memnet): as wgc_device_new / _delete. */
+int wgc_device_init(struct wgc_device *dev, const struct wgc_device_ops *ops, void *ctx);
+void wgc_device_free(struct wgc_device *dev);
+
+#endif
