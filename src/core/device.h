@@ -94,6 +94,12 @@ struct wgc_device_ops {
 	 * note there where to send. Under the device lock.
 	 */
 	wgc_drop_reason (*tx_check)(void *ctx, struct wgc_peer *peer, const uint8_t *pkt, size_t len, void *user);
+	/*
+	 * Optional: sends a handshake initiation (same result as send_to_peer,
+	 * which is used when NULL). wgcd sends it to every endpoint candidate
+	 * of the peer (core/endpoint_candidates.h). Under the device lock.
+	 */
+	wgc_drop_reason (*send_initiation)(void *ctx, struct wgc_peer *peer, const uint8_t *msg, size_t len);
 	/* Optional: a handshake event; peer is NULL when not known. Under the device lock. */
 	void (*event)(void *ctx, struct wgc_peer *peer, const struct wgc_event *ev);
 };
