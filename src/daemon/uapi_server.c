@@ -458,6 +458,14 @@ int wgc_uapi_server_start(struct wgc_uapi_server *s)
 
 	if (s->started)
 		return -EALREADY;
+	/*
+	 * listen() again records this process as the socket's credentials
+	 * (Linux: unix_listen re-inits peercred), so that after a daemonizing
+	 * fork clients' SO_PEERCRED name the daemon, not its exited parent:
+	 * that is how wgc recognises wgcd (wgc_ipc_caps) and waits for it to exit.
+	 */
+	if (listen(s->listen_fd, 16) < 0)
+		return -errno;
 	ret = pthread_create(&s->thread, NULL, serve, s);
 	if (ret)
 		return -ret;
