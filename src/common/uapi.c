@@ -500,6 +500,49 @@ static bool parse_errno_value(const char *value, int *out)
 	return true;
 }
 
+/* One peer key of a get reply: 0, 1 (not a peer key), -EPROTO (bad value) or -ENOMEM. */
+static int get_peer_line(struct wgc_peer_model *peer, const char *key, const char *value)
+{
+	struct wgc_allowed_ip ip, *slot;
+	uint64_t n;
+
+	if (!strcmp(key, "preshared_key")) {
+		if (!wgc_key_from_hex(peer->preshared_key, value))
+			return -EPROTO;
+		if (!wgc_is_zero(peer->preshared_key, WGC_KEY_LEN))
+			peer->flags |= WGC_PEER_HAS_PRESHARED_KEY;
+	} else if (!strcmp(key, "endpoint")) {
+		if (!wgc_endpoint_parse_numeric(&peer->endpoint, value))
+			return -EPROTO;
+		peer->flags |= WGC_PEER_HAS_ENDPOINT;
+	} else if (!strcmp(key, "persistent_keepalive_interval")) {
+		if (!wgc_parse_u64(value, 65535, &n))
+			return -EPROTO;
+		peer->persistent_keepalive = (uint16_t)n;
+		peer->flags |= WGC_PEER_HAS_PERSISTENT_KEEPALIVE;
+	} else if (!strcmp(key, "allowed_ip")) {
+		if (!wgc_prefix_parse(&ip, value, true))
+			return -EPROTO;
+		slot = wgc_model_add_allowed_ip(peer);
+		if (!slot)
+			return -ENOMEM;
+		*slot = ip;
+	} else if (!strcmp(key, "last_handshake_time_sec") || !strcmp(key, "last_handshake_time_nsec")) {
+		if (!wgc_parse_u64(value, INT64_MAX, &n))
+			return -EPROTO;
+		if (!strcmp(key, "last_handshake_time_sec"))
+			peer->last_handshake_sec = (int64_t)n;
+		else
+			peer->last_handshake_nsec = (int64_t)n;
+	} else if (!strcmp(key, "rx_bytes") || !strcmp(key, "tx_bytes")) {
+		if (!wgc_parse_u64(value, UINT64_MAX, !strcmp(key, "rx_bytes") ? &peer->rx_bytes : &peer->tx_bytes))
+			return -EPROTO;
+	} else {
+		return 1;
+	}
+	return 0;
+}
+
 int wgc_uapi_parse_get(struct wgc_device_model *d, const char *buf, size_t len, char err[WGC_UAPI_ERRLEN])
 {
 	struct line_reader r = { .buf = buf, .len = len };
@@ -536,44 +579,10 @@ int wgc_uapi_parse_get(struct wgc_device_model *d, const char *buf, size_t len, 
 			if (!wgc_key_from_hex(peer->public_key, value))
 				goto bad;
 			peer->flags |= WGC_PEER_HAS_PUBLIC_KEY;
-		} else if (peer && !strcmp(key, "preshared_key")) {
-			if (!wgc_key_from_hex(peer->preshared_key, value))
-				goto bad;
-			if (!wgc_is_zero(peer->preshared_key, WGC_KEY_LEN))
-				peer->flags |= WGC_PEER_HAS_PRESHARED_KEY;
-		} else if (peer && !strcmp(key, "endpoint")) {
-			if (!wgc_endpoint_parse_numeric(&peer->endpoint, value))
-				goto bad;
-			peer->flags |= WGC_PEER_HAS_ENDPOINT;
-		} else if (peer && !strcmp(key, "persistent_keepalive_interval")) {
-			if (!wgc_parse_u64(value, 65535, &n))
-				goto bad;
-			peer->persistent_keepalive = (uint16_t)n;
-			peer->flags |= WGC_PEER_HAS_PERSISTENT_KEEPALIVE;
-		} else if (peer && !strcmp(key, "allowed_ip")) {
-			struct wgc_allowed_ip ip, *slot;
-
-			if (!wgc_prefix_parse(&ip, value, true))
-				goto bad;
-			slot = wgc_model_add_allowed_ip(peer);
-			if (!slot) {
-				ret = -ENOMEM;
+		} else if (peer && (ret = get_peer_line(peer, key, value)) <= 0) {
+			if (ret == -ENOMEM)
 				goto out;
-			}
-			*slot = ip;
-		} else if (peer && !strcmp(key, "last_handshake_time_sec")) {
-			if (!wgc_parse_u64(value, INT64_MAX, &n))
-				goto bad;
-			peer->last_handshake_sec = (int64_t)n;
-		} else if (peer && !strcmp(key, "last_handshake_time_nsec")) {
-			if (!wgc_parse_u64(value, INT64_MAX, &n))
-				goto bad;
-			peer->last_handshake_nsec = (int64_t)n;
-		} else if (peer && !strcmp(key, "rx_bytes")) {
-			if (!wgc_parse_u64(value, UINT64_MAX, &peer->rx_bytes))
-				goto bad;
-		} else if (peer && !strcmp(key, "tx_bytes")) {
-			if (!wgc_parse_u64(value, UINT64_MAX, &peer->tx_bytes))
+			if (ret < 0)
 				goto bad;
 		} else if (!strcmp(key, "errno")) {
 			if (!parse_errno_value(value, &daemon_errno))

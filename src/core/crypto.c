@@ -55,12 +55,21 @@ static struct {
 } algs;
 static pthread_once_t algs_once = PTHREAD_ONCE_INIT;
 
-/* Per-thread OpenSSL AEAD state; see thread_aead(). */
+/*
+ * Per-thread OpenSSL AEAD state; see thread_aead(). Every state is on a
+ * registry so that a key can be forgotten in all threads when its keypair
+ * is wiped (wgc_aead_forget_key): `busy` is held by the owning thread
+ * while it uses ctx, and by the forgetter while it re-keys ctx with zeros.
+ */
 struct thread_aead {
 	EVP_CIPHER_CTX *ctx;
 	uint8_t key[WGC_KEY_LEN]; /* the key ctx is set up with, when keyed */
 	bool keyed;
+	atomic_flag busy;
+	struct thread_aead *next; /* registry, under registry_mu */
 };
+static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct thread_aead *registry;
 static pthread_key_t thread_aead_key;
 static __thread struct thread_aead *thread_aead_state;
 
@@ -91,8 +100,16 @@ static void free_thread_hash(void *p)
 
 static void free_thread_aead(void *p)
 {
-	struct thread_aead *t = p;
+	struct thread_aead *t = p, **pp;
 
+	pthread_mutex_lock(&registry_mu);
+	for (pp = &registry; *pp; pp = &(*pp)->next) {
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&registry_mu);
 	EVP_CIPHER_CTX_free(t->ctx);
 	OPENSSL_clear_free(t, sizeof(*t));
 }
@@ -410,28 +427,56 @@ void wgc_kdf(uint8_t *t1, uint8_t *t2, uint8_t *t3, const uint8_t chaining_key[W
  * context on every packet. Packets in a row mostly share a key (one peer's
  * burst), so the key is only loaded when it differs from the last one and
  * otherwise just the nonce is set, which saves about 70 ns (5%) per 1420-byte
- * packet on the target. The price: the last key stays in this thread's state
- * (as its schedule would in the context anyway) until another key replaces it
- * or the thread exits, when it is wiped.
+ * packet on the target. The last key stays in this thread's state (and its
+ * schedule in the context) until another key replaces it, the thread exits,
+ * or wgc_aead_forget_key is called for it: a keypair does so for both its
+ * keys when it is wiped, and the handshake forgets its transient keys at
+ * once, so no cached key outlives the secret it came from.
  */
+static void busy_lock(struct thread_aead *t)
+{
+	while (atomic_flag_test_and_set_explicit(&t->busy, memory_order_acquire))
+		;
+}
+
+static void busy_unlock(struct thread_aead *t)
+{
+	atomic_flag_clear_explicit(&t->busy, memory_order_release);
+}
+
+static struct thread_aead *new_thread_aead(void)
+{
+	struct thread_aead *t;
+
+	need_algs();
+	t = OPENSSL_zalloc(sizeof(*t));
+	if (!t || !(t->ctx = EVP_CIPHER_CTX_new()) ||
+	    !EVP_CipherInit_ex(t->ctx, algs.chachapoly, NULL, NULL, NULL, 1) ||
+	    pthread_setspecific(thread_aead_key, t) != 0)
+		abort();
+	atomic_flag_clear(&t->busy);
+	pthread_mutex_lock(&registry_mu);
+	t->next = registry;
+	registry = t;
+	pthread_mutex_unlock(&registry_mu);
+	thread_aead_state = t;
+	return t;
+}
+
+/* Returns the thread's context keyed and with the nonce set, busy-locked (release with busy_unlock), or NULL. */
 static EVP_CIPHER_CTX *thread_aead(const uint8_t key[WGC_KEY_LEN], const uint8_t nonce[WGC_AEAD_NONCE_LEN],
 				   int enc)
 {
 	struct thread_aead *t = thread_aead_state;
 	bool same_key;
 
-	if (!t) {
-		need_algs();
-		t = OPENSSL_zalloc(sizeof(*t));
-		if (!t || !(t->ctx = EVP_CIPHER_CTX_new()) ||
-		    !EVP_CipherInit_ex(t->ctx, algs.chachapoly, NULL, NULL, NULL, 1) ||
-		    pthread_setspecific(thread_aead_key, t) != 0)
-			abort();
-		thread_aead_state = t;
-	}
+	if (!t)
+		t = new_thread_aead();
+	busy_lock(t);
 	same_key = t->keyed && CRYPTO_memcmp(t->key, key, WGC_KEY_LEN) == 0;
 	if (!EVP_CipherInit_ex(t->ctx, NULL, NULL, same_key ? NULL : key, nonce, enc)) {
 		t->keyed = false;
+		busy_unlock(t);
 		return NULL;
 	}
 	if (!same_key) {
@@ -441,19 +486,75 @@ static EVP_CIPHER_CTX *thread_aead(const uint8_t key[WGC_KEY_LEN], const uint8_t
 	return t->ctx;
 }
 
+/* Replaces t's key (and the schedule in its context) by zeros. Caller holds t->busy. */
+static void unkey(struct thread_aead *t)
+{
+	static const uint8_t zero_nonce[WGC_AEAD_NONCE_LEN];
+
+	if (!t->keyed)
+		return;
+	EVP_CipherInit_ex(t->ctx, NULL, NULL, zero_key, zero_nonce, 1);
+	OPENSSL_cleanse(t->key, sizeof(t->key));
+	t->keyed = false;
+}
+
+void wgc_aead_forget_key(const uint8_t key[WGC_KEY_LEN])
+{
+	struct thread_aead *t;
+
+	pthread_mutex_lock(&registry_mu);
+	for (t = registry; t; t = t->next) {
+		busy_lock(t);
+		if (t->keyed && CRYPTO_memcmp(t->key, key, WGC_KEY_LEN) == 0)
+			unkey(t);
+		busy_unlock(t);
+	}
+	pthread_mutex_unlock(&registry_mu);
+}
+
+unsigned wgc_aead_threads_holding(const uint8_t key[WGC_KEY_LEN])
+{
+	struct thread_aead *t;
+	unsigned n = 0;
+
+	pthread_mutex_lock(&registry_mu);
+	for (t = registry; t; t = t->next) {
+		busy_lock(t);
+		n += t->keyed && CRYPTO_memcmp(t->key, key, WGC_KEY_LEN) == 0;
+		busy_unlock(t);
+	}
+	pthread_mutex_unlock(&registry_mu);
+	return n;
+}
+
+void wgc_aead_forget_thread_key(void)
+{
+	struct thread_aead *t = thread_aead_state;
+
+	if (!t)
+		return;
+	busy_lock(t);
+	unkey(t);
+	busy_unlock(t);
+}
+
 static bool ossl_seal(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *ad, size_t adlen,
 		      const uint8_t nonce[WGC_AEAD_NONCE_LEN], const uint8_t key[WGC_KEY_LEN])
 {
 	EVP_CIPHER_CTX *ctx;
 	int outl = 0, finl = 0, adl = 0;
+	bool ok;
 
 	if (len > INT_MAX || adlen > INT_MAX)
 		return false;
 	ctx = thread_aead(key, nonce, 1);
-	return ctx && (!adlen || EVP_CipherUpdate(ctx, NULL, &adl, ad, (int)adlen)) &&
-	       EVP_CipherUpdate(ctx, dst, &outl, src, (int)len) && EVP_CipherFinal_ex(ctx, dst + outl, &finl) &&
-	       (size_t)outl + (size_t)finl == len &&
-	       EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, WGC_AEAD_TAG_LEN, dst + len);
+	if (!ctx)
+		return false;
+	ok = (!adlen || EVP_CipherUpdate(ctx, NULL, &adl, ad, (int)adlen)) &&
+	     EVP_CipherUpdate(ctx, dst, &outl, src, (int)len) && EVP_CipherFinal_ex(ctx, dst + outl, &finl) &&
+	     (size_t)outl + (size_t)finl == len && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, WGC_AEAD_TAG_LEN, dst + len);
+	busy_unlock(thread_aead_state);
+	return ok;
 }
 
 static bool ossl_open(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *ad, size_t adlen,
@@ -464,6 +565,7 @@ static bool ossl_open(uint8_t *dst, const uint8_t *src, size_t len, const uint8_
 	EVP_CIPHER_CTX *ctx;
 	int outl = 0, finl = 0, adl = 0;
 	uint8_t none[1];
+	bool ok;
 
 	if (plen > INT_MAX || adlen > INT_MAX)
 		return false;
@@ -473,10 +575,14 @@ static bool ossl_open(uint8_t *dst, const uint8_t *src, size_t len, const uint8_
 	/* Taken before decryption: in place, dst may be the same buffer. */
 	memcpy(tag, src + plen, sizeof(tag));
 	ctx = thread_aead(key, nonce, 0);
-	return ctx && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, sizeof(tag), tag) &&
-	       (!adlen || EVP_CipherUpdate(ctx, NULL, &adl, ad, (int)adlen)) &&
-	       EVP_CipherUpdate(ctx, dst, &outl, src, (int)plen) && EVP_CipherFinal_ex(ctx, dst + outl, &finl) == 1 &&
-	       (size_t)outl + (size_t)finl == plen;
+	if (!ctx)
+		return false;
+	ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, sizeof(tag), tag) &&
+	     (!adlen || EVP_CipherUpdate(ctx, NULL, &adl, ad, (int)adlen)) &&
+	     EVP_CipherUpdate(ctx, dst, &outl, src, (int)plen) && EVP_CipherFinal_ex(ctx, dst + outl, &finl) == 1 &&
+	     (size_t)outl + (size_t)finl == plen;
+	busy_unlock(thread_aead_state);
+	return ok;
 }
 
 bool wgc_crypto_backend_seal(enum wgc_crypto_backend backend, uint8_t *dst, const uint8_t *src, size_t len,

@@ -64,6 +64,17 @@ bool wgc_aead_open(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *
 		   uint64_t nonce, const uint8_t key[WGC_KEY_LEN]);
 
 /* XChaCha20-Poly1305 with a 24-byte nonce (cookie replies) */
+/*
+ * The OpenSSL AEAD backend caches the last key per thread (to skip the key
+ * setup for a burst under one key). wgc_aead_forget_key wipes every
+ * thread's cached copy of `key` (any thread; waits for a thread that is
+ * using it to finish its one operation). wgc_aead_forget_thread_key wipes
+ * the calling thread's cached key, whatever it is.
+ */
+void wgc_aead_forget_key(const uint8_t key[WGC_KEY_LEN]);
+void wgc_aead_forget_thread_key(void);
+/* How many threads' caches hold `key` now (tests). */
+unsigned wgc_aead_threads_holding(const uint8_t key[WGC_KEY_LEN]);
 bool wgc_xaead_seal(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *ad, size_t adlen,
 		    const uint8_t nonce[WGC_COOKIE_NONCE_LEN], const uint8_t key[WGC_KEY_LEN]);
 bool wgc_xaead_open(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *ad, size_t adlen,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "crypto.h"
+#include "secmem.h"
 
 enum { INITIAL_PEER_BUCKETS = 64 };
 
@@ -15,6 +16,22 @@ static uint32_t jitter_random(void *ctx)
 {
 	(void)ctx;
 	return wgc_random_u32();
+}
+
+/* The timers' arm hook: files the peer earlier in the deadline heap when needed. */
+static void peer_armed(void *ctx, uint64_t deadline)
+{
+	struct wgc_peer *peer = ctx;
+	struct wgc_device *dev = peer->device;
+	uint64_t before = wgc_timerheap_peek(&dev->timerheap);
+
+	if (peer->heap_pos && deadline >= peer->heap_key)
+		return;
+	/* out of memory: the peer's timers wait for its next event, as after a lost packet */
+	if (wgc_timerheap_lower(&dev->timerheap, peer, deadline))
+		return;
+	if ((!before || deadline < before) && dev->ops->deadline_changed)
+		dev->ops->deadline_changed(dev->ops_ctx, deadline);
 }
 
 static size_t peer_bucket(const struct wgc_device *dev, const uint8_t key[WGC_KEY_LEN])
@@ -57,6 +74,7 @@ void wgc_device_free(struct wgc_device *dev)
 {
 	while (dev->peers_head)
 		wgc_device_remove_peer(dev, dev->peers_head);
+	wgc_timerheap_free(&dev->timerheap);
 	wgc_allowedips_free(&dev->allowedips);
 	wgc_ratelimiter_free(&dev->ratelimiter);
 	wgc_index_free(&dev->indices);
@@ -115,7 +133,7 @@ struct wgc_peer *wgc_device_add_peer(struct wgc_device *dev, const uint8_t publi
 		errno = ENOSPC;
 		return NULL;
 	}
-	peer = calloc(1, sizeof(*peer));
+	peer = wgc_secret_alloc(sizeof(*peer));
 	if (!peer) {
 		errno = ENOMEM;
 		return NULL;
@@ -126,6 +144,7 @@ struct wgc_peer *wgc_device_add_peer(struct wgc_device *dev, const uint8_t publi
 	wgc_cookie_maker_init(&peer->cookie, public_key);
 	wgc_timers_init(&peer->timers, wgc_random_u32());
 	wgc_timers_set_jitter_source(&peer->timers, jitter_random, NULL);
+	wgc_timers_set_arm_hook(&peer->timers, peer_armed, peer);
 	if (!dev->up)
 		wgc_timers_stop(&peer->timers);
 	peer->serial = dev->next_serial++;
@@ -185,6 +204,7 @@ void wgc_device_remove_peer(struct wgc_device *dev, struct wgc_peer *peer)
 	if (dev->ops->peer_removed)
 		dev->ops->peer_removed(dev->ops_ctx, peer);
 	wgc_timers_stop(&peer->timers);
+	wgc_timerheap_remove(&dev->timerheap, peer);
 	wgc_allowedips_remove_by_peer(&dev->allowedips, peer);
 	wgc_keypairs_clear(&peer->keypairs, &dev->indices);
 	wgc_handshake_destroy(&peer->handshake, &dev->indices);
@@ -207,8 +227,7 @@ void wgc_device_remove_peer(struct wgc_device *dev, struct wgc_peer *peer)
 		dev->peers_tail = peer->list_prev;
 	dev->n_peers--;
 	wgc_cookie_maker_wipe(&peer->cookie);
-	wgc_wipe(peer, sizeof(*peer));
-	free(peer);
+	wgc_secret_free(peer, sizeof(*peer));
 }
 
 void wgc_device_set_private_key(struct wgc_device *dev, const uint8_t key[WGC_KEY_LEN])
@@ -300,24 +319,26 @@ uint64_t wgc_peer_tick(struct wgc_peer *peer, uint64_t now_ms)
 
 uint64_t wgc_device_tick(struct wgc_device *dev, uint64_t now_ms)
 {
-	struct wgc_peer *peer, *next;
-	uint64_t earliest = 0, d;
+	uint64_t key, next;
 
-	for (peer = dev->peers_head; peer; peer = next) {
-		next = peer->list_next;
-		d = wgc_peer_tick(peer, now_ms);
-		if (d && (!earliest || d < earliest))
-			earliest = d;
+	while ((key = wgc_timerheap_peek(&dev->timerheap)) && key <= now_ms) {
+		struct wgc_peer *peer = wgc_timerheap_pop(&dev->timerheap);
+
+		/* its key was a lower bound: it may turn out not due yet, and is filed again */
+		next = wgc_peer_tick(peer, now_ms);
+		if (next)
+			wgc_timerheap_lower(&dev->timerheap, peer, next);
 	}
-	return earliest;
+	return key;
 }
 
 struct wgc_device *wgc_device_new(const struct wgc_device_ops *ops, void *ctx)
 {
-	struct wgc_device *dev = malloc(sizeof(*dev));
+	/* it holds our private key and the cookie secret */
+	struct wgc_device *dev = wgc_secret_alloc(sizeof(*dev));
 
 	if (dev && wgc_device_init(dev, ops, ctx)) {
-		free(dev);
+		wgc_secret_free(dev, sizeof(*dev));
 		dev = NULL;
 	}
 	return dev;
@@ -328,7 +349,7 @@ void wgc_device_delete(struct wgc_device *dev)
 	if (!dev)
 		return;
 	wgc_device_free(dev);
-	free(dev);
+	wgc_secret_free(dev, sizeof(*dev));
 }
 
 bool wgc_device_identity(const struct wgc_device *dev, uint8_t private_key[WGC_KEY_LEN],

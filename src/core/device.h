@@ -100,6 +100,12 @@ struct wgc_device_ops {
 	 * of the peer (core/endpoint_candidates.h). Under the device lock.
 	 */
 	wgc_drop_reason (*send_initiation)(void *ctx, struct wgc_peer *peer, const uint8_t *msg, size_t len);
+	/*
+	 * Optional: the earliest timer deadline (monotonic ms, as now_ms) moved
+	 * earlier, to `deadline`: a thread sleeping until the old one should
+	 * call wgc_device_tick sooner. Under the device lock.
+	 */
+	void (*deadline_changed)(void *ctx, uint64_t deadline);
 	/* Optional: a handshake event; peer is NULL when not known. Under the device lock. */
 	void (*event)(void *ctx, struct wgc_peer *peer, const struct wgc_event *ev);
 };
@@ -204,11 +210,57 @@ void wgc_rx_classify(struct wgc_device *dev, struct wgc_rx_item *items, unsigned
 void wgc_rx_decrypt(struct wgc_rx_item *items, unsigned n, uint64_t now_ms);
 void wgc_rx_commit(struct wgc_device *dev, struct wgc_rx_item *items, unsigned n, uint64_t now_ms);
 
+enum { WGC_HS_WORK_SIZE = 640 };
+
 /*
- * A handshake message (initiation, response or cookie reply of its exact
- * length) classified WGC_RX_QUEUED: mac1, under load mac2 and the
- * per-source rate limit, then the Noise step. Under the device lock.
- * Returns the verdict; *reason (may be NULL) gets the drop reason.
+ * One handshake message of a batch (initiation, response or cookie reply,
+ * classified WGC_RX_QUEUED). The caller fills msg, len, src, src_info and
+ * under_load (demand mac2 and rate-limit per source); the core sets
+ * verdict (WGC_RX_QUEUED while in progress) and reason, and keeps its
+ * intermediate secrets in work (wiped by the commit).
+ */
+struct wgc_hs_item {
+	uint8_t msg[WGC_MSG_INITIATION_LEN];
+	size_t len;
+	union wgc_sockaddr src;
+	const void *src_info;
+	bool under_load;
+	enum wgc_rx_verdict verdict;
+	wgc_drop_reason reason;
+	_Alignas(16) unsigned char work[WGC_HS_WORK_SIZE];
+};
+
+/*
+ * Handshake processing in five phases, so that no X25519 and no AEAD of an
+ * initiation or a response runs under the device lock:
+ *  1. wgc_handshake_begin (lock): exact length, mac1, under load mac2 (a
+ *     cookie reply goes out instead) and the per-source rate limit; a
+ *     cookie reply is consumed here whole (one 16-byte XChaCha20 open);
+ *     our identity, or the state of our initiation a response answers,
+ *     is copied into the item.
+ *  2. wgc_handshake_open (no lock): initiation: e, es and the sender's
+ *     static key; response: the whole Noise step and the session keys.
+ *  3. wgc_handshake_match (lock): the initiator's peer is looked up by its
+ *     static key and its precomputed ss, PSK and replay state copied.
+ *  4. wgc_handshake_compute (no lock): ss, the timestamp, and the whole
+ *     response with the session keys.
+ *  5. wgc_handshake_commit (lock): the peer's state is checked again
+ *     (replay, flood, identity or initiation changed meanwhile), the
+ *     session installed, the response or keepalive sent, timers and
+ *     counters updated; every rejection is counted here; work is wiped.
+ * Every item gets its verdict; the locked phases do table lookups, mac
+ * checks and bookkeeping only.
+ */
+void wgc_handshake_begin(struct wgc_device *dev, struct wgc_hs_item *items, unsigned n, uint64_t now_ms);
+void wgc_handshake_open(struct wgc_hs_item *items, unsigned n);
+void wgc_handshake_match(struct wgc_device *dev, struct wgc_hs_item *items, unsigned n);
+void wgc_handshake_compute(struct wgc_hs_item *items, unsigned n, uint64_t now_ms);
+void wgc_handshake_commit(struct wgc_device *dev, struct wgc_hs_item *items, unsigned n, uint64_t now_ms);
+
+/*
+ * One handshake message through the five phases in turn (the caller holds
+ * the device lock throughout: tests, fuzzing). Returns the verdict;
+ * *reason (may be NULL) gets the drop reason.
  */
 enum wgc_rx_verdict wgc_device_receive_handshake(struct wgc_device *dev, const uint8_t *msg, size_t len,
 						 const struct sockaddr *src, const void *src_info,
@@ -282,8 +334,15 @@ void wgc_peer_purge_staged(struct wgc_peer *peer);
 /* Packets waiting for a session. */
 unsigned wgc_peer_staged_count(const struct wgc_peer *peer);
 
-/* Runs due timers of one peer / all peers; returns the earliest next deadline (0: none). */
-uint64_t wgc_peer_tick(struct wgc_peer *peer, uint64_t now_ms);
+/*
+ * Runs the timers that are due: only the peers whose deadline passed are
+ * touched (a deadline heap, timerheap.h), so an idle device with many
+ * peers costs nothing between deadlines. Returns the earliest deadline
+ * still pending (monotonic ms; 0: none): sleep until then, or until
+ * ops->deadline_changed reports an earlier one.
+ */
 uint64_t wgc_device_tick(struct wgc_device *dev, uint64_t now_ms);
+/* Runs one peer's due timers; returns its next deadline (0: none). */
+uint64_t wgc_peer_tick(struct wgc_peer *peer, uint64_t now_ms);
 
 #endif

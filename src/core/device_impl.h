@@ -13,6 +13,7 @@
 #include "keypair.h"
 #include "noise.h"
 #include "ratelimiter.h"
+#include "timerheap.h"
 #include "timers.h"
 
 enum { WGC_MAX_STAGED_PACKETS = 128 };
@@ -37,6 +38,8 @@ struct wgc_peer {
 	uint32_t last_handshake_nsec;
 	uint16_t persistent_keepalive;
 	uint64_t serial;               /* creation order, for stable listings */
+	size_t heap_pos;               /* slot in the device's deadline heap + 1; 0: not filed */
+	uint64_t heap_key;             /* a lower bound of the peer's next deadline */
 	void *user;                    /* the embedding program's per-peer state */
 	struct wgc_peer *hash_next;
 	struct wgc_peer *list_prev, *list_next;
@@ -49,6 +52,7 @@ struct wgc_device {
 	struct wgc_allowedips allowedips;
 	struct wgc_ratelimiter ratelimiter; /* handshake work per source, under load */
 	struct wgc_device_counters counters;
+	struct wgc_timerheap timerheap;     /* peers by next deadline */
 	struct wgc_peer **peer_buckets;
 	size_t n_peer_buckets, n_peers;
 	struct wgc_peer *peers_head, *peers_tail; /* creation order */
@@ -60,6 +64,17 @@ struct wgc_device {
 	void *ops_ctx;
 };
 
+/* Exact length (data: minimum) for the message type. */
+bool wgc_message_length_ok(enum wgc_message_type type, size_t len);
+/*
+ * Counts a rejected message under its reason (and its source, and the
+ * peer's own counter when there is one), tells ops->event, and returns
+ * WGC_RX_DROP; *out (may be NULL) gets the reason.
+ */
+enum wgc_rx_verdict wgc_device_reject(struct wgc_device *dev, struct wgc_peer *peer, wgc_drop_reason reason,
+				      const struct sockaddr *src, wgc_drop_reason *out);
+/* A session is confirmed: timers, the latest handshake time, the event. */
+void wgc_peer_handshake_complete(struct wgc_peer *peer);
 /* Reports a handshake event to ops->event, if any. */
 void wgc_device_event(struct wgc_device *dev, struct wgc_peer *peer, enum wgc_event_kind kind, unsigned attempt,
 		      const struct sockaddr *src);

@@ -5,10 +5,11 @@
 #include <string.h>
 
 #include "crypto.h"
+#include "secmem.h"
 
 struct wgc_keypair *wgc_keypair_new(void *peer, uint64_t now_ms)
 {
-	struct wgc_keypair *kp = calloc(1, sizeof(*kp));
+	struct wgc_keypair *kp = wgc_secret_alloc(sizeof(*kp));
 
 	if (!kp)
 		return NULL;
@@ -35,8 +36,10 @@ void wgc_keypair_put(struct wgc_keypair *kp)
 {
 	if (!kp || atomic_fetch_sub_explicit(&kp->refcount, 1, memory_order_acq_rel) != 1)
 		return;
-	wgc_wipe(kp, sizeof(*kp));
-	free(kp);
+	/* no thread's cipher context may keep these keys past the keypair */
+	wgc_aead_forget_key(kp->send_key);
+	wgc_aead_forget_key(kp->recv_key);
+	wgc_secret_free(kp, sizeof(*kp));
 }
 
 /* Out of the slots: unreachable by index at once, freed when unused. */

@@ -83,7 +83,11 @@ static void mix_psk(uint8_t ck[WGC_HASH_LEN], uint8_t hash[WGC_HASH_LEN], uint8_
 static bool seal_and_hash(uint8_t *dst, const uint8_t *plain, size_t len, const uint8_t key[WGC_KEY_LEN],
 			  uint8_t hash[WGC_HASH_LEN])
 {
-	if (!wgc_aead_seal(dst, plain, len, hash, WGC_HASH_LEN, 0, key))
+	bool ok = wgc_aead_seal(dst, plain, len, hash, WGC_HASH_LEN, 0, key);
+
+	/* the key is the handshake's, wiped when it returns: no cached copy either */
+	wgc_aead_forget_thread_key();
+	if (!ok)
 		return false;
 	mix_hash(hash, dst, WGC_SEALED_LEN(len));
 	return true;
@@ -92,7 +96,10 @@ static bool seal_and_hash(uint8_t *dst, const uint8_t *plain, size_t len, const 
 static bool open_and_hash(uint8_t *dst, const uint8_t *sealed, size_t plain_len,
 			  const uint8_t key[WGC_KEY_LEN], uint8_t hash[WGC_HASH_LEN])
 {
-	if (!wgc_aead_open(dst, sealed, WGC_SEALED_LEN(plain_len), hash, WGC_HASH_LEN, 0, key))
+	bool ok = wgc_aead_open(dst, sealed, WGC_SEALED_LEN(plain_len), hash, WGC_HASH_LEN, 0, key);
+
+	wgc_aead_forget_thread_key();
+	if (!ok)
 		return false;
 	mix_hash(hash, sealed, WGC_SEALED_LEN(plain_len));
 	return true;
@@ -218,212 +225,204 @@ out:
 }
 
 /* Timestamp order, then duplicate, then spacing: the reason a valid initiation is refused. */
-static wgc_drop_reason initiation_verdict(const struct wgc_handshake *found, const uint8_t t[WGC_TAI64N_LEN],
+static wgc_drop_reason initiation_verdict(const struct wgc_noise_seen *seen, const uint8_t t[WGC_TAI64N_LEN],
 					  const uint8_t e[WGC_KEY_LEN], uint64_t now_ms)
 {
 	/* TAI64N is big-endian, so byte order is time order. */
-	int order = memcmp(t, found->latest_timestamp, WGC_TAI64N_LEN);
+	int order = memcmp(t, seen->latest_timestamp, WGC_TAI64N_LEN);
 
 	/* the same timestamp and ephemeral: a copy of the accepted one (the network duplicated it) */
-	if (!order && !memcmp(e, found->latest_initiation_ephemeral, WGC_KEY_LEN))
+	if (!order && !memcmp(e, seen->latest_initiation_ephemeral, WGC_KEY_LEN))
 		return WGC_DEV_REJECTED_DUPLICATE_INITIATION;
 	if (order <= 0)
 		return WGC_DEV_REJECTED_STALE_TIMESTAMP;
-	if (found->has_consumed_initiation &&
-	    now_ms < found->last_initiation_consumption_ms + 1000 / WGC_INITIATIONS_PER_SECOND)
+	if (seen->has_consumed_initiation &&
+	    now_ms < seen->last_initiation_consumption_ms + 1000 / WGC_INITIATIONS_PER_SECOND)
 		return WGC_DEV_REJECTED_INITIATION_FLOOD;
 	return WGC_DROP_NONE;
 }
 
-static void accept_initiation(struct wgc_handshake *found, const struct wgc_msg_initiation *src,
-			      const uint8_t e[WGC_KEY_LEN], const uint8_t t[WGC_TAI64N_LEN],
-			      const uint8_t hash[WGC_HASH_LEN], const uint8_t chaining_key[WGC_HASH_LEN], uint64_t now_ms)
+void wgc_noise_seen_copy(struct wgc_noise_seen *out, const struct wgc_handshake *hs)
 {
-	memcpy(found->remote_ephemeral, e, WGC_KEY_LEN);
-	memcpy(found->latest_initiation_ephemeral, e, WGC_KEY_LEN);
-	memcpy(found->latest_timestamp, t, WGC_TAI64N_LEN);
-	memcpy(found->hash, hash, WGC_HASH_LEN);
-	memcpy(found->chaining_key, chaining_key, WGC_HASH_LEN);
-	found->remote_index = wgc_load_le32(src->sender_index);
-	if (!found->has_consumed_initiation || now_ms > found->last_initiation_consumption_ms)
-		found->last_initiation_consumption_ms = now_ms;
-	found->has_consumed_initiation = true;
-	found->state = WGC_HANDSHAKE_CONSUMED_INITIATION;
+	memcpy(out->latest_timestamp, hs->latest_timestamp, WGC_TAI64N_LEN);
+	memcpy(out->latest_initiation_ephemeral, hs->latest_initiation_ephemeral, WGC_KEY_LEN);
+	out->has_consumed_initiation = hs->has_consumed_initiation;
+	out->last_initiation_consumption_ms = hs->last_initiation_consumption_ms;
 }
 
-struct wgc_handshake *wgc_noise_consume_initiation(const struct wgc_msg_initiation *src,
-						   const struct wgc_identity *id,
-						   wgc_handshake_lookup_fn lookup, void *lookup_ctx,
-						   uint64_t now_ms, struct wgc_noise_reject *why)
+void wgc_noise_work_wipe(struct wgc_noise_work *w)
 {
-	uint8_t key[WGC_KEY_LEN], chaining_key[WGC_HASH_LEN], hash[WGC_HASH_LEN];
-	uint8_t s[WGC_KEY_LEN], e[WGC_KEY_LEN], t[WGC_TAI64N_LEN];
-	struct wgc_handshake *hs = NULL, *found = NULL;
-	wgc_drop_reason reason = WGC_DEV_REJECTED_NO_PRIVATE_KEY;
+	wgc_wipe(w, sizeof(*w));
+}
 
-	if (!id->has_identity)
-		goto out;
-	reason = WGC_DEV_REJECTED_HANDSHAKE_DECRYPT;
-	init_chain(chaining_key, hash, id->static_public);
+wgc_drop_reason wgc_noise_initiation_open(struct wgc_noise_work *w, const struct wgc_msg_initiation *src)
+{
+	uint8_t key[WGC_KEY_LEN];
+	wgc_drop_reason r = WGC_DEV_REJECTED_HANDSHAKE_DECRYPT;
 
+	init_chain(w->chaining_key, w->hash, w->static_public);
 	/* e */
-	memcpy(e, src->unencrypted_ephemeral, sizeof(e));
-	mix_ephemeral(chaining_key, hash, e);
+	memcpy(w->remote_ephemeral, src->unencrypted_ephemeral, WGC_KEY_LEN);
+	mix_ephemeral(w->chaining_key, w->hash, w->remote_ephemeral);
 	/* es */
-	if (!mix_dh(chaining_key, key, id->static_private, e))
+	if (!mix_dh(w->chaining_key, key, w->static_private, w->remote_ephemeral))
 		goto out;
 	/* s */
-	if (!open_and_hash(s, src->encrypted_static, WGC_KEY_LEN, key, hash))
+	if (!open_and_hash(w->remote_static, src->encrypted_static, WGC_KEY_LEN, key, w->hash))
 		goto out;
-	found = lookup(lookup_ctx, s);
-	reason = WGC_DEV_REJECTED_UNKNOWN_PEER;
-	if (!found)
-		goto out;
-	/* ss */
-	reason = WGC_DEV_REJECTED_HANDSHAKE_FAILED;
-	if (!mix_precomputed_dh(chaining_key, key, found->precomputed_static_static))
-		goto out;
-	/* {t} */
-	reason = WGC_DEV_REJECTED_HANDSHAKE_DECRYPT;
-	if (!open_and_hash(t, src->encrypted_timestamp, WGC_TAI64N_LEN, key, hash))
-		goto out;
-	reason = initiation_verdict(found, t, e, now_ms);
-	if (reason != WGC_DROP_NONE)
-		goto out;
-	accept_initiation(found, src, e, t, hash, chaining_key, now_ms);
-	hs = found;
+	r = WGC_DROP_NONE;
 out:
-	if (why) {
-		why->reason = reason;
-		why->hs = found;
-	}
 	wgc_wipe(key, sizeof(key));
-	wgc_wipe(chaining_key, sizeof(chaining_key));
-	wgc_wipe(hash, sizeof(hash));
-	wgc_wipe(e, sizeof(e));
-	wgc_wipe(t, sizeof(t));
-	return hs;
+	return r;
 }
 
-bool wgc_noise_create_response(struct wgc_handshake *hs, struct wgc_index_table *indices,
-			       struct wgc_msg_response *dst)
+/* The responder's half: e, ee, se, psk, {} into dst (indices and macs are the caller's), then the keys. */
+static bool build_response(struct wgc_noise_work *w, struct wgc_msg_response *dst)
 {
 	uint8_t key[WGC_KEY_LEN];
 	bool ok = false;
 
-	if (hs->state != WGC_HANDSHAKE_CONSUMED_INITIATION)
-		goto out;
 	memset(dst, 0, sizeof(*dst));
 	wgc_store_le32(dst->header.type_le, WGC_MSG_HANDSHAKE_RESPONSE);
-	wgc_store_le32(dst->receiver_index, hs->remote_index);
-
 	/* e */
-	if (!new_ephemeral(hs->ephemeral_private, dst->unencrypted_ephemeral))
+	if (!new_ephemeral(w->ephemeral_private, dst->unencrypted_ephemeral))
 		goto out;
-	mix_ephemeral(hs->chaining_key, hs->hash, dst->unencrypted_ephemeral);
+	mix_ephemeral(w->chaining_key, w->hash, dst->unencrypted_ephemeral);
 	/* ee */
-	if (!mix_dh(hs->chaining_key, NULL, hs->ephemeral_private, hs->remote_ephemeral))
+	if (!mix_dh(w->chaining_key, NULL, w->ephemeral_private, w->remote_ephemeral))
 		goto out;
 	/* se */
-	if (!mix_dh(hs->chaining_key, NULL, hs->ephemeral_private, hs->remote_static))
+	if (!mix_dh(w->chaining_key, NULL, w->ephemeral_private, w->remote_static))
 		goto out;
 	/* psk */
-	mix_psk(hs->chaining_key, hs->hash, key, hs->preshared_key);
+	mix_psk(w->chaining_key, w->hash, key, w->psk);
 	/* {} */
-	if (!seal_and_hash(dst->encrypted_nothing, NULL, 0, key, hs->hash))
+	if (!seal_and_hash(dst->encrypted_nothing, NULL, 0, key, w->hash))
 		goto out;
-
-	if (wgc_index_insert(indices, &hs->entry))
-		goto out;
-	wgc_store_le32(dst->sender_index, hs->entry.index);
-	hs->state = WGC_HANDSHAKE_CREATED_RESPONSE;
+	/* T_recv, T_send = KDF2(ck, empty): the responder's view */
+	wgc_kdf(w->recv_key, w->send_key, NULL, w->chaining_key, NULL, 0);
 	ok = true;
 out:
 	wgc_wipe(key, sizeof(key));
-	if (!ok)
-		handshake_zero(hs);
 	return ok;
 }
 
-struct wgc_handshake *wgc_noise_consume_response(const struct wgc_msg_response *src,
-						 const struct wgc_identity *id,
-						 const struct wgc_index_table *indices, struct wgc_noise_reject *why)
+wgc_drop_reason wgc_noise_initiation_answer(struct wgc_noise_work *w, const struct wgc_msg_initiation *src,
+					    uint64_t now_ms, struct wgc_msg_response *dst)
 {
-	uint8_t key[WGC_KEY_LEN], chaining_key[WGC_HASH_LEN], hash[WGC_HASH_LEN];
-	uint8_t e[WGC_KEY_LEN], ephemeral_private[WGC_KEY_LEN];
-	struct wgc_handshake *hs = NULL, *found = NULL;
-	struct wgc_index_entry *entry;
-	wgc_drop_reason reason = WGC_DEV_REJECTED_NO_PRIVATE_KEY;
+	uint8_t key[WGC_KEY_LEN];
+	wgc_drop_reason r = WGC_DEV_REJECTED_HANDSHAKE_FAILED;
 
-	if (!id->has_identity)
+	/* ss */
+	if (!mix_precomputed_dh(w->chaining_key, key, w->precomputed_ss))
 		goto out;
-	reason = WGC_DEV_REJECTED_UNKNOWN_RESPONSE_INDEX;
-	entry = wgc_index_lookup(indices, wgc_load_le32(src->receiver_index), WGC_INDEX_HANDSHAKE);
-	if (!entry || ((struct wgc_handshake *)entry->owner)->state != WGC_HANDSHAKE_CREATED_INITIATION)
+	/* {t} */
+	r = WGC_DEV_REJECTED_HANDSHAKE_DECRYPT;
+	if (!open_and_hash(w->timestamp, src->encrypted_timestamp, WGC_TAI64N_LEN, key, w->hash))
 		goto out;
-	found = entry->owner;
-	reason = WGC_DEV_REJECTED_HANDSHAKE_DECRYPT;
-	memcpy(hash, found->hash, sizeof(hash));
-	memcpy(chaining_key, found->chaining_key, sizeof(chaining_key));
-	memcpy(ephemeral_private, found->ephemeral_private, sizeof(ephemeral_private));
-
-	/* e */
-	memcpy(e, src->unencrypted_ephemeral, sizeof(e));
-	mix_ephemeral(chaining_key, hash, e);
-	/* ee */
-	if (!mix_dh(chaining_key, NULL, ephemeral_private, e))
+	/* a replay costs no more DH: checked against the state seen at lookup (again at commit) */
+	r = initiation_verdict(&w->seen, w->timestamp, w->remote_ephemeral, now_ms);
+	if (r != WGC_DROP_NONE)
 		goto out;
-	/* se */
-	if (!mix_dh(chaining_key, NULL, id->static_private, e))
-		goto out;
-	/* psk */
-	mix_psk(chaining_key, hash, key, found->preshared_key);
-	/* {} */
-	if (!open_and_hash(NULL, src->encrypted_nothing, 0, key, hash))
-		goto out;
-
-	memcpy(found->remote_ephemeral, e, sizeof(e));
-	memcpy(found->hash, hash, sizeof(hash));
-	memcpy(found->chaining_key, chaining_key, sizeof(chaining_key));
-	found->remote_index = wgc_load_le32(src->sender_index);
-	found->state = WGC_HANDSHAKE_CONSUMED_RESPONSE;
-	hs = found;
-	reason = WGC_DROP_NONE;
+	r = build_response(w, dst) ? WGC_DROP_NONE : WGC_DEV_REJECTED_HANDSHAKE_FAILED;
 out:
-	if (why) {
-		why->reason = reason;
-		why->hs = found;
-	}
 	wgc_wipe(key, sizeof(key));
-	wgc_wipe(chaining_key, sizeof(chaining_key));
-	wgc_wipe(hash, sizeof(hash));
-	wgc_wipe(ephemeral_private, sizeof(ephemeral_private));
-	wgc_wipe(e, sizeof(e));
-	return hs;
+	return r;
 }
 
-struct wgc_keypair *wgc_noise_begin_session(struct wgc_handshake *hs, struct wgc_keypairs *keypairs,
-					    struct wgc_index_table *indices, uint64_t now_ms)
+wgc_drop_reason wgc_noise_initiation_accept(struct wgc_handshake *hs, const struct wgc_noise_work *w,
+					    uint64_t now_ms)
 {
-	struct wgc_keypair *kp;
+	struct wgc_noise_seen seen;
+	wgc_drop_reason r;
 
-	if (hs->state != WGC_HANDSHAKE_CREATED_RESPONSE && hs->state != WGC_HANDSHAKE_CONSUMED_RESPONSE)
-		return NULL;
-	kp = wgc_keypair_new(hs->entry.peer, now_ms);
+	/* the identity changed meanwhile (or the peer was re-created under another one) */
+	if (!wgc_equal(hs->precomputed_static_static, w->precomputed_ss, WGC_KEY_LEN))
+		return WGC_DEV_REJECTED_HANDSHAKE_FAILED;
+	wgc_noise_seen_copy(&seen, hs);
+	r = initiation_verdict(&seen, w->timestamp, w->remote_ephemeral, now_ms);
+	if (r != WGC_DROP_NONE)
+		return r;
+	memcpy(hs->latest_initiation_ephemeral, w->remote_ephemeral, WGC_KEY_LEN);
+	memcpy(hs->latest_timestamp, w->timestamp, WGC_TAI64N_LEN);
+	if (!hs->has_consumed_initiation || now_ms > hs->last_initiation_consumption_ms)
+		hs->last_initiation_consumption_ms = now_ms;
+	hs->has_consumed_initiation = true;
+	return WGC_DROP_NONE;
+}
+
+wgc_drop_reason wgc_noise_response_open(struct wgc_noise_work *w, const struct wgc_msg_response *src)
+{
+	uint8_t key[WGC_KEY_LEN];
+	wgc_drop_reason r = WGC_DEV_REJECTED_HANDSHAKE_DECRYPT;
+
+	/* e */
+	memcpy(w->remote_ephemeral, src->unencrypted_ephemeral, WGC_KEY_LEN);
+	mix_ephemeral(w->chaining_key, w->hash, w->remote_ephemeral);
+	/* ee */
+	if (!mix_dh(w->chaining_key, NULL, w->ephemeral_private, w->remote_ephemeral))
+		goto out;
+	/* se */
+	if (!mix_dh(w->chaining_key, NULL, w->static_private, w->remote_ephemeral))
+		goto out;
+	/* psk */
+	mix_psk(w->chaining_key, w->hash, key, w->psk);
+	/* {} */
+	if (!open_and_hash(NULL, src->encrypted_nothing, 0, key, w->hash))
+		goto out;
+	/* T_send, T_recv = KDF2(ck, empty): the initiator's view */
+	wgc_kdf(w->send_key, w->recv_key, NULL, w->chaining_key, NULL, 0);
+	r = WGC_DROP_NONE;
+out:
+	wgc_wipe(key, sizeof(key));
+	return r;
+}
+
+bool wgc_noise_response_pending(const struct wgc_handshake *hs, struct wgc_noise_work *w)
+{
+	if (hs->state != WGC_HANDSHAKE_CREATED_INITIATION || !hs->identity->has_identity)
+		return false;
+	memcpy(w->hash, hs->hash, WGC_HASH_LEN);
+	memcpy(w->chaining_key, hs->chaining_key, WGC_HASH_LEN);
+	memcpy(w->ephemeral_private, hs->ephemeral_private, WGC_KEY_LEN);
+	memcpy(w->psk, hs->preshared_key, WGC_KEY_LEN);
+	memcpy(w->remote_static, hs->remote_static, WGC_KEY_LEN);
+	memcpy(w->static_private, hs->identity->static_private, WGC_KEY_LEN);
+	return true;
+}
+
+bool wgc_noise_response_still_pending(const struct wgc_handshake *hs, const struct wgc_noise_work *w)
+{
+	return hs->state == WGC_HANDSHAKE_CREATED_INITIATION &&
+	       wgc_equal(hs->ephemeral_private, w->ephemeral_private, WGC_KEY_LEN);
+}
+
+struct wgc_keypair *wgc_noise_install_session(struct wgc_handshake *hs, const struct wgc_noise_work *w,
+					      bool initiator, uint32_t remote_index, struct wgc_keypairs *keypairs,
+					      struct wgc_index_table *indices, uint64_t now_ms)
+{
+	struct wgc_keypair *kp = wgc_keypair_new(hs->entry.peer, now_ms);
+
 	if (!kp)
 		return NULL;
-	kp->i_am_initiator = hs->state == WGC_HANDSHAKE_CONSUMED_RESPONSE;
-	kp->remote_index = hs->remote_index;
-	/* T_send, T_recv = KDF2(ck, empty), the initiator's view */
-	if (kp->i_am_initiator)
-		wgc_kdf(kp->send_key, kp->recv_key, NULL, hs->chaining_key, NULL, 0);
-	else
-		wgc_kdf(kp->recv_key, kp->send_key, NULL, hs->chaining_key, NULL, 0);
+	kp->i_am_initiator = initiator;
+	kp->remote_index = remote_index;
+	memcpy(kp->send_key, w->send_key, WGC_KEY_LEN);
+	memcpy(kp->recv_key, w->recv_key, WGC_KEY_LEN);
+	if (initiator) {
+		/* the session keeps the index the peer already knows */
+		wgc_index_replace(indices, &hs->entry, &kp->entry);
+		handshake_zero(hs);
+	} else {
+		/* an initiation of ours in flight is superseded, as in the kernel */
+		wgc_handshake_clear(hs, indices);
+		if (wgc_index_insert(indices, &kp->entry)) {
+			wgc_keypair_put(kp);
+			return NULL;
+		}
+	}
 	atomic_store(&kp->send_valid, true);
 	atomic_store(&kp->recv_valid, true);
-	/* the session keeps the index the peer already knows */
-	wgc_index_replace(indices, &hs->entry, &kp->entry);
-	handshake_zero(hs);
 	wgc_keypairs_add(keypairs, kp, indices);
 	return kp;
 }

@@ -68,35 +68,74 @@ void wgc_handshake_destroy(struct wgc_handshake *hs, struct wgc_index_table *ind
 
 bool wgc_noise_create_initiation(struct wgc_handshake *hs, struct wgc_index_table *indices,
 				 struct wgc_msg_initiation *dst, const uint8_t timestamp[WGC_TAI64N_LEN]);
-/* Why a handshake message was refused, and whose it was when that is known. */
-struct wgc_noise_reject {
-	wgc_drop_reason reason;
-	struct wgc_handshake *hs; /* the peer's handshake, or NULL (unknown peer, bad index) */
+/* What a peer's handshake has accepted so far: the replay and flood checks compare against it. */
+struct wgc_noise_seen {
+	uint8_t latest_timestamp[WGC_TAI64N_LEN];
+	uint8_t latest_initiation_ephemeral[WGC_KEY_LEN];
+	bool has_consumed_initiation;
+	uint64_t last_initiation_consumption_ms;
 };
+void wgc_noise_seen_copy(struct wgc_noise_seen *out, const struct wgc_handshake *hs);
 
 /*
- * The peer's handshake, now CONSUMED_INITIATION, or NULL when rejected (why
- * says: REJECTED_NO_PRIVATE_KEY, _HANDSHAKE_DECRYPT, _UNKNOWN_PEER,
- * _HANDSHAKE_FAILED (unusable key pair), _STALE_TIMESTAMP,
- * _DUPLICATE_INITIATION (a byte-identical copy of the last one accepted)
- * or _INITIATION_FLOOD (the whitepaper's per-peer initiation spacing)).
+ * The state of one received handshake message while it is processed in
+ * phases: copied out of the peer under the device lock, computed on with
+ * no lock (every X25519 and AEAD), and committed under the lock after the
+ * peer's state is checked again. Holds secrets: wgc_noise_work_wipe it.
  */
-struct wgc_handshake *wgc_noise_consume_initiation(const struct wgc_msg_initiation *src,
-						   const struct wgc_identity *id,
-						   wgc_handshake_lookup_fn lookup, void *lookup_ctx,
-						   uint64_t now_ms, struct wgc_noise_reject *why);
-bool wgc_noise_create_response(struct wgc_handshake *hs, struct wgc_index_table *indices,
-			       struct wgc_msg_response *dst);
-/* NULL when rejected: REJECTED_NO_PRIVATE_KEY, _UNKNOWN_RESPONSE_INDEX, _HANDSHAKE_DECRYPT. */
-struct wgc_handshake *wgc_noise_consume_response(const struct wgc_msg_response *src,
-						 const struct wgc_identity *id,
-						 const struct wgc_index_table *indices, struct wgc_noise_reject *why);
+struct wgc_noise_work {
+	uint8_t static_private[WGC_KEY_LEN];  /* our identity, as it was at lookup */
+	uint8_t static_public[WGC_KEY_LEN];
+	uint8_t chaining_key[WGC_HASH_LEN];
+	uint8_t hash[WGC_HASH_LEN];
+	uint8_t remote_static[WGC_KEY_LEN];
+	uint8_t remote_ephemeral[WGC_KEY_LEN];
+	uint8_t ephemeral_private[WGC_KEY_LEN];
+	uint8_t timestamp[WGC_TAI64N_LEN];
+	uint8_t precomputed_ss[WGC_KEY_LEN];  /* the peer's, copied at lookup */
+	uint8_t psk[WGC_KEY_LEN];
+	struct wgc_noise_seen seen;           /* the peer's, copied at lookup */
+	uint8_t send_key[WGC_KEY_LEN], recv_key[WGC_KEY_LEN];
+};
+void wgc_noise_work_wipe(struct wgc_noise_work *w);
+
 /*
- * Derives the transport keypair from a completed handshake, installs it in
- * `keypairs` (current for the initiator, next for the responder) and zeroes
- * the handshake. Returns the new keypair (owned by `keypairs`) or NULL.
+ * Initiation, responder side.
+ *  open (no lock; w has our identity): e, es, s -> w->remote_static.
+ *    REJECTED_HANDSHAKE_DECRYPT or WGC_DROP_NONE.
+ *  answer (no lock; w also has the peer's precomputed ss, PSK and seen
+ *    state): ss, {t}, the timestamp checks, then the whole response in dst
+ *    (its sender_index and macs left to the caller) and the transport keys.
+ *    REJECTED_HANDSHAKE_FAILED, _HANDSHAKE_DECRYPT, _STALE_TIMESTAMP,
+ *    _DUPLICATE_INITIATION, _INITIATION_FLOOD or WGC_DROP_NONE.
+ *  accept (device lock): the same checks against the peer's state now, and
+ *    the timestamp recorded. A rejection reason or WGC_DROP_NONE.
  */
-struct wgc_keypair *wgc_noise_begin_session(struct wgc_handshake *hs, struct wgc_keypairs *keypairs,
-					    struct wgc_index_table *indices, uint64_t now_ms);
+wgc_drop_reason wgc_noise_initiation_open(struct wgc_noise_work *w, const struct wgc_msg_initiation *src);
+wgc_drop_reason wgc_noise_initiation_answer(struct wgc_noise_work *w, const struct wgc_msg_initiation *src,
+					    uint64_t now_ms, struct wgc_msg_response *dst);
+wgc_drop_reason wgc_noise_initiation_accept(struct wgc_handshake *hs, const struct wgc_noise_work *w,
+					    uint64_t now_ms);
+
+/*
+ * Response, initiator side: pending (device lock) copies the state of our
+ * initiation in flight into w (false: none is waiting); open (no lock):
+ * e, ee, se, psk, {} and the transport keys (REJECTED_HANDSHAKE_DECRYPT or
+ * WGC_DROP_NONE); still_pending (device lock): the same initiation still
+ * waits, so the result may be installed.
+ */
+bool wgc_noise_response_pending(const struct wgc_handshake *hs, struct wgc_noise_work *w);
+wgc_drop_reason wgc_noise_response_open(struct wgc_noise_work *w, const struct wgc_msg_response *src);
+bool wgc_noise_response_still_pending(const struct wgc_handshake *hs, const struct wgc_noise_work *w);
+
+/*
+ * Installs the session derived in w (device lock): a keypair with w's keys
+ * in `keypairs` (current for the initiator, next for the responder), under
+ * our initiation's index (initiator) or a fresh one (responder); the
+ * handshake is zeroed. Returns the keypair (owned by `keypairs`) or NULL.
+ */
+struct wgc_keypair *wgc_noise_install_session(struct wgc_handshake *hs, const struct wgc_noise_work *w,
+					      bool initiator, uint32_t remote_index, struct wgc_keypairs *keypairs,
+					      struct wgc_index_table *indices, uint64_t now_ms);
 
 #endif

@@ -15,14 +15,7 @@
 
 #include "crypto.h"
 
-static struct wgc_handshake *lookup_handshake(void *ctx, const uint8_t key[WGC_KEY_LEN])
-{
-	struct wgc_peer *peer = wgc_device_find_peer(ctx, key);
-
-	return peer ? &peer->handshake : NULL;
-}
-
-static bool exact_length_ok(enum wgc_message_type type, size_t len)
+bool wgc_message_length_ok(enum wgc_message_type type, size_t len)
 {
 	switch (type) {
 	case WGC_MSG_HANDSHAKE_INITIATION:
@@ -47,8 +40,7 @@ void wgc_device_event(struct wgc_device *dev, struct wgc_peer *peer, enum wgc_ev
 		dev->ops->event(dev->ops_ctx, peer, &ev);
 }
 
-/* Counts a rejected message (and its source), tells the log, returns WGC_RX_DROP. */
-static enum wgc_rx_verdict reject(struct wgc_device *dev, struct wgc_peer *peer, wgc_drop_reason reason,
+enum wgc_rx_verdict wgc_device_reject(struct wgc_device *dev, struct wgc_peer *peer, wgc_drop_reason reason,
 				  const struct sockaddr *src, wgc_drop_reason *out)
 {
 	wgc_counters_reject(&dev->counters, reason, src);
@@ -78,7 +70,7 @@ void wgc_device_count_drop(struct wgc_device *dev, wgc_drop_reason reason, const
 	wgc_counters_reject(&dev->counters, reason, src);
 }
 
-static void complete_handshake(struct wgc_peer *peer)
+void wgc_peer_handshake_complete(struct wgc_peer *peer)
 {
 	struct wgc_device *dev = peer->device;
 	int64_t sec;
@@ -89,170 +81,6 @@ static void complete_handshake(struct wgc_peer *peer)
 	peer->last_handshake_sec = sec;
 	peer->last_handshake_nsec = nsec;
 	wgc_device_event(dev, peer, WGC_EVENT_HANDSHAKE_COMPLETE, 0, NULL);
-}
-
-static void send_response(struct wgc_peer *peer, uint64_t now_ms)
-{
-	struct wgc_device *dev = peer->device;
-	struct wgc_msg_response msg;
-
-	wgc_timers_handshake_sent(&peer->timers, now_ms);
-	if (!wgc_noise_create_response(&peer->handshake, &dev->indices, &msg))
-		return;
-	wgc_cookie_add_macs(&peer->cookie, (uint8_t *)&msg, sizeof(msg), now_ms);
-	if (!wgc_noise_begin_session(&peer->handshake, &peer->keypairs, &dev->indices, now_ms))
-		return;
-	wgc_timers_session_derived(&peer->timers, now_ms);
-	wgc_timers_any_authenticated_packet_traversal(&peer->timers, now_ms);
-	wgc_timers_any_authenticated_packet_sent(&peer->timers);
-	if (wgc_peer_send_message(peer, (const uint8_t *)&msg, sizeof(msg))) {
-		wgc_peer_counters_add(&peer->counters, WGC_PEER_HANDSHAKE_RESPONSES_SENT, 1);
-		wgc_device_event(dev, peer, WGC_EVENT_RESPONSE_SENT, 0, NULL);
-	}
-}
-
-static enum wgc_rx_verdict receive_cookie(struct wgc_device *dev, const uint8_t *msg, const struct sockaddr *src,
-					  uint64_t now_ms, wgc_drop_reason *why)
-{
-	const struct wgc_msg_cookie *cookie = (const struct wgc_msg_cookie *)msg;
-	struct wgc_index_entry *entry = wgc_index_lookup(&dev->indices, wgc_load_le32(cookie->receiver_index),
-							 WGC_INDEX_HANDSHAKE | WGC_INDEX_KEYPAIR);
-	struct wgc_peer *peer = entry ? entry->peer : NULL;
-
-	if (!peer || !wgc_cookie_consume_reply(&peer->cookie, cookie, now_ms))
-		return reject(dev, peer, WGC_DEV_REJECTED_INVALID_COOKIE_REPLY, src, why);
-	wgc_counters_add(&dev->counters, WGC_DEV_COOKIE_REPLIES_RECEIVED, 1);
-	wgc_peer_counters_add(&peer->counters, WGC_PEER_COOKIE_REPLIES_RECEIVED, 1);
-	wgc_device_event(dev, peer, WGC_EVENT_COOKIE_RECEIVED, 0, src);
-	return WGC_RX_HANDSHAKE;
-}
-
-/* Under load, a message without a valid mac2 is answered with a cookie instead of processed. */
-static enum wgc_rx_verdict answer_with_cookie(struct wgc_device *dev, const uint8_t *msg, size_t len,
-					      const struct sockaddr *src, const void *src_info, uint64_t now_ms,
-					      wgc_drop_reason *why)
-{
-	struct wgc_msg_cookie reply;
-	/* sender_index sits at the same offset in both handshake messages */
-	uint32_t sender = wgc_load_le32(msg + offsetof(struct wgc_msg_initiation, sender_index));
-
-	wgc_counters_reject(&dev->counters, WGC_DEV_REJECTED_INVALID_MAC2, src);
-	if (why)
-		*why = WGC_DEV_REJECTED_INVALID_MAC2;
-	if (!dev->ops->send_reply ||
-	    !wgc_cookie_create_reply(&dev->cookie_checker, &reply, msg, len, sender, src, now_ms))
-		return WGC_RX_DROP;
-	dev->ops->send_reply(dev->ops_ctx, src_info, (const uint8_t *)&reply, sizeof(reply));
-	wgc_counters_add(&dev->counters, WGC_DEV_COOKIE_REPLIES_SENT, 1);
-	wgc_device_event(dev, NULL, WGC_EVENT_COOKIE_SENT, 0, src);
-	return WGC_RX_COOKIE_SENT;
-}
-
-static struct wgc_peer *consume_initiation(struct wgc_device *dev, const uint8_t *msg, const struct sockaddr *src,
-					   uint64_t now_ms, wgc_drop_reason *why)
-{
-	struct wgc_noise_reject no;
-	struct wgc_handshake *hs;
-	struct wgc_peer *peer;
-
-	wgc_counters_add(&dev->counters, WGC_DEV_HANDSHAKE_INITIATIONS_RECEIVED, 1);
-	hs = wgc_noise_consume_initiation((const struct wgc_msg_initiation *)msg, &dev->identity, lookup_handshake,
-					  dev, now_ms, &no);
-	if (!hs) {
-		reject(dev, no.hs ? no.hs->entry.peer : NULL, no.reason, src, why);
-		return NULL;
-	}
-	peer = hs->entry.peer;
-	wgc_peer_counters_add(&peer->counters, WGC_PEER_HANDSHAKE_INITIATIONS_RECEIVED, 1);
-	wgc_device_event(dev, peer, WGC_EVENT_INITIATION_RECEIVED, 0, src);
-	return peer;
-}
-
-static struct wgc_peer *consume_response(struct wgc_device *dev, const uint8_t *msg, const struct sockaddr *src,
-					 wgc_drop_reason *why)
-{
-	struct wgc_noise_reject no;
-	struct wgc_handshake *hs;
-	struct wgc_peer *peer;
-
-	wgc_counters_add(&dev->counters, WGC_DEV_HANDSHAKE_RESPONSES_RECEIVED, 1);
-	hs = wgc_noise_consume_response((const struct wgc_msg_response *)msg, &dev->identity, &dev->indices, &no);
-	if (!hs) {
-		reject(dev, no.hs ? no.hs->entry.peer : NULL, no.reason, src, why);
-		return NULL;
-	}
-	peer = hs->entry.peer;
-	wgc_peer_counters_add(&peer->counters, WGC_PEER_HANDSHAKE_RESPONSES_RECEIVED, 1);
-	wgc_device_event(dev, peer, WGC_EVENT_RESPONSE_RECEIVED, 0, src);
-	return peer;
-}
-
-/* mac1 always, and under load mac2 and the per-source rate limit: WGC_DROP_NONE when it may go on. */
-static wgc_drop_reason check_macs(struct wgc_device *dev, const uint8_t *msg, size_t len, const struct sockaddr *src,
-				  bool under_load, uint64_t now_ms, bool *needs_cookie)
-{
-	enum wgc_mac_state mac = wgc_cookie_validate(&dev->cookie_checker, msg, len, src, under_load, now_ms);
-
-	*needs_cookie = false;
-	if (mac == WGC_MAC_INVALID)
-		return WGC_DEV_REJECTED_INVALID_MAC1;
-	if (under_load && mac == WGC_MAC_VALID_NO_COOKIE) {
-		*needs_cookie = true;
-		return WGC_DROP_NONE;
-	}
-	/* a source that proved its address still gets only its share of our DH work */
-	if (under_load && !wgc_ratelimiter_allow(&dev->ratelimiter, src, now_ms))
-		return WGC_DEV_REJECTED_RATE_LIMITED;
-	return WGC_DROP_NONE;
-}
-
-enum wgc_rx_verdict wgc_device_receive_handshake(struct wgc_device *dev, const uint8_t *msg, size_t len,
-						 const struct sockaddr *src, const void *src_info,
-						 bool under_load, uint64_t now_ms, wgc_drop_reason *why)
-{
-	enum wgc_message_type type = wgc_message_type(msg, len);
-	struct wgc_peer *peer;
-	wgc_drop_reason r;
-	bool needs_cookie;
-
-	if (why)
-		*why = WGC_DROP_NONE;
-	if (type == WGC_MSG_DATA || !exact_length_ok(type, len))
-		return reject(dev, NULL, WGC_DEV_REJECTED_INVALID_LENGTH, src, why);
-	if (!dev->up)
-		return reject(dev, NULL, WGC_DEV_REJECTED_DEVICE_DOWN, src, why);
-	if (type == WGC_MSG_HANDSHAKE_COOKIE)
-		return receive_cookie(dev, msg, src, now_ms, why);
-	r = check_macs(dev, msg, len, src, under_load, now_ms, &needs_cookie);
-	if (r != WGC_DROP_NONE)
-		return reject(dev, NULL, r, src, why);
-	if (needs_cookie)
-		return answer_with_cookie(dev, msg, len, src, src_info, now_ms, why);
-
-	if (type == WGC_MSG_HANDSHAKE_INITIATION) {
-		peer = consume_initiation(dev, msg, src, now_ms, why);
-		if (!peer)
-			return WGC_RX_DROP;
-		if (dev->ops->set_endpoint)
-			dev->ops->set_endpoint(dev->ops_ctx, peer, src_info);
-		send_response(peer, now_ms);
-	} else {
-		peer = consume_response(dev, msg, src, why);
-		if (!peer)
-			return WGC_RX_DROP;
-		if (dev->ops->set_endpoint)
-			dev->ops->set_endpoint(dev->ops_ctx, peer, src_info);
-		if (wgc_noise_begin_session(&peer->handshake, &peer->keypairs, &dev->indices, now_ms)) {
-			wgc_timers_session_derived(&peer->timers, now_ms);
-			complete_handshake(peer);
-			/* confirms the session to the responder, carrying staged packets if any */
-			wgc_peer_send_keepalive(peer, now_ms);
-		}
-	}
-	peer->rx_bytes += len;
-	wgc_timers_any_authenticated_packet_received(&peer->timers);
-	wgc_timers_any_authenticated_packet_traversal(&peer->timers, now_ms);
-	return WGC_RX_HANDSHAKE;
 }
 
 static void keep_key_fresh_receive(struct wgc_peer *peer, uint64_t now_ms)
@@ -286,7 +114,7 @@ static enum wgc_rx_verdict receive_data(struct wgc_peer *peer, struct wgc_rx_ite
 	if (dev->ops->set_endpoint)
 		dev->ops->set_endpoint(dev->ops_ctx, peer, it->src_info);
 	if (wgc_keypairs_received_with(&peer->keypairs, it->kp, &dev->indices)) {
-		complete_handshake(peer);
+		wgc_peer_handshake_complete(peer);
 		wgc_peer_send_staged(peer, now_ms);
 	}
 	keep_key_fresh_receive(peer, now_ms);
@@ -300,11 +128,11 @@ static enum wgc_rx_verdict receive_data(struct wgc_peer *peer, struct wgc_rx_ite
 	wgc_timers_data_received(&peer->timers, now_ms);
 	inner = wgc_transport_inner_len(plain, it->plain_len);
 	if (!inner)
-		return reject(dev, peer, WGC_DEV_DATA_REJECTED_INVALID_INNER_PACKET, it->src, &it->reason);
+		return wgc_device_reject(dev, peer, WGC_DEV_DATA_REJECTED_INVALID_INNER_PACKET, it->src, &it->reason);
 	/* cryptokey routing, inbound: the source must be one this peer may use */
 	inner_src = inner_source(plain, &family);
 	if (wgc_allowedips_lookup(&dev->allowedips, family, inner_src) != peer)
-		return reject(dev, peer, WGC_DEV_DATA_REJECTED_SOURCE_NOT_ALLOWED, it->src, &it->reason);
+		return wgc_device_reject(dev, peer, WGC_DEV_DATA_REJECTED_SOURCE_NOT_ALLOWED, it->src, &it->reason);
 	dev->ops->deliver(dev->ops_ctx, peer, plain, inner);
 	peer->rx_bytes += it->plain_len + WGC_DATA_OVERHEAD;
 	return WGC_RX_DATA;
@@ -315,18 +143,18 @@ static enum wgc_rx_verdict classify_one(struct wgc_device *dev, struct wgc_rx_it
 	enum wgc_message_type type = wgc_message_type(it->msg, it->len);
 	struct wgc_index_entry *entry;
 
-	if (!exact_length_ok(type, it->len))
-		return reject(dev, NULL, WGC_DEV_REJECTED_INVALID_LENGTH, it->src, &it->reason);
+	if (!wgc_message_length_ok(type, it->len))
+		return wgc_device_reject(dev, NULL, WGC_DEV_REJECTED_INVALID_LENGTH, it->src, &it->reason);
 	if (type != WGC_MSG_DATA)
 		return WGC_RX_QUEUED;
 	if (!dev->up)
-		return reject(dev, NULL, WGC_DEV_REJECTED_DEVICE_DOWN, it->src, &it->reason);
+		return wgc_device_reject(dev, NULL, WGC_DEV_REJECTED_DEVICE_DOWN, it->src, &it->reason);
 	if (it->len - WGC_DATA_OVERHEAD > WGC_MAX_INNER_PACKET)
-		return reject(dev, NULL, WGC_DEV_DATA_REJECTED_TOO_LONG, it->src, &it->reason);
+		return wgc_device_reject(dev, NULL, WGC_DEV_DATA_REJECTED_TOO_LONG, it->src, &it->reason);
 	entry = wgc_index_lookup(&dev->indices, wgc_load_le32(it->msg + offsetof(struct wgc_msg_data, receiver_index)),
 				 WGC_INDEX_KEYPAIR);
 	if (!entry)
-		return reject(dev, NULL, WGC_DEV_DATA_REJECTED_UNKNOWN_INDEX, it->src, &it->reason);
+		return wgc_device_reject(dev, NULL, WGC_DEV_DATA_REJECTED_UNKNOWN_INDEX, it->src, &it->reason);
 	it->kp = wgc_keypair_get(entry->owner);
 	return WGC_RX_DATA;
 }
@@ -365,11 +193,11 @@ static enum wgc_rx_verdict commit_one(struct wgc_device *dev, struct wgc_rx_item
 
 	/* an unlinked keypair was rotated out or its peer removed meanwhile */
 	if (!kp->entry.linked)
-		return reject(dev, NULL, WGC_DEV_DATA_REJECTED_EXPIRED_KEYPAIR, it->src, &it->reason);
+		return wgc_device_reject(dev, NULL, WGC_DEV_DATA_REJECTED_EXPIRED_KEYPAIR, it->src, &it->reason);
 	if (it->verdict == WGC_RX_DROP)
-		return reject(dev, peer, it->reason, it->src, &it->reason);
+		return wgc_device_reject(dev, peer, it->reason, it->src, &it->reason);
 	if (!wgc_transport_accept_counter(kp, it->counter))
-		return reject(dev, peer, WGC_DEV_DATA_REJECTED_REPLAY, it->src, &it->reason);
+		return wgc_device_reject(dev, peer, WGC_DEV_DATA_REJECTED_REPLAY, it->src, &it->reason);
 	return receive_data(peer, it, now_ms);
 }
 
@@ -394,7 +222,7 @@ enum wgc_rx_verdict wgc_device_receive(struct wgc_device *dev, const uint8_t *ms
 	struct wgc_rx_item it = { .msg = buf, .len = len, .src = src, .src_info = src_info };
 
 	if (len > sizeof(buf))
-		return reject(dev, NULL, WGC_DEV_REJECTED_INVALID_LENGTH, src, NULL);
+		return wgc_device_reject(dev, NULL, WGC_DEV_REJECTED_INVALID_LENGTH, src, NULL);
 	memcpy(buf, msg, len);
 	wgc_rx_classify(dev, &it, 1);
 	if (it.verdict == WGC_RX_QUEUED)

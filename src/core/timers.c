@@ -84,8 +84,17 @@ static uint64_t jitter_ms(struct wgc_timers *t)
 /* The kernel's mod_peer_timer: a stopped peer arms nothing. */
 static void arm(const struct wgc_timers *t, uint64_t *timer, uint64_t deadline)
 {
-	if (t->running)
-		*timer = deadline;
+	if (!t->running)
+		return;
+	*timer = deadline;
+	if (t->armed)
+		t->armed(t->armed_ctx, deadline);
+}
+
+void wgc_timers_set_arm_hook(struct wgc_timers *t, void (*fn)(void *ctx, uint64_t deadline), void *ctx)
+{
+	t->armed = fn;
+	t->armed_ctx = ctx;
 }
 
 static uint64_t age_ms(uint64_t birth_ms, uint64_t now_ms)

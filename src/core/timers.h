@@ -56,6 +56,9 @@ struct wgc_timers {
 
 	wgc_timers_rand_fn rand;
 	void *rand_ctx;
+	/* told of every deadline armed (the device's deadline heap); may be NULL */
+	void (*armed)(void *ctx, uint64_t deadline);
+	void *armed_ctx;
 	uint64_t prng_state; /* used when rand is NULL */
 };
 
@@ -63,6 +66,9 @@ struct wgc_timers {
 void wgc_timers_init(struct wgc_timers *t, uint64_t jitter_seed);
 /* Replace the jitter source (e.g. wgc_random_u32 behind a wrapper); NULL restores the PRNG. */
 void wgc_timers_set_jitter_source(struct wgc_timers *t, wgc_timers_rand_fn fn, void *ctx);
+
+/* Calls fn(ctx, deadline) whenever a timer is armed, so a scheduler can wake in time. */
+void wgc_timers_set_arm_hook(struct wgc_timers *t, void (*fn)(void *ctx, uint64_t deadline), void *ctx);
 
 /* Events reported by the peer layer; the kernel's wg_timers_* of the same name. */
 void wgc_timers_data_sent(struct wgc_timers *t, uint64_t now_ms);

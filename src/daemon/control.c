@@ -22,7 +22,8 @@
 #include "daemon/candidates.h"
 #include "daemon/log.h"
 
-enum { TIMER_TICK_MS = 100 };
+/* The longest the timer thread sleeps with nothing due (it rechecks for shutdown). */
+enum { TIMER_IDLE_MS = 1000 };
 
 void wgcd_request_stop(struct wgcd *d)
 {
@@ -32,30 +33,60 @@ void wgcd_request_stop(struct wgcd *d)
 		atomic_store(&d->stopping, true);
 }
 
+/* The core's ops->deadline_changed: wakes the timer thread when a deadline came nearer. Under d->lock. */
+void wgcd_deadline_changed(void *ctx, uint64_t deadline)
+{
+	struct wgcd *d = ctx;
+
+	if (deadline < d->timer_wake_ms)
+		pthread_cond_signal(&d->timer_cv);
+}
+
+/* An absolute CLOCK_MONOTONIC time for pthread_cond_timedwait, from ms as wgcd_now_ms counts. */
+static struct timespec monotonic_at(uint64_t ms)
+{
+	struct timespec ts = { .tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	return ts;
+}
+
+/*
+ * Sleeps until the earliest timer deadline the core reports (or until a
+ * nearer one is armed, or TIMER_IDLE_MS), then runs what is due. The core
+ * touches only the peers that are due, so an idle daemon with many peers
+ * wakes about once a second and does nothing.
+ */
 static void *timer_main(void *arg)
 {
 	struct wgcd *d = arg;
-	struct pollfd stop = { .fd = d->stop_fd, .events = POLLIN };
 
+	pthread_mutex_lock(&d->lock);
 	while (!atomic_load(&d->stopping)) {
-		/* the stop eventfd stays readable once written (nobody drains it): shutdown does not wait a tick */
-		if (poll(&stop, 1, TIMER_TICK_MS) > 0 || atomic_load(&d->stopping))
-			break;
-		pthread_mutex_lock(&d->lock);
-		wgc_device_tick(d->core, wgcd_now_ms());
-		pthread_mutex_unlock(&d->lock);
+		uint64_t now = wgcd_now_ms(), next = wgc_device_tick(d->core, now), idle_until = now + TIMER_IDLE_MS;
+		struct timespec ts;
+
+		d->timer_wake_ms = next && next < idle_until ? next : idle_until;
+		ts = monotonic_at(d->timer_wake_ms);
+		pthread_cond_timedwait(&d->timer_cv, &d->lock, &ts);
 	}
+	pthread_mutex_unlock(&d->lock);
 	return NULL;
 }
 
 int wgcd_init(struct wgcd *d, const char *ifname)
 {
+	pthread_condattr_t cattr;
+
 	memset(d, 0, sizeof(*d));
 	for (unsigned i = 0; i < WGC_TUN_MAX_QUEUES; i++)
 		d->tun.fds[i] = -1;
 	snprintf(d->ifname, sizeof(d->ifname), "%s", ifname);
 	pthread_mutex_init(&d->cfg_lock, NULL);
 	pthread_mutex_init(&d->lock, NULL);
+	pthread_condattr_init(&cattr);
+	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+	pthread_cond_init(&d->timer_cv, &cattr);
+	pthread_condattr_destroy(&cattr);
 	pthread_rwlock_init(&d->udp_lock, NULL);
 	d->udp.fd4 = d->udp.fd6 = -1;
 	d->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -100,6 +131,9 @@ void wgcd_stop(struct wgcd *d)
 	pthread_rwlock_unlock(&d->udp_lock);
 	wgcd_stop_udp_readers(d);
 	wgcd_stop_lanes(d);
+	pthread_mutex_lock(&d->lock);
+	pthread_cond_signal(&d->timer_cv);
+	pthread_mutex_unlock(&d->lock);
 	if (d->timer_started)
 		pthread_join(d->timer_thread, NULL);
 	d->timer_started = false;

@@ -181,6 +181,7 @@ static wgc_drop_reason core_tx_check(void *ctx, struct wgc_peer *peer, const uin
 
 const struct wgc_device_ops wgcd_core_ops = {
 	.tx_check = core_tx_check,
+	.deadline_changed = wgcd_deadline_changed,
 	.event = wgcd_log_event,
 	.send_to_peer = core_send_to_peer,
 	.send_reply = core_send_reply,

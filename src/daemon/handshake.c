@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Handshake messages wait in a bounded queue for one thread of their own,
- * so Diffie-Hellman work never stalls the data path, and a flood is
+ * which runs their Diffie-Hellman and AEAD work outside the device lock
+ * (the core's phased handshake API), so it never stalls the data path, and a flood is
  * dropped at the queue instead of buffered without limit. The queue's
  * depth is the measure of load, as in the kernel: past an eighth of its
  * capacity the device is "under load" (and stays so for a second after),
@@ -82,45 +83,84 @@ static bool under_load(struct wgcd *d, unsigned depth, uint64_t now)
 	return d->last_under_load_ms && now - d->last_under_load_ms < UNDER_LOAD_LINGER_MS;
 }
 
+/* Takes up to BATCH messages off the queue (waiting for one); 0 when stopping. *depth: the queue's depth before. */
+static unsigned take_batch(struct wgcd_handshake_queue *q, struct wgcd_handshake_item *batch, unsigned *depth)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&q->mu);
+	while (!q->count && !q->stopping)
+		pthread_cond_wait(&q->cv, &q->mu);
+	if (q->stopping) {
+		pthread_mutex_unlock(&q->mu);
+		return 0;
+	}
+	/* the depth before taking the batch is what the sender side saw */
+	*depth = q->count;
+	for (n = 0; n < BATCH && q->count; n++) {
+		batch[n] = q->items[q->head];
+		q->head = (q->head + 1) % q->capacity;
+		q->count--;
+	}
+	pthread_mutex_unlock(&q->mu);
+	return n;
+}
+
+/*
+ * The core's five phases (core/device.h): the device lock is taken three
+ * times per batch, for lookups and bookkeeping; X25519 and AEAD run
+ * between, with no lock, so data-path batches are never kept waiting by
+ * handshake crypto.
+ */
+static void process_batch(struct wgcd *d, struct wgcd_handshake_item *batch, struct wgc_hs_item *items, unsigned n,
+			  unsigned depth)
+{
+	uint64_t now = wgcd_now_ms();
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		struct wgc_hs_item *it = &items[i];
+		const union wgc_endpoint *from = &batch[i].origin.from;
+
+		memcpy(it->msg, batch[i].msg, batch[i].len);
+		it->len = batch[i].len;
+		memset(&it->src, 0, sizeof(it->src));
+		memcpy(&it->src, from, from->addr.sa_family == AF_INET ? sizeof(it->src.in4) : sizeof(it->src.in6));
+		it->src_info = &batch[i].origin;
+		it->under_load = under_load(d, depth > i ? depth - i : 0, now);
+	}
+	pthread_mutex_lock(&d->lock);
+	wgc_handshake_begin(d->core, items, n, now);
+	pthread_mutex_unlock(&d->lock);
+	wgc_handshake_open(items, n);
+	pthread_mutex_lock(&d->lock);
+	wgc_handshake_match(d->core, items, n);
+	pthread_mutex_unlock(&d->lock);
+	wgc_handshake_compute(items, n, now);
+	pthread_mutex_lock(&d->lock);
+	wgc_handshake_commit(d->core, items, n, wgcd_now_ms());
+	pthread_mutex_unlock(&d->lock);
+}
+
 void *wgcd_handshake_main(void *arg)
 {
 	struct wgcd *d = arg;
-	struct wgcd_handshake_queue *q = &d->handshakes;
 	struct wgcd_handshake_item *batch = calloc(BATCH, sizeof(*batch));
-	unsigned n, i, depth;
+	struct wgc_hs_item *items = calloc(BATCH, sizeof(*items));
+	unsigned n, depth = 0;
 
-	if (!batch) {
+	if (!batch || !items) {
 		wgc_log(WGC_LOG_ERROR, "handshake thread: out of memory");
+		free(batch);
+		free(items);
 		wgcd_request_stop(d);
 		return NULL;
 	}
-	for (;;) {
-		pthread_mutex_lock(&q->mu);
-		while (!q->count && !q->stopping)
-			pthread_cond_wait(&q->cv, &q->mu);
-		if (q->stopping) {
-			pthread_mutex_unlock(&q->mu);
-			break;
-		}
-		/* the depth before taking the batch is what the sender side saw */
-		depth = q->count;
-		for (n = 0; n < BATCH && q->count; n++) {
-			batch[n] = q->items[q->head];
-			q->head = (q->head + 1) % q->capacity;
-			q->count--;
-		}
-		pthread_mutex_unlock(&q->mu);
-
-		pthread_mutex_lock(&d->lock);
-		for (i = 0; i < n; i++) {
-			uint64_t now = wgcd_now_ms();
-			bool loaded = under_load(d, depth > i ? depth - i : 0, now);
-			wgc_device_receive_handshake(d->core, batch[i].msg, batch[i].len, &batch[i].origin.from.addr,
-						     &batch[i].origin, loaded, now, NULL);
-		}
-		pthread_mutex_unlock(&d->lock);
-	}
+	while ((n = take_batch(&d->handshakes, batch, &depth)))
+		process_batch(d, batch, items, n, depth);
 	wgc_wipe(batch, BATCH * sizeof(*batch));
+	wgc_wipe(items, BATCH * sizeof(*items));
 	free(batch);
+	free(items);
 	return NULL;
 }

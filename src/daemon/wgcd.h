@@ -96,6 +96,8 @@ struct wgcd {
 	struct wgcd_udp_reader readers[2];
 	pthread_t timer_thread;
 	bool timer_started;
+	pthread_cond_t timer_cv;      /* with lock: the timer thread sleeps on it */
+	uint64_t timer_wake_ms;       /* when it will wake by itself (under lock) */
 	struct wgcd_handshake_queue handshakes;
 	pthread_t handshake_thread;
 	bool handshake_started;
@@ -139,6 +141,9 @@ bool wgcd_handshake_enqueue(struct wgcd_handshake_queue *q, const uint8_t *msg, 
 			    const struct wgcd_origin *origin);
 void wgcd_handshake_queue_wake(struct wgcd_handshake_queue *q);
 void *wgcd_handshake_main(void *arg);
+
+/* The core's ops->deadline_changed: wakes the timer thread for a nearer deadline (control.c). */
+void wgcd_deadline_changed(void *ctx, uint64_t deadline);
 
 /* The core's handshake events as verbose log lines, rate limited (events.c); an ops->event. */
 void wgcd_log_event(void *ctx, struct wgc_peer *peer, const struct wgc_event *ev);

@@ -608,6 +608,46 @@ static void test_threads(void)
 	}
 }
 
+static uint8_t forget_key_k[WGC_KEY_LEN];
+
+static void *seal_with_k(void *arg)
+{
+	uint8_t buf[64 + WGC_AEAD_TAG_LEN] = { 0 };
+	bool *ok = arg;
+
+	*ok = wgc_crypto_backend_seal(WGC_CRYPTO_OPENSSL, buf, buf, 64, NULL, 0, (const uint8_t[12]){ 0 }, forget_key_k);
+	return NULL;
+}
+
+/* A cached cipher key must not outlive its keypair: forgetting it reaches every thread's cache. */
+static void test_aead_forget_key(void)
+{
+	pthread_t th[2];
+	bool ok[2] = { false, false };
+	uint8_t other[WGC_KEY_LEN];
+
+	wgc_random_bytes(forget_key_k, sizeof(forget_key_k));
+	wgc_random_bytes(other, sizeof(other));
+	for (int i = 0; i < 2; i++)
+		CHECK(pthread_create(&th[i], NULL, seal_with_k, &ok[i]) == 0);
+	/* the threads' states stay registered until they are joined and exit... */
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	CHECK(ok[0] && ok[1]);
+	/* ...and exited threads are gone; so seal here too and check this thread's cache */
+	seal_with_k(&ok[0]);
+	CHECK(ok[0] && wgc_aead_threads_holding(forget_key_k) == 1);
+	wgc_aead_forget_key(other);
+	CHECK(wgc_aead_threads_holding(forget_key_k) == 1);
+	wgc_aead_forget_key(forget_key_k);
+	CHECK(wgc_aead_threads_holding(forget_key_k) == 0);
+	/* and the context still works afterwards, under the same key */
+	seal_with_k(&ok[0]);
+	CHECK(ok[0]);
+	wgc_aead_forget_thread_key();
+	CHECK(wgc_aead_threads_holding(forget_key_k) == 0);
+}
+
 int main(void)
 {
 	if (!wgc_crypto_init()) {
@@ -615,6 +655,7 @@ int main(void)
 		return 1;
 	}
 	RUN_TEST(test_rfc8439_aead);
+	RUN_TEST(test_aead_forget_key);
 	RUN_TEST(test_aead_wireguard_nonce);
 	RUN_TEST(test_xchacha_draft_a31);
 	RUN_TEST(test_x25519_rfc7748);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/crypto.h"
+#include "core/crypto_backend.h"
 #include "harness.h"
 #include "memnet.h"
 
@@ -412,6 +413,30 @@ static void test_batch_verdicts(void)
 	memnet_free(&net);
 }
 
+/* The transport keys cached in a thread's cipher context go with the keypair. */
+static void test_cached_keys_wiped_with_keypair(void)
+{
+	uint8_t send_key[WGC_KEY_LEN];
+
+	memnet_init(&net, NULL, NULL);
+	handshake();
+	CHECK(net.a.peer->keypairs.current != NULL);
+	if (!net.a.peer->keypairs.current) {
+		memnet_free(&net);
+		return;
+	}
+	memcpy(send_key, net.a.peer->keypairs.current->send_key, sizeof(send_key));
+	send_ab(&net.a, 1, 2, 9);
+	memnet_pump(&net);
+	if (wgc_crypto_backend_get(WGC_PRIM_AEAD) == WGC_CRYPTO_OPENSSL)
+		CHECK(wgc_aead_threads_holding(send_key) == 1);
+	wgc_device_remove_peer(&net.a.dev, net.a.peer);
+	net.a.peer = NULL;
+	CHECK(wgc_aead_threads_holding(send_key) == 0);
+	memnet_free(&net);
+	wgc_wipe(send_key, sizeof(send_key));
+}
+
 static void test_keys_zeroed_after_540s(void)
 {
 	memnet_init(&net, NULL, NULL);
@@ -565,6 +590,7 @@ int main(void)
 	RUN_TEST(test_cookie_under_load);
 	RUN_TEST(test_replayed_initiation);
 	RUN_TEST(test_batch_verdicts);
+	RUN_TEST(test_cached_keys_wiped_with_keypair);
 	RUN_TEST(test_wrong_lengths_and_garbage);
 	RUN_TEST(test_inbound_source_check);
 	RUN_TEST(test_keys_zeroed_after_540s);

@@ -7,6 +7,8 @@
  */
 #include <stdint.h>
 
+#include "core/device_impl.h"
+#include "core/timerheap.h"
 #include "core/timers.h"
 #include "harness.h"
 
@@ -929,6 +931,52 @@ static void test_simulated_peers(void)
 	CHECK(s.nnet == 0);
 }
 
+/* The deadline heap against a naive model: random lowers, removals and pops. */
+static void test_timerheap_model(void)
+{
+	enum { N = 300 };
+	static struct wgc_peer peers[N];
+	uint64_t model[N]; /* 0: not filed */
+	struct wgc_timerheap h = { 0 };
+	uint32_t x = 12345;
+	unsigned ops, bad = 0;
+
+	memset(peers, 0, sizeof(peers));
+	memset(model, 0, sizeof(model));
+	for (ops = 0; ops < 200000; ops++) {
+		unsigned i, op;
+		x = x * 1103515245u + 12345u;
+		i = (x >> 8) % N;
+		op = (x >> 20) % 8;
+		if (op < 5) {
+			uint64_t d = 1 + (x >> 3) % 100000;
+			CHECK(wgc_timerheap_lower(&h, &peers[i], d) == 0);
+			if (!model[i] || d < model[i])
+				model[i] = d;
+		} else if (op < 6) {
+			wgc_timerheap_remove(&h, &peers[i]);
+			model[i] = 0;
+		} else {
+			uint64_t min = 0;
+			struct wgc_peer *p;
+			for (unsigned k = 0; k < N; k++)
+				if (model[k] && (!min || model[k] < min))
+					min = model[k];
+			bad += wgc_timerheap_peek(&h) != min;
+			p = wgc_timerheap_pop(&h);
+			if (!min) {
+				bad += p != NULL;
+				continue;
+			}
+			bad += !p || model[p - peers] != min;
+			if (p)
+				model[p - peers] = 0;
+		}
+	}
+	CHECK(bad == 0);
+	wgc_timerheap_free(&h);
+}
+
 int main(void)
 {
 	RUN_TEST(test_init_nothing_armed);
@@ -957,5 +1005,6 @@ int main(void)
 	RUN_TEST(test_rekey_on_receive);
 	RUN_TEST(test_keypair_expired);
 	RUN_TEST(test_simulated_peers);
+	RUN_TEST(test_timerheap_model);
 	return harness_exit_code();
 }
