@@ -326,6 +326,12 @@ static int cmd_up(const char *arg, bool dry_run, bool userspace)
 	if (!wgc_quick_load(arg, &qc, &dev, path, sizeof(path)))
 		return 1;
 	opts.impl = userspace_impl(impl, sizeof(impl));
+	if (!opts.userspace && wgc_model_uses_candidates(&dev)) {
+		/* the kernel module keeps one endpoint per peer; wgcd holds the candidates (issue 14) */
+		fprintf(stderr, "[#] %s has endpoint candidates (several Endpoint lines): using %s, not the kernel module, "
+				"which keeps one endpoint per peer\n", qc.ifname, opts.impl);
+		opts.userspace = true;
+	}
 	if (link_exists(qc.ifname)) {
 		fprintf(stderr, "%s: `%s' already exists\n", PROG_NAME, qc.ifname);
 		goto out;

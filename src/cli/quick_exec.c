@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/quick_exec.h"
+#include "cli/wgc.h"
 #include "cli/quick_save.h"
 #include "ipc/ipc.h"
 #include "cli/quick_state.h"
@@ -424,6 +425,8 @@ static bool run_step(struct wgc_quick_exec *ex, const struct wgc_quick_step *s)
 	case WGC_QS_SETCONF:
 		echo(s, ifname);
 		snprintf(ex->config->name, sizeof(ex->config->name), "%s", ifname);
+		if (!cli_candidates_allowed(ex->config, ifname))
+			return false;
 		err = wgc_ipc_set(ex->config, ifname);
 		if (err)
 			fprintf(stderr, "Unable to modify interface: %s\n", strerror(-err));

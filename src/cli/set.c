@@ -23,6 +23,10 @@ int set_main(int argc, const char *argv[])
 		return 1;
 	}
 	snprintf(dev.name, sizeof(dev.name), "%s", argv[1]);
+	if (!cli_candidates_allowed(&dev, argv[1])) {
+		wgc_model_free(&dev);
+		return 1;
+	}
 	ret = wgc_ipc_set(&dev, argv[1]);
 	wgc_model_free(&dev);
 	if (ret) {

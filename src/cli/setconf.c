@@ -117,7 +117,7 @@ int setconf_main(int argc, const char *argv[])
 	if (holds_secret(&dev) && !stat(argv[2], &st) && S_ISREG(st.st_mode) && (st.st_mode & S_IRWXO))
 		wgc_config_warn(NULL, "Warning: `%s' is accessible by others; it holds secrets (chmod o-rwx it)", argv[2]);
 	snprintf(dev.name, sizeof(dev.name), "%s", argv[1]);
-	if (!strcmp(argv[0], "syncconf") && !sync_conf(&dev)) {
+	if (!cli_candidates_allowed(&dev, argv[1]) || (!strcmp(argv[0], "syncconf") && !sync_conf(&dev))) {
 		wgc_model_free(&dev);
 		return 1;
 	}

@@ -4,13 +4,14 @@
 
 #include "cli/wgc.h"
 #include "common/addr.h"
+#include "common/show_format.h"
 #include "ipc/ipc.h"
 #include "core/crypto.h"
 #include "core/encoding.h"
 
 int showconf_main(int argc, const char *argv[])
 {
-	char k[WGC_KEY_B64_LEN], ep[WGC_ENDPOINT_STRLEN], pfx[WGC_PREFIX_STRLEN];
+	char k[WGC_KEY_B64_LEN], pfx[WGC_PREFIX_STRLEN];
 	struct wgc_strbuf out = { 0 };
 	struct wgc_device_model dev;
 	int err, ret;
@@ -53,9 +54,7 @@ int showconf_main(int argc, const char *argv[])
 		}
 		if (p->n_allowed_ips)
 			wgc_strbuf_printf(&out, "\n");
-		if ((p->endpoint.addr.sa_family == AF_INET || p->endpoint.addr.sa_family == AF_INET6) &&
-		    wgc_endpoint_format(ep, &p->endpoint))
-			wgc_strbuf_printf(&out, "Endpoint = %s\n", ep);
+		wgc_show_endpoint_lines(&out, p);
 		if (p->persistent_keepalive)
 			wgc_strbuf_printf(&out, "PersistentKeepalive = %u\n", p->persistent_keepalive);
 		if (n + 1 < dev.n_peers)

@@ -35,6 +35,7 @@ static const struct {
 	{ "wake", wake_main, "Sends Wake-on-LAN magic packets on the hub's LAN, also on behalf of remote peers" },
 	{ "route-check", route_check_main, "Explains where packets to an address go, before and after `up'" },
 	{ "doctor", doctor_main, "Checks layer by layer why a peer has no handshake or no traffic" },
+	{ "reresolve", reresolve_main, "Resolves stale peers' Endpoint names again (kernel interfaces; for a timer)" },
 	{ "metrics", metrics_main, "Serves Prometheus metrics of the interfaces over HTTP (or prints them once)" },
 };
 

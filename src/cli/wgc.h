@@ -3,8 +3,10 @@
 #ifndef WGC_CLI_H
 #define WGC_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
+#include "common/model.h"
 #include "common/strbuf.h"
 
 extern const char *PROG_NAME;
@@ -17,6 +19,14 @@ int genkey_main(int argc, const char *argv[]);
 int pubkey_main(int argc, const char *argv[]);
 int metrics_main(int argc, const char *argv[]);
 int doctor_main(int argc, const char *argv[]);
+int reresolve_main(int argc, const char *argv[]);
+
+/*
+ * Whether change may go to IFNAME: true when it uses no endpoint candidates
+ * or the backend supports them (wgc_ipc_caps, asked before anything is
+ * sent); otherwise prints why (naming wgcd, the kernel, `wgc reresolve').
+ */
+bool cli_candidates_allowed(const struct wgc_device_model *change, const char *ifname);
 
 /* Writes a buffer to stdout; false (with a message) when that fails. */
 int cli_write_stdout(const struct wgc_strbuf *sb);

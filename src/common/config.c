@@ -187,6 +187,7 @@ static bool parse_endpoint(struct ctx *c, const char *key, const char *value)
 {
 	char *copy, *host, *port;
 	char msg[WGC_CONFIG_ERRLEN] = "";
+	struct wgc_endpoint_candidate *cand;
 	bool ok;
 
 	copy = strdup(value);
@@ -206,7 +207,32 @@ static bool parse_endpoint(struct ctx *c, const char *key, const char *value)
 	if (!ok)
 		return fail(c, "%s: %s", key, msg);
 	c->peer->flags |= WGC_PEER_HAS_ENDPOINT;
+	/* every line is kept as a candidate; finish_candidates drops a lone one */
+	cand = wgc_model_add_candidate(c->peer, value);
+	if (!cand || strlen(value) >= sizeof(cand->text))
+		return fail(c, "%s: '%.100s' is too long or out of memory", key, value);
+	cand->addr = c->peer->endpoint;
 	return true;
+}
+
+/*
+ * Several Endpoint lines (or `endpoint A endpoint B`) make endpoint
+ * candidates, most preferred first (issue 14). The peer's endpoint stays the
+ * last line's, as stock tools read the file. A single endpoint is a plain
+ * endpoint: no candidates, exactly as wg.
+ */
+static void finish_candidates(struct wgc_device_model *dev)
+{
+	for (size_t i = 0; i < dev->n_peers; i++) {
+		struct wgc_peer_model *p = &dev->peers[i];
+
+		if (p->candidates.n >= 2) {
+			p->flags |= WGC_PEER_HAS_CANDIDATES;
+			continue;
+		}
+		free(p->candidates.items);
+		memset(&p->candidates, 0, sizeof(p->candidates));
+	}
 }
 
 static bool add_claim(struct ctx *c, const struct wgc_allowed_ip *ip)
@@ -493,6 +519,8 @@ bool wgc_config_parse(struct wgc_device_model *dev, const char *buf, size_t len,
 	}
 	if (ok)
 		warn_duplicates(&c);
+	if (ok)
+		finish_candidates(dev);
 out:
 	if (line) {
 		wgc_wipe(line, len + 1);
@@ -544,6 +572,27 @@ static bool read_keyfile(struct ctx *c, uint8_t key[WGC_KEY_LEN], const char *op
 	return fail(c, "%s: %s: %s", opt, path, msg);
 }
 
+/* `candidate-retry SECONDS` / `reresolve-after SECONDS` (wgcd only, issue 14): 1..86400. */
+static bool parse_interval_arg(struct ctx *c, const char *key, const char *value)
+{
+	unsigned long v;
+	char *end;
+
+	if (!is_digit(value[0]))
+		return fail(c, "%s: '%s' is not a number of seconds (1-86400)", key, value);
+	v = strtoul(value, &end, 10);
+	if (*end || v < 1 || v > 86400)
+		return fail(c, "%s: '%s' is not a number of seconds (1-86400)", key, value);
+	if (!strcmp(key, "candidate-retry")) {
+		c->dev->candidate_retry = (uint32_t)v;
+		c->dev->flags |= WGC_DEVICE_HAS_CANDIDATE_RETRY;
+	} else {
+		c->dev->reresolve_after = (uint32_t)v;
+		c->dev->flags |= WGC_DEVICE_HAS_RERESOLVE_AFTER;
+	}
+	return true;
+}
+
 bool wgc_config_parse_args(struct wgc_device_model *dev, int argc, const char *const argv[],
 			   const struct wgc_config_hooks *hooks, char err[WGC_CONFIG_ERRLEN])
 {
@@ -563,6 +612,8 @@ bool wgc_config_parse_args(struct wgc_device_model *dev, int argc, const char *c
 		} else if (!strcmp(a, "private-key") && v && !c.peer) {
 			ok = read_keyfile(&c, dev->private_key, a, v);
 			dev->flags |= WGC_DEVICE_HAS_PRIVATE_KEY;
+		} else if ((!strcmp(a, "candidate-retry") || !strcmp(a, "reresolve-after")) && v && !c.peer) {
+			ok = parse_interval_arg(&c, a, v);
 		} else if (!strcmp(a, "peer") && v) {
 			ok = new_peer(&c) && parse_key(&c, c.peer->public_key, a, v, false);
 			if (ok)
@@ -599,6 +650,8 @@ bool wgc_config_parse_args(struct wgc_device_model *dev, int argc, const char *c
 	}
 	if (ok)
 		warn_duplicates(&c);
+	if (ok)
+		finish_candidates(dev);
 	ctx_free(&c);
 	if (!ok)
 		wgc_model_free(dev);

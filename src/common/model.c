@@ -91,11 +91,32 @@ int wgc_model_add_rejected_source(struct wgc_device_model *dev, const char *reas
 	return 0;
 }
 
+struct wgc_endpoint_candidate *wgc_model_add_candidate(struct wgc_peer_model *peer, const char *text)
+{
+	struct wgc_candidate_list *l = &peer->candidates;
+	struct wgc_endpoint_candidate *c = grow((void **)&l->items, &l->n, &l->cap, sizeof(*c));
+
+	if (c)
+		snprintf(c->text, sizeof(c->text), "%s", text);
+	return c;
+}
+
+bool wgc_model_uses_candidates(const struct wgc_device_model *dev)
+{
+	if (dev->flags & (WGC_DEVICE_HAS_CANDIDATE_RETRY | WGC_DEVICE_HAS_RERESOLVE_AFTER))
+		return true;
+	for (size_t i = 0; i < dev->n_peers; i++)
+		if ((dev->peers[i].flags & WGC_PEER_HAS_CANDIDATES) && dev->peers[i].candidates.n)
+			return true;
+	return false;
+}
+
 void wgc_model_free(struct wgc_device_model *dev)
 {
 	for (size_t i = 0; i < dev->n_peers; i++) {
 		free(dev->peers[i].allowed_ips);
 		free(dev->peers[i].counters.items);
+		free(dev->peers[i].candidates.items);
 	}
 	free(dev->counters.items);
 	free(dev->rejected_sources.items);

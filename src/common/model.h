@@ -60,6 +60,29 @@ struct wgc_rejected_source_list {
 	size_t n, cap;
 };
 
+/*
+ * One endpoint candidate of a peer (issue 14: several `Endpoint =` lines,
+ * wgcd only). text is the candidate as written, "HOST:PORT" or
+ * "[V6]:PORT", hostnames allowed; addr is what it resolved to (family 0:
+ * not resolved yet, wgcd resolves it). The remaining fields are state,
+ * filled from wgcd's UAPI extension (doc/uapi.md) by a get.
+ */
+enum { WGC_CANDIDATE_TEXT_MAX = 264 };
+
+struct wgc_endpoint_candidate {
+	char text[WGC_CANDIDATE_TEXT_MAX];
+	union wgc_endpoint addr;
+	bool current;                /* the peer's endpoint is this candidate's address */
+	int64_t last_reply;          /* unix seconds of the last authenticated reply from it, 0: never */
+	uint64_t initiations_sent;   /* handshake initiations sent to it */
+};
+
+/* In order of preference, most preferred first. n < 2 on every peer without candidates. */
+struct wgc_candidate_list {
+	struct wgc_endpoint_candidate *items;
+	size_t n, cap;
+};
+
 enum wgc_peer_flags {
 	WGC_PEER_REMOVE_ME = 1U << 0,
 	WGC_PEER_REPLACE_ALLOWEDIPS = 1U << 1,
@@ -68,6 +91,8 @@ enum wgc_peer_flags {
 	WGC_PEER_HAS_PRESHARED_KEY = 1U << 4,
 	WGC_PEER_HAS_PERSISTENT_KEEPALIVE = 1U << 5,
 	WGC_PEER_HAS_ENDPOINT = 1U << 6,
+	/* candidates replace the peer's list (wgcd only; an empty list clears it) */
+	WGC_PEER_HAS_CANDIDATES = 1U << 7,
 };
 
 struct wgc_peer_model {
@@ -82,6 +107,7 @@ struct wgc_peer_model {
 	struct wgc_allowed_ip *allowed_ips;
 	size_t n_allowed_ips, cap_allowed_ips;
 	struct wgc_counter_list counters;
+	struct wgc_candidate_list candidates;
 };
 
 enum wgc_device_flags {
@@ -90,6 +116,9 @@ enum wgc_device_flags {
 	WGC_DEVICE_HAS_PUBLIC_KEY = 1U << 2,
 	WGC_DEVICE_HAS_LISTEN_PORT = 1U << 3,
 	WGC_DEVICE_HAS_FWMARK = 1U << 4,
+	/* wgcd only (issue 14): candidate_retry / reresolve_after below are set */
+	WGC_DEVICE_HAS_CANDIDATE_RETRY = 1U << 5,
+	WGC_DEVICE_HAS_RERESOLVE_AFTER = 1U << 6,
 };
 
 struct wgc_device_model {
@@ -103,6 +132,8 @@ struct wgc_device_model {
 	size_t n_peers, cap_peers;
 	struct wgc_counter_list counters;
 	struct wgc_rejected_source_list rejected_sources; /* most recent first per reason */
+	uint32_t candidate_retry;           /* seconds between probes of preferred candidates (wgcd) */
+	uint32_t reresolve_after;           /* seconds without handshake before hostnames are resolved again */
 };
 
 /* Growth helpers; they return NULL on allocation failure. */
@@ -114,6 +145,10 @@ int wgc_model_add_counter(struct wgc_counter_list *l, const char *name, uint64_t
 bool wgc_counter_get(const struct wgc_counter_list *l, const char *name, uint64_t *out);
 /* Appends a rejected source; 0 or -ENOMEM. */
 int wgc_model_add_rejected_source(struct wgc_device_model *dev, const char *reason, const union wgc_endpoint *from);
+/* Appends an endpoint candidate (text truncated to WGC_CANDIDATE_TEXT_MAX - 1); NULL on failure. */
+struct wgc_endpoint_candidate *wgc_model_add_candidate(struct wgc_peer_model *peer, const char *text);
+/* True when a change model asks for a wgcd-only feature (candidates, their intervals). */
+bool wgc_model_uses_candidates(const struct wgc_device_model *dev);
 /* Frees the arrays and wipes every key in the model. */
 void wgc_model_free(struct wgc_device_model *dev);
 

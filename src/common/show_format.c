@@ -173,6 +173,40 @@ static bool has_endpoint(const struct wgc_peer_model *p)
 	return p->endpoint.addr.sa_family == AF_INET || p->endpoint.addr.sa_family == AF_INET6;
 }
 
+/* The candidates other than the current one, under the peer (wg has no such line). */
+static void pretty_other_candidates(struct wgc_strbuf *out, const struct wgc_peer_model *p, bool color)
+{
+	char ep[WGC_ENDPOINT_STRLEN];
+	bool first = true;
+
+	if (p->candidates.n < 2)
+		return;
+	for (size_t i = 0; i < p->candidates.n; i++) {
+		const struct wgc_endpoint_candidate *c = &p->candidates.items[i];
+
+		if (c->current)
+			continue;
+		tprintf(out, color, "%s%s", first ? "  " BOLD "other candidates" RESET ": " : ", ", c->text);
+		if (wgc_endpoint_format(ep, &c->addr) && strcmp(ep, c->text))
+			tprintf(out, color, " (%s)", ep);
+		first = false;
+	}
+	if (!first)
+		tprintf(out, color, "\n");
+}
+
+void wgc_show_endpoint_lines(struct wgc_strbuf *out, const struct wgc_peer_model *p)
+{
+	char ep[WGC_ENDPOINT_STRLEN];
+
+	if (p->candidates.n >= 2) {
+		for (size_t i = 0; i < p->candidates.n; i++)
+			wgc_strbuf_printf(out, "Endpoint = %s\n", p->candidates.items[i].text);
+	} else if (has_endpoint(p) && wgc_endpoint_format(ep, &p->endpoint)) {
+		wgc_strbuf_printf(out, "Endpoint = %s\n", ep);
+	}
+}
+
 static void key_text(char out[WGC_KEY_B64_LEN], const uint8_t key[WGC_KEY_LEN])
 {
 	wgc_key_to_base64(out, key);
@@ -228,6 +262,7 @@ void wgc_show_pretty(struct wgc_strbuf *out, const struct wgc_device_model *dev,
 			wgc_endpoint_format(ep, &p->endpoint);
 			tprintf(out, color, "  " BOLD "endpoint" RESET ": %s\n", ep);
 		}
+		pretty_other_candidates(out, p, color);
 		tprintf(out, color, "  " BOLD "allowed ips" RESET ": ");
 		for (size_t i = 0; i < p->n_allowed_ips; i++) {
 			char *slash;
@@ -439,6 +474,34 @@ static void json_counters(struct wgc_strbuf *out, const struct wgc_counter_list 
 	wgc_strbuf_printf(out, "}");
 }
 
+/*
+ * `, "endpoint_candidates": [{"endpoint", "address", "current", "last_reply",
+ * "initiations_sent"}, ...]` in order of preference, for a peer with
+ * candidates (wgcd); nothing otherwise.
+ */
+static void json_candidates(struct wgc_strbuf *out, const struct wgc_candidate_list *l)
+{
+	char ep[WGC_ENDPOINT_STRLEN];
+
+	if (l->n < 2)
+		return;
+	wgc_strbuf_printf(out, ", \"endpoint_candidates\": [");
+	for (size_t i = 0; i < l->n; i++) {
+		const struct wgc_endpoint_candidate *c = &l->items[i];
+
+		wgc_strbuf_printf(out, "%s{\"endpoint\": ", i ? ", " : "");
+		json_string(out, c->text);
+		wgc_strbuf_printf(out, ", \"address\": ");
+		if (wgc_endpoint_format(ep, &c->addr))
+			json_string(out, ep);
+		else
+			wgc_strbuf_printf(out, "null");
+		wgc_strbuf_printf(out, ", \"current\": %s, \"last_reply\": %" PRId64 ", \"initiations_sent\": %" PRIu64 "}",
+				  c->current ? "true" : "false", c->last_reply, c->initiations_sent);
+	}
+	wgc_strbuf_printf(out, "]");
+}
+
 /* `, "rejected_sources": {REASON: ["addr:port", ...]}`, most recent first, when any. */
 static void json_rejected_sources(struct wgc_strbuf *out, const struct wgc_rejected_source_list *l)
 {
@@ -512,6 +575,7 @@ void wgc_show_json(struct wgc_strbuf *out, const struct wgc_device_model *dev, t
 				  p->tx_bytes);
 		wgc_strbuf_printf(out, ", \"persistent_keepalive\": %u", p->persistent_keepalive);
 		json_counters(out, &p->counters);
+		json_candidates(out, &p->candidates);
 		wgc_strbuf_printf(out, "}");
 	}
 	wgc_strbuf_printf(out, "]}");

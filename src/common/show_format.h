@@ -35,6 +35,12 @@ void wgc_show_pretty(struct wgc_strbuf *out, const struct wgc_device_model *dev,
 bool wgc_show_field(struct wgc_strbuf *out, const struct wgc_device_model *dev, const char *field,
 		    bool with_interface);
 /* One device as a JSON object (see doc/json.md). */
+/*
+ * A peer's "Endpoint = " lines for showconf and save: every endpoint
+ * candidate in order of preference when it has several (wgcd, issue 14),
+ * else its one endpoint as wg prints it; nothing when it has none.
+ */
+void wgc_show_endpoint_lines(struct wgc_strbuf *out, const struct wgc_peer_model *p);
 void wgc_show_json(struct wgc_strbuf *out, const struct wgc_device_model *dev, time_t now);
 
 #endif

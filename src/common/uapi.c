@@ -37,6 +37,33 @@ static void set_err(char *err, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* wgcd's interval lines (doc/uapi.md), in a set and in an extended get. */
+static void format_candidate_intervals(struct wgc_strbuf *out, const struct wgc_device_model *dev)
+{
+	if (dev->flags & WGC_DEVICE_HAS_CANDIDATE_RETRY)
+		wgc_strbuf_printf(out, "wgc_candidate_retry=%u\n", dev->candidate_retry);
+	if (dev->flags & WGC_DEVICE_HAS_RERESOLVE_AFTER)
+		wgc_strbuf_printf(out, "wgc_reresolve_after=%u\n", dev->reresolve_after);
+}
+
+/* A peer's candidates in a get reply, each followed by its state and counters. */
+static void format_candidates(struct wgc_strbuf *out, const struct wgc_candidate_list *l)
+{
+	char ep[WGC_ENDPOINT_STRLEN];
+
+	for (size_t i = 0; i < l->n; i++) {
+		const struct wgc_endpoint_candidate *c = &l->items[i];
+
+		wgc_strbuf_printf(out, "wgc_endpoint_candidate=%s\n", c->text);
+		if (wgc_endpoint_format(ep, &c->addr))
+			wgc_strbuf_printf(out, "wgc_candidate_address=%s\n", ep);
+		if (c->current)
+			wgc_strbuf_printf(out, "wgc_candidate_current=true\n");
+		wgc_strbuf_printf(out, "wgc_candidate_counter=initiations_sent=%" PRIu64 "\n", c->initiations_sent);
+		wgc_strbuf_printf(out, "wgc_candidate_counter=last_reply=%" PRId64 "\n", c->last_reply);
+	}
+}
+
 int wgc_uapi_format_set(struct wgc_strbuf *out, const struct wgc_device_model *dev)
 {
 	char hex[WGC_KEY_HEX_LEN], ep[WGC_ENDPOINT_STRLEN], pfx[WGC_PREFIX_STRLEN];
@@ -52,6 +79,7 @@ int wgc_uapi_format_set(struct wgc_strbuf *out, const struct wgc_device_model *d
 		wgc_strbuf_printf(out, "fwmark=%u\n", dev->fwmark);
 	if (dev->flags & WGC_DEVICE_REPLACE_PEERS)
 		wgc_strbuf_printf(out, "replace_peers=true\n");
+	format_candidate_intervals(out, dev);
 	for (size_t i = 0; i < dev->n_peers; i++) {
 		const struct wgc_peer_model *p = &dev->peers[i];
 
@@ -72,6 +100,11 @@ int wgc_uapi_format_set(struct wgc_strbuf *out, const struct wgc_device_model *d
 			wgc_strbuf_printf(out, "endpoint=%s\n", ep);
 		if (p->flags & WGC_PEER_HAS_PERSISTENT_KEEPALIVE)
 			wgc_strbuf_printf(out, "persistent_keepalive_interval=%u\n", p->persistent_keepalive);
+		if (p->flags & WGC_PEER_HAS_CANDIDATES) {
+			wgc_strbuf_printf(out, "wgc_replace_endpoint_candidates=true\n");
+			for (size_t j = 0; j < p->candidates.n; j++)
+				wgc_strbuf_printf(out, "wgc_endpoint_candidate=%s\n", p->candidates.items[j].text);
+		}
 		if (p->flags & WGC_PEER_REPLACE_ALLOWEDIPS)
 			wgc_strbuf_printf(out, "replace_allowed_ips=true\n");
 		for (size_t j = 0; j < p->n_allowed_ips; j++) {
@@ -115,6 +148,7 @@ int wgc_uapi_format_get(struct wgc_strbuf *out, const struct wgc_device_model *d
 		wgc_strbuf_printf(out, "fwmark=%u\n", dev->fwmark);
 	format_counters(out, &dev->counters);
 	format_rejected_sources(out, &dev->rejected_sources);
+	format_candidate_intervals(out, dev);
 	for (size_t i = 0; i < dev->n_peers; i++) {
 		const struct wgc_peer_model *p = &dev->peers[i];
 
@@ -136,6 +170,7 @@ int wgc_uapi_format_get(struct wgc_strbuf *out, const struct wgc_device_model *d
 			wgc_strbuf_printf(out, "allowed_ip=%s\n", pfx);
 		}
 		format_counters(out, &p->counters);
+		format_candidates(out, &p->candidates);
 	}
 	wgc_strbuf_printf(out, "errno=0\n\n");
 	wgc_wipe(hex, sizeof(hex));
@@ -193,6 +228,37 @@ static bool parse_true(const char *v)
 	return !strcmp(v, "true");
 }
 
+/* wgc_candidate_retry= / wgc_reresolve_after=: seconds, 1..86400. 0 or -EINVAL. */
+static int parse_interval(struct wgc_device_model *d, const char *key, const char *value)
+{
+	uint64_t n;
+
+	if (!wgc_parse_u64(value, 86400, &n) || n == 0)
+		return -EINVAL;
+	if (!strcmp(key, "wgc_candidate_retry")) {
+		d->candidate_retry = (uint32_t)n;
+		d->flags |= WGC_DEVICE_HAS_CANDIDATE_RETRY;
+	} else {
+		d->reresolve_after = (uint32_t)n;
+		d->flags |= WGC_DEVICE_HAS_RERESOLVE_AFTER;
+	}
+	return 0;
+}
+
+/* One wgc_endpoint_candidate= value: "HOST:PORT" or "[V6]:PORT", printable, no spaces. */
+static int add_candidate_line(struct wgc_peer_model *p, const char *value)
+{
+	size_t len = strlen(value);
+	const char *colon = strrchr(value, ':');
+
+	if (!len || len >= WGC_CANDIDATE_TEXT_MAX || !colon || colon == value || !colon[1] || p->candidates.n >= 16)
+		return -EINVAL;
+	for (const char *c = value; *c; c++)
+		if (*c <= ' ' || *c > '~' || *c == '=')
+			return -EINVAL;
+	return wgc_model_add_candidate(p, value) ? 0 : -ENOMEM;
+}
+
 static int set_device_line(struct wgc_device_model *d, const char *key, const char *value, char *err)
 {
 	uint64_t n;
@@ -215,6 +281,9 @@ static int set_device_line(struct wgc_device_model *d, const char *key, const ch
 		if (!parse_true(value))
 			goto bad;
 		d->flags |= WGC_DEVICE_REPLACE_PEERS;
+	} else if (!strcmp(key, "wgc_candidate_retry") || !strcmp(key, "wgc_reresolve_after")) {
+		if (parse_interval(d, key, value))
+			goto bad;
 	} else {
 		set_err(err, "invalid device key '%s'", quotable_key(key));
 		return -EINVAL;
@@ -270,6 +339,20 @@ static int set_peer_line(struct wgc_peer_model *p, const char *key, const char *
 		*slot = ip;
 	} else if (!strcmp(key, "protocol_version")) {
 		if (strcmp(value, "1"))
+			goto bad;
+	} else if (!strcmp(key, "wgc_replace_endpoint_candidates")) {
+		if (!parse_true(value))
+			goto bad;
+		p->flags |= WGC_PEER_HAS_CANDIDATES;
+		p->candidates.n = 0;
+	} else if (!strcmp(key, "wgc_endpoint_candidate")) {
+		int r = add_candidate_line(p, value);
+
+		if (r == -ENOMEM) {
+			set_err(err, "out of memory");
+			return r;
+		}
+		if (r || !(p->flags & WGC_PEER_HAS_CANDIDATES))
 			goto bad;
 	} else {
 		set_err(err, "invalid peer key '%s'", quotable_key(key));
@@ -356,6 +439,33 @@ static int parse_rejected_source(struct wgc_device_model *d, char *value)
 	return wgc_model_add_rejected_source(d, value, &ep);
 }
 
+/* A line about the peer's last candidate: address, current flag, counters. */
+static int parse_candidate_state(struct wgc_peer_model *peer, const char *key, char *value)
+{
+	struct wgc_endpoint_candidate *c;
+	uint64_t n;
+	char *eq;
+
+	if (!peer->candidates.n)
+		return -EPROTO;
+	c = &peer->candidates.items[peer->candidates.n - 1];
+	if (!strcmp(key, "wgc_candidate_address"))
+		return wgc_endpoint_parse_numeric(&c->addr, value) ? 0 : -EPROTO;
+	if (!strcmp(key, "wgc_candidate_current")) {
+		c->current = parse_true(value);
+		return 0;
+	}
+	if (strcmp(key, "wgc_candidate_counter") || !(eq = strchr(value, '=')) ||
+	    !wgc_parse_u64(eq + 1, INT64_MAX, &n))
+		return strcmp(key, "wgc_candidate_counter") ? 1 : -EPROTO;
+	*eq = '\0';
+	if (!strcmp(value, "initiations_sent"))
+		c->initiations_sent = n;
+	else if (!strcmp(value, "last_reply"))
+		c->last_reply = (int64_t)n;
+	return 0;
+}
+
 /* wgcd's extension lines (doc/uapi.md); 1 when the key was not one of them. */
 static int parse_extension_line(struct wgc_device_model *d, struct wgc_peer_model *peer, const char *key,
 				char *value)
@@ -364,6 +474,12 @@ static int parse_extension_line(struct wgc_device_model *d, struct wgc_peer_mode
 		return parse_counter(peer ? &peer->counters : &d->counters, value);
 	if (!peer && !strcmp(key, "wgc_rejected_source"))
 		return parse_rejected_source(d, value);
+	if (!peer && (!strcmp(key, "wgc_candidate_retry") || !strcmp(key, "wgc_reresolve_after")))
+		return parse_interval(d, key, value) ? -EPROTO : 0;
+	if (peer && !strncmp(key, "wgc_candidate", 13))
+		return parse_candidate_state(peer, key, value);
+	if (peer && !strcmp(key, "wgc_endpoint_candidate"))
+		return add_candidate_line(peer, value) == -ENOMEM ? -ENOMEM : peer->candidates.n ? 0 : -EPROTO;
 	return 1;
 }
 
@@ -382,6 +498,49 @@ static bool parse_errno_value(const char *value, int *out)
 		return false;
 	*out = -(int)n;
 	return true;
+}
+
+/* One peer key of a get reply: 0, 1 (not a peer key), -EPROTO (bad value) or -ENOMEM. */
+static int get_peer_line(struct wgc_peer_model *peer, const char *key, const char *value)
+{
+	struct wgc_allowed_ip ip, *slot;
+	uint64_t n;
+
+	if (!strcmp(key, "preshared_key")) {
+		if (!wgc_key_from_hex(peer->preshared_key, value))
+			return -EPROTO;
+		if (!wgc_is_zero(peer->preshared_key, WGC_KEY_LEN))
+			peer->flags |= WGC_PEER_HAS_PRESHARED_KEY;
+	} else if (!strcmp(key, "endpoint")) {
+		if (!wgc_endpoint_parse_numeric(&peer->endpoint, value))
+			return -EPROTO;
+		peer->flags |= WGC_PEER_HAS_ENDPOINT;
+	} else if (!strcmp(key, "persistent_keepalive_interval")) {
+		if (!wgc_parse_u64(value, 65535, &n))
+			return -EPROTO;
+		peer->persistent_keepalive = (uint16_t)n;
+		peer->flags |= WGC_PEER_HAS_PERSISTENT_KEEPALIVE;
+	} else if (!strcmp(key, "allowed_ip")) {
+		if (!wgc_prefix_parse(&ip, value, true))
+			return -EPROTO;
+		slot = wgc_model_add_allowed_ip(peer);
+		if (!slot)
+			return -ENOMEM;
+		*slot = ip;
+	} else if (!strcmp(key, "last_handshake_time_sec") || !strcmp(key, "last_handshake_time_nsec")) {
+		if (!wgc_parse_u64(value, INT64_MAX, &n))
+			return -EPROTO;
+		if (!strcmp(key, "last_handshake_time_sec"))
+			peer->last_handshake_sec = (int64_t)n;
+		else
+			peer->last_handshake_nsec = (int64_t)n;
+	} else if (!strcmp(key, "rx_bytes") || !strcmp(key, "tx_bytes")) {
+		if (!wgc_parse_u64(value, UINT64_MAX, !strcmp(key, "rx_bytes") ? &peer->rx_bytes : &peer->tx_bytes))
+			return -EPROTO;
+	} else {
+		return 1;
+	}
+	return 0;
 }
 
 int wgc_uapi_parse_get(struct wgc_device_model *d, const char *buf, size_t len, char err[WGC_UAPI_ERRLEN])
@@ -420,44 +579,10 @@ int wgc_uapi_parse_get(struct wgc_device_model *d, const char *buf, size_t len, 
 			if (!wgc_key_from_hex(peer->public_key, value))
 				goto bad;
 			peer->flags |= WGC_PEER_HAS_PUBLIC_KEY;
-		} else if (peer && !strcmp(key, "preshared_key")) {
-			if (!wgc_key_from_hex(peer->preshared_key, value))
-				goto bad;
-			if (!wgc_is_zero(peer->preshared_key, WGC_KEY_LEN))
-				peer->flags |= WGC_PEER_HAS_PRESHARED_KEY;
-		} else if (peer && !strcmp(key, "endpoint")) {
-			if (!wgc_endpoint_parse_numeric(&peer->endpoint, value))
-				goto bad;
-			peer->flags |= WGC_PEER_HAS_ENDPOINT;
-		} else if (peer && !strcmp(key, "persistent_keepalive_interval")) {
-			if (!wgc_parse_u64(value, 65535, &n))
-				goto bad;
-			peer->persistent_keepalive = (uint16_t)n;
-			peer->flags |= WGC_PEER_HAS_PERSISTENT_KEEPALIVE;
-		} else if (peer && !strcmp(key, "allowed_ip")) {
-			struct wgc_allowed_ip ip, *slot;
-
-			if (!wgc_prefix_parse(&ip, value, true))
-				goto bad;
-			slot = wgc_model_add_allowed_ip(peer);
-			if (!slot) {
-				ret = -ENOMEM;
+		} else if (peer && (ret = get_peer_line(peer, key, value)) <= 0) {
+			if (ret == -ENOMEM)
 				goto out;
-			}
-			*slot = ip;
-		} else if (peer && !strcmp(key, "last_handshake_time_sec")) {
-			if (!wgc_parse_u64(value, INT64_MAX, &n))
-				goto bad;
-			peer->last_handshake_sec = (int64_t)n;
-		} else if (peer && !strcmp(key, "last_handshake_time_nsec")) {
-			if (!wgc_parse_u64(value, INT64_MAX, &n))
-				goto bad;
-			peer->last_handshake_nsec = (int64_t)n;
-		} else if (peer && !strcmp(key, "rx_bytes")) {
-			if (!wgc_parse_u64(value, UINT64_MAX, &peer->rx_bytes))
-				goto bad;
-		} else if (peer && !strcmp(key, "tx_bytes")) {
-			if (!wgc_parse_u64(value, UINT64_MAX, &peer->tx_bytes))
+			if (ret < 0)
 				goto bad;
 		} else if (!strcmp(key, "errno")) {
 			if (!parse_errno_value(value, &daemon_errno))

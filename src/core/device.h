@@ -95,6 +95,12 @@ struct wgc_device_ops {
 	 */
 	wgc_drop_reason (*tx_check)(void *ctx, struct wgc_peer *peer, const uint8_t *pkt, size_t len, void *user);
 	/*
+	 * Optional: sends a handshake initiation (same result as send_to_peer,
+	 * which is used when NULL). wgcd sends it to every endpoint candidate
+	 * of the peer (core/endpoint_candidates.h). Under the device lock.
+	 */
+	wgc_drop_reason (*send_initiation)(void *ctx, struct wgc_peer *peer, const uint8_t *msg, size_t len);
+	/*
 	 * Optional: the earliest timer deadline (monotonic ms, as now_ms) moved
 	 * earlier, to `deadline`: a thread sleeping until the old one should
 	 * call wgc_device_tick sooner. Under the device lock.

@@ -13,10 +13,13 @@
 
 #include "crypto.h"
 
-bool wgc_peer_send_message(struct wgc_peer *peer, const uint8_t *msg, size_t len)
+/* An initiation may go to several endpoint candidates (ops->send_initiation). */
+static bool send_message(struct wgc_peer *peer, const uint8_t *msg, size_t len, bool initiation)
 {
 	struct wgc_device *dev = peer->device;
-	wgc_drop_reason r = dev->ops->send_to_peer(dev->ops_ctx, peer, msg, len);
+	wgc_drop_reason r = initiation && dev->ops->send_initiation
+				    ? dev->ops->send_initiation(dev->ops_ctx, peer, msg, len)
+				    : dev->ops->send_to_peer(dev->ops_ctx, peer, msg, len);
 
 	if (r != WGC_DROP_NONE) {
 		wgc_counters_add(&dev->counters, r, 1);
@@ -24,6 +27,11 @@ bool wgc_peer_send_message(struct wgc_peer *peer, const uint8_t *msg, size_t len
 	}
 	peer->tx_bytes += len;
 	return true;
+}
+
+bool wgc_peer_send_message(struct wgc_peer *peer, const uint8_t *msg, size_t len)
+{
+	return send_message(peer, msg, len, false);
 }
 
 static void note_attempt(struct wgc_peer *peer, int64_t sec)
@@ -52,7 +60,7 @@ void wgc_peer_initiate_handshake(struct wgc_peer *peer, bool is_retry, uint64_t 
 	wgc_cookie_add_macs(&peer->cookie, (uint8_t *)&msg, sizeof(msg), now_ms);
 	wgc_timers_any_authenticated_packet_traversal(&peer->timers, now_ms);
 	wgc_timers_any_authenticated_packet_sent(&peer->timers);
-	if (wgc_peer_send_message(peer, (const uint8_t *)&msg, sizeof(msg)))
+	if (send_message(peer, (const uint8_t *)&msg, sizeof(msg), true))
 		note_attempt(peer, sec);
 	wgc_timers_handshake_initiated(&peer->timers, now_ms);
 }

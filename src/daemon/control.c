@@ -19,6 +19,7 @@
 #include "common/uapi.h"
 #include "core/crypto.h"
 #include "core/encoding.h"
+#include "daemon/candidates.h"
 #include "daemon/log.h"
 
 /* The longest the timer thread sleeps with nothing due (it rechecks for shutdown). */
@@ -94,7 +95,7 @@ int wgcd_init(struct wgcd *d, const char *ifname)
 	d->core = wgc_device_new(&wgcd_core_ops, d);
 	if (!d->core)
 		return -ENOMEM;
-	if (wgcd_handshake_queue_init(&d->handshakes, WGCD_MAX_QUEUED_HANDSHAKES))
+	if (wgcd_handshake_queue_init(&d->handshakes, WGCD_MAX_QUEUED_HANDSHAKES) || wgcd_candidates_init(d))
 		return -ENOMEM;
 	d->n_lanes = 1;
 	return 0;
@@ -113,6 +114,7 @@ int wgcd_start(struct wgcd *d)
 		if (pthread_create(&d->timer_thread, NULL, timer_main, d))
 			return -EAGAIN;
 		d->timer_started = true;
+		ret = wgcd_candidates_start(d);
 	}
 	return ret;
 }
@@ -135,6 +137,7 @@ void wgcd_stop(struct wgcd *d)
 	if (d->timer_started)
 		pthread_join(d->timer_thread, NULL);
 	d->timer_started = false;
+	wgcd_candidates_stop(d);
 	wgcd_handshake_queue_wake(&d->handshakes);
 	if (d->handshake_started)
 		pthread_join(d->handshake_thread, NULL);
@@ -150,6 +153,7 @@ void wgcd_destroy(struct wgcd *d)
 	wgc_device_delete(d->core);
 	d->core = NULL;
 	pthread_mutex_unlock(&d->lock);
+	wgcd_candidates_free(d);
 	wgcd_handshake_queue_free(&d->handshakes);
 	wgc_tun_close(&d->tun);
 	if (d->stop_fd >= 0)
@@ -280,6 +284,20 @@ static int get_request_kind(const char *req, size_t len)
 	return -EPROTO;
 }
 
+/* Endpoint candidates and their intervals, for a client that asked (wgc_extensions=1). */
+static int snapshot_candidates(struct wgcd *d, struct wgc_device_model *m)
+{
+	int ret = wgcd_candidates_snapshot_device(d, m);
+
+	for (size_t i = 0; i < m->n_peers && !ret; i++) {
+		struct wgc_peer *peer = wgc_device_find_peer(d->core, m->peers[i].public_key);
+
+		if (peer)
+			ret = wgcd_candidates_snapshot_peer(d, peer, &m->peers[i]);
+	}
+	return ret;
+}
+
 static int handle_get(struct wgcd *d, const char *req, size_t len, struct wgc_strbuf *reply)
 {
 	struct wgc_device_model m;
@@ -292,6 +310,8 @@ static int handle_get(struct wgcd *d, const char *req, size_t len, struct wgc_st
 	ret = snapshot(d, &m);
 	if (!ret && ext)
 		ret = snapshot_counters(d, &m);
+	if (!ret && ext)
+		ret = snapshot_candidates(d, &m);
 	pthread_mutex_unlock(&d->lock);
 	if (!ret)
 		ret = wgc_uapi_format_get(reply, &m);
@@ -379,6 +399,8 @@ static int apply_peer(struct wgcd *d, const struct wgc_peer_model *p, uint64_t n
 	}
 	if (p->flags & WGC_PEER_HAS_PERSISTENT_KEEPALIVE)
 		wgc_peer_set_persistent_keepalive(peer, p->persistent_keepalive, now);
+	if (wgcd_candidates_apply_peer(d, peer, p))
+		return -EINVAL;
 	return apply_allowed_ips(d, peer, p);
 }
 
@@ -397,6 +419,7 @@ static int apply(struct wgcd *d, const struct wgc_device_model *m)
 			return ret;
 	}
 	pthread_mutex_lock(&d->lock);
+	wgcd_candidates_apply_device(d, m);
 	if (m->flags & WGC_DEVICE_HAS_PRIVATE_KEY)
 		wgc_device_set_private_key(d->core, m->private_key);
 	if (m->flags & WGC_DEVICE_REPLACE_PEERS) {

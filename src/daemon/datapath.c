@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "core/crypto.h"
+#include "daemon/candidates.h"
 #include "daemon/log.h"
 #include "daemon/offload.h"
 
@@ -120,6 +121,8 @@ static void core_set_endpoint(void *ctx, struct wgc_peer *peer, const void *src_
 		return;
 	wp->endpoint = o->from;
 	wp->src = o->local;
+	if (wp->cands)
+		wgcd_candidates_note_reply(ctx, wp, &o->from);
 }
 
 static void core_clear_src_cache(void *ctx, struct wgc_peer *peer)
@@ -145,8 +148,8 @@ static void core_peer_removed(void *ctx, struct wgc_peer *peer)
 {
 	struct wgcd_peer *wp = wgc_peer_user(peer);
 
-	(void)ctx;
 	if (wp) {
+		wgcd_candidates_peer_removed(ctx, wp);
 		wgc_wipe(wp, sizeof(*wp));
 		free(wp);
 		wgc_peer_set_user(peer, NULL);
@@ -187,6 +190,7 @@ const struct wgc_device_ops wgcd_core_ops = {
 	.clear_src_cache = core_clear_src_cache,
 	.wall_time = core_wall_time,
 	.peer_removed = core_peer_removed,
+	.send_initiation = wgcd_candidates_send_initiation,
 };
 
 /* ---- TUN -> network ---- */

@@ -458,14 +458,6 @@ int wgc_uapi_server_start(struct wgc_uapi_server *s)
 
 	if (s->started)
 		return -EALREADY;
-	/*
-	 * listen() again in the process that serves: Linux records the peer
-	 * credentials clients read with SO_PEERCRED at every listen() call, and
-	 * wgcd binds before it detaches. wgc tells wgcd from other daemons, and
-	 * `wgc down` waits for this pid, through those credentials.
-	 */
-	if (listen(s->listen_fd, 16) < 0)
-		return -errno;
 	ret = pthread_create(&s->thread, NULL, serve, s);
 	if (ret)
 		return -ret;

@@ -81,10 +81,7 @@ struct wgc_uapi_server;
 int wgc_uapi_server_open(struct wgc_uapi_server **out, const struct wgc_uapi_server_config *cfg,
 			 char err[WGC_UAPI_SERVER_ERRLEN]);
 
-/*
- * Starts the serving thread, in the process that will serve (after any fork):
- * it re-arms the listener so SO_PEERCRED names this process. 0 or -errno.
- */
+/* Starts the serving thread. 0 or -errno. */
 int wgc_uapi_server_start(struct wgc_uapi_server *s);
 
 /* The socket path. */

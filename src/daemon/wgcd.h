@@ -30,6 +30,7 @@
 struct wgcd_peer {
 	union wgc_endpoint endpoint;  /* sa_family 0: not known yet */
 	struct wgc_udp_source src;    /* sticky source: where the peer last reached us */
+	struct wgc_candidates *cands; /* endpoint candidates (daemon/candidates.c), NULL: none */
 };
 
 /* What the receive path knows of a datagram's origin (the core's src_info). */
@@ -59,6 +60,8 @@ struct wgcd_handshake_queue {
 };
 
 struct wgcd;
+struct wgcd_cand;
+struct wgc_candidates;
 
 struct wgcd_lane {
 	struct wgcd *d;
@@ -99,6 +102,7 @@ struct wgcd {
 	pthread_t handshake_thread;
 	bool handshake_started;
 	uint64_t last_under_load_ms;  /* handshake thread only */
+	struct wgcd_cand *cand;       /* endpoint candidates' intervals and threads (candidates.c) */
 };
 
 uint64_t wgcd_now_ms(void);

@@ -12,9 +12,8 @@
 #include "ipc/kernel.h"
 #include "ipc/uapi_client.h"
 
-/* What wgcd built from this tree supports (doc/uapi.md); the branch that
- * gives wgcd endpoint candidates adds WGC_IPC_CAP_ENDPOINT_CANDIDATES here. */
-#define WGCD_CAPS WGC_IPC_CAP_COUNTERS
+/* What wgcd built from this tree supports (doc/uapi.md). */
+#define WGCD_CAPS (WGC_IPC_CAP_COUNTERS | WGC_IPC_CAP_ENDPOINT_CANDIDATES)
 
 char *wgc_ipc_list(void)
 {
@@ -59,6 +58,9 @@ int wgc_ipc_get(struct wgc_device_model *state, const char *ifname)
 
 int wgc_ipc_set(const struct wgc_device_model *change, const char *ifname)
 {
+	/* candidates only to a backend that holds them: refused before anything is sent */
+	if (wgc_model_uses_candidates(change) && !(wgc_ipc_caps(ifname) & WGC_IPC_CAP_ENDPOINT_CANDIDATES))
+		return -EOPNOTSUPP;
 	if (wgc_uapi_client_exists(ifname))
 		return wgc_uapi_client_set(change, ifname);
 	return wgc_kernel_set(change, ifname);

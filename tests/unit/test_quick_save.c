@@ -19,6 +19,9 @@
 #include "../../src/cli/quick_save.c"
 #include "../../src/cli/quick_state.c"
 #include "../../src/cli/quick_comments.c"
+#include "../../src/cli/candidates_check.c"
+
+const char *PROG_NAME = "wgc";
 #include "harness.h"
 
 #define K1 "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk="
