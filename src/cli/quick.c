@@ -434,6 +434,7 @@ static int down_recorded(struct wgc_quick_conf *qc, const char *path)
 		saved = false;
 	}
 	undo_recorded(qc, path, false);
+	cli_hub_down(qc->ifname); /* hubs: forwarding as it was before `up' */
 	ok = wait_gone(qc->ifname, pid) && ok;
 	ok = run_hooks(&qc->post_down, qc->ifname) && ok;
 	return ok && saved ? 0 : 1;
