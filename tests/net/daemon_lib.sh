@@ -79,6 +79,20 @@ bg() {
 # a short iperf3 run; ok when the receiver got bytes (and, for UDP, lost
 # under 5 %). Prints a one-line summary as a note.
 iperf_run() {
+	# UDP loss on a starved CPU (stress-ng, other jobs) is the receiver not being
+	# scheduled, not the tunnel: a UDP run that loses too much is tried again
+	# (3 runs at most); a tunnel that really drops fails all three
+	local try
+	for try in 1 2 3; do
+		_iperf_once "$@" >"$TEST_TMP/iperf.out" && { cat "$TEST_TMP/iperf.out"; return 0; }
+		case " $* " in *" -u "*) note "$1: attempt $try lost too much; again" ;; *) break ;; esac
+	done
+	cat "$TEST_TMP/iperf.out"
+	_lib_failures=$((_lib_failures + 1))
+	return 1
+}
+
+_iperf_once() {
 	local name=$1 sns=$2 sip=$3 cns=$4 port json
 	shift 4
 	port=$((5201 + RANDOM % 1000))
@@ -102,10 +116,11 @@ if r["start"]["test_start"]["protocol"] == "UDP":
 print("# TCP: %d bytes received, %.1f Mbit/s" % (recv, end["sum_received"]["bits_per_second"] / 1e6))
 sys.exit(0 if recv > 0 else 1)
 EOF
-		ok "$name"
+		echo "ok - $name"
 	else
-		not_ok "$name"
+		echo "not ok - $name"
 		grep -h 'error' "$json" "$json.srv" | head -5 | sed 's/^/#   /'
+		return 1
 	fi
 }
 

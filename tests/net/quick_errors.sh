@@ -98,7 +98,7 @@ done
 check "no $IFE interface was created" bash -c "! ip link show $IFE 2>/dev/null"
 
 # documentation: man wgc and the bash completion name the wg-quick subcommands
-man_text=$(MANWIDTH=200 man -l "$LIB_ROOT/doc/wgc.8" 2>/dev/null || cat "$LIB_ROOT/doc/wgc.8")
+man_text=$(MANWIDTH=200 man -l "$LIB_ROOT/doc/wgc.8" 2>/dev/null || sed 's/\\//g' "$LIB_ROOT/doc/wgc.8")
 for w in up down save strip route-check --dry-run LOG_LEVEL; do
 	grep -q -- "$w" <<<"$man_text" && ok "man wgc mentions $w" || not_ok "man wgc mentions $w"
 done
