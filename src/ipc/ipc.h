@@ -51,13 +51,18 @@ int wgc_ipc_set(const struct wgc_device_model *change, const char *ifname);
 /*
  * What the backend behind IFNAME supports, found without sending it any
  * request: a bitwise OR of enum wgc_ipc_caps, 0 for an unknown name or a
- * userspace implementation other than wgcd. How wgcd is recognised: the
- * peer credentials (SO_PEERCRED) of a connection to its UAPI socket give the
- * pid of the listening process, whose /proc/PID/exe basename must be "wgcd".
- * That takes no request and cannot be spoofed by the socket's clients; a
- * wgcd renamed, run under valgrind or in another pid namespace is reported
- * with no capabilities (the safe direction: wgc just does not ask for
- * wgc-only data). A kernel interface has no counters or candidates.
+ * userspace implementation other than wgcd. How wgcd is recognised (no
+ * request, nothing a client of the socket can spoof): SO_PEERCRED of a
+ * connection to its UAPI socket gives the pid that called listen(); if
+ * /proc/PID/exe is named "wgcd", it is wgcd. A daemon that forked after
+ * binding (wgcd and wireguard-go both do when they go to the background)
+ * leaves a pid that is gone or reused, so then the running processes named
+ * wgcd are searched for the one holding a listening socket bound to that
+ * path (/proc/PID/net/unix of its network namespace, /proc/PID/fd): about
+ * 20 ms. A wgcd renamed, run under valgrind, in another pid namespace or
+ * seen by a non-root caller is reported with no capabilities (the safe
+ * direction: wgc only does not ask for wgc-only data). A kernel interface
+ * has no counters or candidates: WGC_IPC_CAP_KERNEL alone.
  */
 unsigned wgc_ipc_caps(const char *ifname);
 

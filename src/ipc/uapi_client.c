@@ -187,30 +187,119 @@ char *wgc_uapi_client_list(void)
 	return list.data;
 }
 
-bool wgc_uapi_client_is_wgcd(const char *ifname)
+/* Whether /proc/PID/exe names a binary called wgcd ("... (deleted)" after an upgrade still counts). */
+static bool exe_is_wgcd(long pid)
 {
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
 	char proc[64], exe[PATH_MAX];
 	const char *base;
 	ssize_t n;
-	int fd = open_sock(ifname);
 
-	if (fd < 0)
-		return false;
-	n = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len);
-	close(fd);
-	/* pid 0: the listener lives in a pid namespace we cannot see into */
-	if (n < 0 || len != sizeof(cred) || cred.pid <= 0)
-		return false;
-	snprintf(proc, sizeof(proc), "/proc/%d/exe", (int)cred.pid);
+	snprintf(proc, sizeof(proc), "/proc/%ld/exe", pid);
 	n = readlink(proc, exe, sizeof(exe) - 1);
 	if (n <= 0)
 		return false;
 	exe[n] = '\0';
-	/* a replaced binary reads "/path/wgcd (deleted)": still wgcd's code */
 	if (n > 10 && !strcmp(exe + n - 10, " (deleted)"))
 		exe[n - 10] = '\0';
 	base = strrchr(exe, '/');
 	return !strcmp(base ? base + 1 : exe, "wgcd");
+}
+
+/*
+ * The inode of the listening unix socket bound to path, as process pid's
+ * network namespace lists it in /proc/PID/net/unix (the daemon may live in
+ * another namespace than we do); 0 if there is none.
+ */
+static unsigned long listener_inode(long pid, const char *path)
+{
+	char file[64], line[PATH_MAX + 128], listed[PATH_MAX];
+	unsigned long inode = 0;
+	FILE *f;
+
+	snprintf(file, sizeof(file), "/proc/%ld/net/unix", pid);
+	f = fopen(file, "re");
+	if (!f)
+		return 0;
+	while (!inode && fgets(line, sizeof(line), f)) {
+		unsigned int flags, state;
+		unsigned long ino;
+
+		/* Num: RefCount Protocol Flags Type St Inode Path; flag 0x10000 is __SO_ACCEPTCON (listening) */
+		if (sscanf(line, "%*s %*x %*x %x %*x %x %lu %4095s", &flags, &state, &ino, listed) == 4 &&
+		    (flags & 0x10000) && !strcmp(listed, path))
+			inode = ino;
+	}
+	fclose(f);
+	return inode;
+}
+
+static bool holds_socket(long pid, unsigned long inode)
+{
+	char dir[64], link[64], want[64], path[64 + 256];
+	struct dirent *ent;
+	bool found = false;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%ld/fd", pid);
+	snprintf(want, sizeof(want), "socket:[%lu]", inode);
+	d = opendir(dir);
+	if (!d)
+		return false;
+	while (!found && (ent = readdir(d))) {
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, ent->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n > 0) {
+			link[n] = '\0';
+			found = !strcmp(link, want);
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+/* Some running wgcd holds the socket listening on path (the slow way: a scan of /proc). */
+static bool wgcd_listens_on(const char *path)
+{
+	struct dirent *ent;
+	bool found = false;
+	DIR *proc = opendir("/proc");
+
+	if (!proc)
+		return false;
+	while (!found && (ent = readdir(proc))) {
+		char *end;
+		long pid = strtol(ent->d_name, &end, 10);
+		unsigned long inode;
+
+		if (*end || pid <= 0 || !exe_is_wgcd(pid))
+			continue;
+		inode = listener_inode(pid, path);
+		found = inode && holds_socket(pid, inode);
+	}
+	closedir(proc);
+	return found;
+}
+
+bool wgc_uapi_client_is_wgcd(const char *ifname)
+{
+	struct sockaddr_un addr;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int fd = open_sock(ifname), ret;
+
+	if (fd < 0)
+		return false;
+	ret = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len);
+	close(fd);
+	/*
+	 * SO_PEERCRED names the process that called listen(). A daemon that
+	 * forks after binding its socket (wgcd and wireguard-go both do) leaves
+	 * a pid that is gone or reused, so unless it is a wgcd itself, find the
+	 * wgcd that holds the listening socket now.
+	 */
+	if (!ret && len == sizeof(cred) && cred.pid > 0 && exe_is_wgcd(cred.pid))
+		return true;
+	return !sock_path(&addr, ifname) && wgcd_listens_on(addr.sun_path);
 }

@@ -34,9 +34,13 @@ int wgc_uapi_client_set(const struct wgc_device_model *change, const char *ifnam
  */
 bool wgc_uapi_client_exists(const char *ifname);
 /*
- * True when the process listening on IFNAME.sock is wgcd: SO_PEERCRED of a
- * connection gives its pid, /proc/PID/exe its binary, whose basename must be
- * "wgcd". Nothing is sent on the connection.
+ * True when the process listening on IFNAME.sock is wgcd, found without
+ * sending anything: SO_PEERCRED of a connection gives the pid that called
+ * listen(), whose /proc/PID/exe basename must be "wgcd"; when that process
+ * has gone (a daemon that forked after binding), the running wgcd processes
+ * are searched for one holding the listening socket bound to that path
+ * (/proc/PID/net/unix of its namespace, /proc/PID/fd). Needs root to read
+ * other processes' /proc entries, as the socket itself does.
  */
 bool wgc_uapi_client_is_wgcd(const char *ifname);
 

@@ -19,6 +19,13 @@ printf 'private_key=%064d\nlisten_port=1\nerrno=0\n\n' 0 >"$CLI_TMP/fake.reply"
 cli_fake "$fake" "$CLI_TMP/fake.reply" || exit 1
 
 cli_check "caps: wgcd has counters" [ "$($PROBE caps "$d")" = "counters " ]
+# daemonized, as wg-quick starts them: the process that bound the socket has exited
+bg=wgcb$$ bggo=wgcgb$$
+CLI_SOCKS+=("$bg" "$bggo")
+ip netns exec "$ns" "$WGCD" "$bg" && ip netns exec "$ns" wireguard-go "$bggo" >/dev/null 2>&1
+for _ in $(seq 50); do [ -S "$SOCKDIR/$bg.sock" ] && [ -S "$SOCKDIR/$bggo.sock" ] && break; sleep 0.1; done
+cli_check "caps: daemonized wgcd has counters" [ "$($PROBE caps "$bg")" = "counters " ]
+cli_check "caps: daemonized wireguard-go has none" [ "$($PROBE caps "$bggo")" = none ]
 cli_check "caps: wireguard-go has none" [ "$($PROBE caps "$go")" = none ]
 cli_check "caps: a python UAPI server has none" [ "$($PROBE caps "$fake")" = none ]
 cli_check "caps: unknown name has none" [ "$($PROBE caps "nosuch$$")" = none ]
