@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <libmnl/libmnl.h>
+#include <net/if.h>
 #include <linux/genetlink.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
@@ -183,6 +184,13 @@ int wgc_kernel_set(const struct wgc_device_model *change, const char *ifname)
 	struct nl nl;
 	int ret;
 
+	/*
+	 * wg copies the name into a 16-byte field, so it sets the interface
+	 * named by the first 15 characters and usually reports "No such
+	 * device". Same text here, without ever touching that other interface.
+	 */
+	if (strnlen(ifname, IFNAMSIZ) >= IFNAMSIZ)
+		return -ENODEV;
 	req = calloc(1, size);
 	if (!req)
 		return -ENOMEM;

@@ -117,7 +117,12 @@ vm() {
 	end=$((SECONDS + t + 30))
 	out=$(mktemp "$TEST_TMP/out.XXXXXX")
 	while [ $SECONDS -lt $end ]; do
-		_vm_line 5 || continue
+		if ! _vm_line 5; then
+			kill -0 "$VM_PID" 2>/dev/null && continue
+			echo "# the guest is gone (qemu exited)"
+			vm_console 10
+			break
+		fi
 		line=$VM_LINE
 		case $line in
 		"BEGIN $id") : >"$out" ;;

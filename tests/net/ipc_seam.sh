@@ -23,7 +23,7 @@ cli_check "caps: wgcd has counters" [ "$($PROBE caps "$d")" = "counters candidat
 bg=wgcb$$ bggo=wgcgb$$
 CLI_SOCKS+=("$bg" "$bggo")
 ip netns exec "$ns" "$WGCD" "$bg" && ip netns exec "$ns" wireguard-go "$bggo" >/dev/null 2>&1
-for i in $(seq 50); do [ -S "$SOCKDIR/$bg.sock" ] && [ -S "$SOCKDIR/$bggo.sock" ] && break; sleep 0.1; done
+for _ in $(seq 50); do [ -S "$SOCKDIR/$bg.sock" ] && [ -S "$SOCKDIR/$bggo.sock" ] && break; sleep 0.1; done
 cli_check "caps: daemonized wgcd has counters" [ "$($PROBE caps "$bg")" = "counters candidates " ]
 cli_check "caps: daemonized wireguard-go has none" [ "$($PROBE caps "$bggo")" = none ]
 cli_check "caps: wireguard-go has none" [ "$($PROBE caps "$go")" = none ]
