@@ -102,8 +102,11 @@ int wgc_uapi_format_set(struct wgc_strbuf *out, const struct wgc_device_model *d
 			wgc_strbuf_printf(out, "persistent_keepalive_interval=%u\n", p->persistent_keepalive);
 		if (p->flags & WGC_PEER_HAS_CANDIDATES) {
 			wgc_strbuf_printf(out, "wgc_replace_endpoint_candidates=true\n");
-			for (size_t j = 0; j < p->candidates.n; j++)
+			for (size_t j = 0; j < p->candidates.n; j++) {
 				wgc_strbuf_printf(out, "wgc_endpoint_candidate=%s\n", p->candidates.items[j].text);
+				if (wgc_endpoint_format(ep, &p->candidates.items[j].addr))
+					wgc_strbuf_printf(out, "wgc_candidate_address=%s\n", ep);
+			}
 		}
 		if (p->flags & WGC_PEER_REPLACE_ALLOWEDIPS)
 			wgc_strbuf_printf(out, "replace_allowed_ips=true\n");
@@ -345,6 +348,10 @@ static int set_peer_line(struct wgc_peer_model *p, const char *key, const char *
 			goto bad;
 		p->flags |= WGC_PEER_HAS_CANDIDATES;
 		p->candidates.n = 0;
+	} else if (!strcmp(key, "wgc_candidate_address")) {
+		if (!p->candidates.n ||
+		    !wgc_endpoint_parse_numeric(&p->candidates.items[p->candidates.n - 1].addr, value))
+			goto bad;
 	} else if (!strcmp(key, "wgc_endpoint_candidate")) {
 		int r = add_candidate_line(p, value);
 

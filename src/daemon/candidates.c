@@ -42,6 +42,16 @@ struct wgcd_cand {
 	bool ticker_started, resolver_started;
 };
 
+/* Per peer, beside its list: an address changed and a handshake to it is still owed. */
+static bool owe_handshake(struct wgc_peer *peer, struct wgcd_peer *wp, uint64_t now)
+{
+	uint64_t before = wgc_peer_counter_get(peer, WGC_PEER_HANDSHAKE_INITIATIONS_SENT);
+
+	/* the core allows one initiation per REKEY_TIMEOUT: retried every tick until one leaves */
+	wgc_peer_initiate_handshake(peer, false, now);
+	return wgc_peer_counter_get(peer, WGC_PEER_HANDSHAKE_INITIATIONS_SENT) == before && wp->cands;
+}
+
 int wgcd_candidates_init(struct wgcd *d)
 {
 	struct wgcd_cand *c = calloc(1, sizeof(*c));
@@ -262,6 +272,8 @@ static void tick_peer(struct wgcd *d, struct wgc_peer *peer, struct wgcd_peer *w
 	uint64_t since = UINT64_MAX;
 	int64_t wall = (int64_t)time(NULL);
 
+	if (wp->handshake_owed)
+		wp->handshake_owed = owe_handshake(peer, wp, now);
 	if (wgc_candidates_probe_due(wp->cands, &wp->endpoint.addr, now, (uint64_t)c->retry_s * 1000, next_rand(c))) {
 		wgc_log(WGC_LOG_VERBOSE, "Probing preferred endpoint candidates");
 		wgc_peer_initiate_handshake(peer, false, now);
@@ -362,7 +374,7 @@ static void apply_job(struct wgcd *d, const struct resolve_job *j, const union w
 		wgc_endpoint_format(ep, &e);
 	}
 	wgc_log(WGC_LOG_VERBOSE, "Endpoint candidate %s now resolves to %s", j->text, ep);
-	wgc_peer_initiate_handshake(peer, false, wgcd_now_ms());
+	wp->handshake_owed = owe_handshake(peer, wp, wgcd_now_ms());
 }
 
 static void *resolver_main(void *arg)

@@ -31,6 +31,7 @@ struct wgcd_peer {
 	union wgc_endpoint endpoint;  /* sa_family 0: not known yet */
 	struct wgc_udp_source src;    /* sticky source: where the peer last reached us */
 	struct wgc_candidates *cands; /* endpoint candidates (daemon/candidates.c), NULL: none */
+	bool handshake_owed;          /* a candidate's address changed: initiate as soon as allowed */
 };
 
 /* What the receive path knows of a datagram's origin (the core's src_info). */

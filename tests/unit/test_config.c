@@ -6,6 +6,7 @@
 
 #include "common/addr.h"
 #include "common/config.h"
+#include "common/show_format.h"
 #include "common/strbuf.h"
 #include "common/uapi.h"
 #include "core/crypto.h"
@@ -354,6 +355,89 @@ static void test_bom(void)
 	wgc_model_free(&dev);
 }
 
+/* Several Endpoint lines: candidates in order, the endpoint is the last line's (as stock tools) (issue 14). */
+static void test_endpoint_candidates(void)
+{
+	struct wgc_device_model dev;
+	struct wgc_strbuf sb = { 0 }, uapi = { 0 };
+	struct wgc_device_model back;
+	char err[WGC_CONFIG_ERRLEN], ep[WGC_ENDPOINT_STRLEN];
+	const char *args[] = { "candidate-retry", "5", "reresolve-after", "7", "peer", K2, "endpoint", "10.0.0.1:1",
+			       "endpoint", "[fd00::1]:2" };
+
+	CHECK(parse(&dev, "[Interface]\nPrivateKey = " K1 "\n[Peer]\nPublicKey = " K2 "\nEndpoint = 192.168.1.2:51820\n"
+			  "Endpoint = 203.0.113.1:51820\n[Peer]\nPublicKey = " K3 "\nEndpoint = 10.1.1.1:1\n", false, err));
+	CHECK(dev.n_peers == 2);
+	CHECK(dev.peers[0].candidates.n == 2 && (dev.peers[0].flags & WGC_PEER_HAS_CANDIDATES));
+	CHECK(!strcmp(dev.peers[0].candidates.items[0].text, "192.168.1.2:51820"));
+	CHECK(!strcmp(dev.peers[0].candidates.items[1].text, "203.0.113.1:51820"));
+	CHECK(wgc_endpoint_format(ep, &dev.peers[0].endpoint) && !strcmp(ep, "203.0.113.1:51820"));
+	CHECK(wgc_endpoint_format(ep, &dev.peers[0].candidates.items[0].addr) && !strcmp(ep, "192.168.1.2:51820"));
+	/* one line: a plain endpoint, exactly as wg */
+	CHECK(dev.peers[1].candidates.n == 0 && !(dev.peers[1].flags & WGC_PEER_HAS_CANDIDATES));
+	CHECK(wgc_model_uses_candidates(&dev));
+	wgc_show_endpoint_lines(&sb, &dev.peers[0]);
+	wgc_show_endpoint_lines(&sb, &dev.peers[1]);
+	CHECK(sb.data && !strcmp(sb.data, "Endpoint = 192.168.1.2:51820\nEndpoint = 203.0.113.1:51820\nEndpoint = 10.1.1.1:1\n"));
+	/* through the UAPI set lines and back */
+	CHECK(wgc_uapi_format_set(&uapi, &dev) == 0);
+	CHECK(strstr(uapi.data, "wgc_replace_endpoint_candidates=true\nwgc_endpoint_candidate=192.168.1.2:51820\n"
+				"wgc_candidate_address=192.168.1.2:51820\n") != NULL);
+	CHECK(wgc_uapi_parse_set(&back, uapi.data, uapi.len, err) == 0);
+	CHECK(back.peers[0].candidates.n == 2 && (back.peers[0].flags & WGC_PEER_HAS_CANDIDATES));
+	CHECK(!strcmp(back.peers[0].candidates.items[1].text, "203.0.113.1:51820"));
+	CHECK(back.peers[1].candidates.n == 0);
+	wgc_model_free(&back);
+	wgc_model_free(&dev);
+	wgc_strbuf_free(&sb);
+	wgc_strbuf_free(&uapi);
+
+	CHECK(wgc_config_parse_args(&dev, 10, args, &hooks, err));
+	CHECK((dev.flags & WGC_DEVICE_HAS_CANDIDATE_RETRY) && dev.candidate_retry == 5);
+	CHECK((dev.flags & WGC_DEVICE_HAS_RERESOLVE_AFTER) && dev.reresolve_after == 7);
+	CHECK(dev.peers[0].candidates.n == 2 && !strcmp(dev.peers[0].candidates.items[1].text, "[fd00::1]:2"));
+	wgc_model_free(&dev);
+	{
+		const char *bad[] = { "candidate-retry", "0" };
+
+		CHECK(!wgc_config_parse_args(&dev, 2, bad, &hooks, err) && strstr(err, "candidate-retry"));
+	}
+	/* a set without candidates uses no wgcd-only feature */
+	CHECK(parse(&dev, "[Peer]\nPublicKey = " K2 "\nEndpoint = 10.0.0.1:1\n", false, err));
+	CHECK(!wgc_model_uses_candidates(&dev));
+	wgc_model_free(&dev);
+}
+
+/* Hostile candidate lines in a get reply and a set request: refused, never crash (issue 14). */
+static void test_candidate_uapi_lines(void)
+{
+	static const char get_ok[] = "public_key=" "0000000000000000000000000000000000000000000000000000000000000001\n"
+				     "wgc_endpoint_candidate=hub.example:51820\nwgc_candidate_address=192.0.2.1:51820\n"
+				     "wgc_candidate_current=true\nwgc_candidate_counter=initiations_sent=4\n"
+				     "wgc_candidate_counter=last_reply=99\nwgc_endpoint_candidate=10.0.0.1:1\nerrno=0\n\n";
+	static const char *bad_set[] = {
+		"set=1\npublic_key=0000000000000000000000000000000000000000000000000000000000000001\n"
+		"wgc_endpoint_candidate=10.0.0.1:1\n\n", /* no replace line first */
+		"set=1\npublic_key=0000000000000000000000000000000000000000000000000000000000000001\n"
+		"wgc_replace_endpoint_candidates=true\nwgc_endpoint_candidate=no port\n\n",
+		"set=1\npublic_key=0000000000000000000000000000000000000000000000000000000000000001\n"
+		"wgc_candidate_address=10.0.0.1:1\n\n",
+		"set=1\nwgc_candidate_retry=0\n\n",
+		"set=1\nwgc_reresolve_after=86401\n\n",
+	};
+	struct wgc_device_model m;
+	char err[WGC_UAPI_ERRLEN];
+
+	CHECK(wgc_uapi_parse_get(&m, get_ok, strlen(get_ok), err) == 0);
+	CHECK(m.n_peers == 1 && m.peers[0].candidates.n == 2);
+	CHECK(m.peers[0].candidates.items[0].current && m.peers[0].candidates.items[0].initiations_sent == 4 &&
+	      m.peers[0].candidates.items[0].last_reply == 99);
+	CHECK(!m.peers[0].candidates.items[1].current && m.peers[0].candidates.items[1].addr.addr.sa_family == 0);
+	wgc_model_free(&m);
+	for (size_t i = 0; i < sizeof(bad_set) / sizeof(bad_set[0]); i++)
+		CHECK(wgc_uapi_parse_set(&m, bad_set[i], strlen(bad_set[i]), err) < 0);
+}
+
 int main(void)
 {
 	if (!wgc_crypto_init())
@@ -367,5 +451,7 @@ int main(void)
 	RUN_TEST(test_set_args);
 	RUN_TEST(test_round_trip);
 	RUN_TEST(test_bom);
+	RUN_TEST(test_endpoint_candidates);
+	RUN_TEST(test_candidate_uapi_lines);
 	return harness_exit_code();
 }
