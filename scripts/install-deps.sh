@@ -7,7 +7,7 @@ pkgs=(
 	iproute2 iputils-ping iperf3 nftables procps psmisc kmod
 	wireguard-tools wireguard-go
 	clang llvm valgrind python3
-	libmicrohttpd-dev libjson-c-dev prometheus python3-jsonschema
+	libmicrohttpd-dev libjson-c-dev prometheus python3-jsonschema iptables
 )
 missing=()
 for p in "${pkgs[@]}"; do
