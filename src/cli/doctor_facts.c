@@ -270,6 +270,7 @@ void cli_doc_device_facts(struct wgc_doc_device_facts *f, struct wgc_device_mode
 	counter(dev, "rejected_stale_timestamp", &f->rejected_stale_timestamp);
 	counter(dev, "data_rejected_source_not_allowed", &f->data_rejected_source_not_allowed);
 	counter(dev, "data_dropped_no_route", &f->data_dropped_no_route);
+	counter(dev, "data_dropped_routing_loop", &f->data_dropped_routing_loop);
 	sources(dev, "rejected_invalid_mac1", f->mac1_sources, sizeof(f->mac1_sources));
 	sources(dev, "rejected_unknown_peer", f->unknown_peer_sources, sizeof(f->unknown_peer_sources));
 	sources(dev, "rejected_stale_timestamp", f->stale_sources, sizeof(f->stale_sources));

@@ -314,6 +314,12 @@ static void check_route(struct wgc_doc_report *r, const struct wgc_doc_device_fa
 			  "%s is routed into %s itself: the tunnel's own packets would loop", p->endpoint_host, d->name);
 		advise(res, "exclude the endpoint from the tunnel: a FwMark with a policy rule (wgc up does this for "
 			    "0.0.0.0/0), or a /32 route to it via the real gateway");
+	} else if (d->data_dropped_routing_loop.value) {
+		res = add(r, "route.endpoint", k, WGC_DOC_WARN,
+			  "%s is routed via %s now, but wgcd dropped %" PRIu64 " of its own packets routed into %s",
+			  p->endpoint_host, p->route_dev, d->data_dropped_routing_loop.value, d->name);
+		advise(res, "a route into the tunnel covered the endpoint at some time: check routes and rules "
+			    "that change (wgc route-check %s %s)", d->name, p->endpoint_host);
 	} else {
 		res = add(r, "route.endpoint", k, WGC_DOC_OK, "%s %s%s dev %s, source %s%s", p->endpoint_host,
 			  p->route_via[0] ? "via " : "directly", p->route_via, p->route_dev,

@@ -104,7 +104,14 @@ doctor "$NS_A" "$IF_A"
 expect "endpoint routed into the tunnel fires" route.endpoint fail
 ip -n "$NS_A" route del "$OUT_B/32" dev "$IF_A"
 doctor "$NS_A" "$IF_A"
-expect "route removed: passes" route.endpoint ok
+# A keepalive sent while the route was there is dropped and counted by wgcd;
+# the check then still warns about it, naming the count.
+if [ "$(verdict route.endpoint)" = warn ]; then
+	check "route removed: warns only about the loop seen before" grep -q "dropped .* of its own packets" \
+		<<<"$(evidence route.endpoint)"
+else
+	expect "route removed: passes" route.endpoint ok
+fi
 
 # Hairpin: the endpoint is this host's own address, then the LAN gateway's.
 nsx "$NS_A" "$WG" set "$IF_A" peer "$PUB_B" endpoint "$OUT_A:51820"
