@@ -10,7 +10,7 @@ pkgs=(
 	clang llvm valgrind python3
 	debhelper dpkg-dev lintian systemd
 	libqrencode-dev libpng-dev zbar-tools
-	libmicrohttpd-dev libjson-c-dev prometheus python3-jsonschema
+	libmicrohttpd-dev libjson-c-dev prometheus python3-jsonschema iptables
 	qemu-system-x86 busybox-static cpio xz-utils
 	stress-ng
 )

@@ -18,6 +18,7 @@
 #include "cli/quick_exec.h"
 #include "common/addr.h"
 #include "common/counter_view.h"
+#include "common/ipt_eval.h"
 #include "core/encoding.h"
 #include "ipc/ipc.h"
 
@@ -49,29 +50,46 @@ static int jint(json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) ? json_object_get_int(v) : 0;
 }
 
+/* Reads a legacy iptables save into out; notes in env->legacy when the program is there but fails. */
+static void read_legacy(struct cli_doc_env *env, struct wgc_strbuf *out, const char *prog)
+{
+	if (!wgc_quick_have(prog))
+		return;
+	if (!wgc_quick_query(out, prog, (char *)NULL)) {
+		wgc_strbuf_free(out);
+		snprintf(env->legacy, sizeof(env->legacy), "%s failed (not root?): legacy iptables not evaluated", prog);
+	}
+}
+
 void cli_doc_env_init(struct cli_doc_env *env, const char *config_dir)
 {
-	struct wgc_strbuf legacy = { 0 };
-
 	memset(env, 0, sizeof(*env));
 	env->config_dir = config_dir;
 	env->now = time(NULL);
 	env->ruleset_ok = wgc_quick_query(&env->ruleset, "nft", "-j", "list", "ruleset", (char *)NULL);
-	if (wgc_quick_have("iptables-legacy-save") &&
-	    wgc_quick_query(&legacy, "iptables-legacy-save", (char *)NULL) && legacy.data) {
-		unsigned n = 0;
-
-		for (char *p = legacy.data; (p = strstr(p, "\n-A ")); p++)
-			n++;
-		if (n)
-			snprintf(env->legacy, sizeof(env->legacy), "legacy iptables holds %u rule(s), not evaluated", n);
-	}
-	wgc_strbuf_free(&legacy);
+	read_legacy(env, &env->ipt4, "iptables-legacy-save");
+	read_legacy(env, &env->ipt6, "ip6tables-legacy-save");
 }
 
 void cli_doc_env_free(struct cli_doc_env *env)
 {
 	wgc_strbuf_free(&env->ruleset);
+	wgc_strbuf_free(&env->ipt4);
+	wgc_strbuf_free(&env->ipt6);
+}
+
+/* nftables, then legacy iptables of the packet's family on top. */
+static bool firewall_eval(const struct cli_doc_env *env, const struct wgc_fw_packet *pkt, struct wgc_fw_result *res)
+{
+	const struct wgc_strbuf *ipt = pkt->family == AF_INET ? &env->ipt4 : &env->ipt6;
+	struct wgc_fw_result legacy;
+	bool ok = env->ruleset_ok && wgc_nft_evaluate(env->ruleset.data, env->ruleset.len, pkt, res);
+
+	if (ok && ipt->data) {
+		wgc_ipt_evaluate(ipt->data, ipt->len, pkt, &legacy);
+		wgc_fw_combine(res, &legacy);
+	}
+	return ok;
 }
 
 /* --- the device ------------------------------------------------------------ */
@@ -209,8 +227,7 @@ static void firewall_device(struct wgc_doc_device_facts *f, const struct cli_doc
 		}
 	}
 	json_object_put(j);
-	f->firewall_read = env->ruleset_ok &&
-			   wgc_nft_evaluate(env->ruleset.data, env->ruleset.len, &pkt, &f->fw_in);
+	f->firewall_read = firewall_eval(env, &pkt, &f->fw_in);
 	if (f->hub && env->ruleset_ok) {
 		enum wgc_fw_verdict v = wgc_nft_find_nat(env->ruleset.data, env->ruleset.len, f->nat_rule);
 
@@ -253,6 +270,7 @@ void cli_doc_device_facts(struct wgc_doc_device_facts *f, struct wgc_device_mode
 	counter(dev, "rejected_stale_timestamp", &f->rejected_stale_timestamp);
 	counter(dev, "data_rejected_source_not_allowed", &f->data_rejected_source_not_allowed);
 	counter(dev, "data_dropped_no_route", &f->data_dropped_no_route);
+	counter(dev, "data_dropped_routing_loop", &f->data_dropped_routing_loop);
 	sources(dev, "rejected_invalid_mac1", f->mac1_sources, sizeof(f->mac1_sources));
 	sources(dev, "rejected_unknown_peer", f->unknown_peer_sources, sizeof(f->unknown_peer_sources));
 	sources(dev, "rejected_stale_timestamp", f->stale_sources, sizeof(f->stale_sources));
@@ -331,8 +349,7 @@ static void firewall_peer(struct wgc_doc_peer_facts *f, const struct wgc_doc_dev
 	memcpy(in.daddr, out.saddr, 16);
 	in.sport = out.dport;
 	snprintf(in.iifname, sizeof(in.iifname), "%s", f->route_dev);
-	f->firewall_read = env->ruleset_ok && wgc_nft_evaluate(env->ruleset.data, env->ruleset.len, &out, &f->fw_out) &&
-			   wgc_nft_evaluate(env->ruleset.data, env->ruleset.len, &in, &f->fw_in);
+	f->firewall_read = firewall_eval(env, &out, &f->fw_out) && firewall_eval(env, &in, &f->fw_in);
 }
 
 /* The first host prefix (/32 or /128) in AllowedIPs: the peer's tunnel address. */

@@ -20,7 +20,8 @@ struct cli_doc_env {
 	const char *config_dir;     /* where IF.conf is looked for (hub marker) */
 	struct wgc_strbuf ruleset;  /* nft -j list ruleset; data NULL when unreadable */
 	bool ruleset_ok;
-	char legacy[WGC_DOC_TEXT];  /* legacy iptables rules found */
+	struct wgc_strbuf ipt4, ipt6; /* iptables-legacy-save / ip6tables-legacy-save; data NULL when absent */
+	char legacy[WGC_DOC_TEXT];  /* legacy iptables present but unreadable */
 	time_t now;
 };
 

@@ -314,9 +314,15 @@ static void check_route(struct wgc_doc_report *r, const struct wgc_doc_device_fa
 			  "%s is routed into %s itself: the tunnel's own packets would loop", p->endpoint_host, d->name);
 		advise(res, "exclude the endpoint from the tunnel: a FwMark with a policy rule (wgc up does this for "
 			    "0.0.0.0/0), or a /32 route to it via the real gateway");
+	} else if (d->data_dropped_routing_loop.value) {
+		res = add(r, "route.endpoint", k, WGC_DOC_WARN,
+			  "%s is routed via %s now, but wgcd dropped %" PRIu64 " of its own packets routed into %s",
+			  p->endpoint_host, p->route_dev, d->data_dropped_routing_loop.value, d->name);
+		advise(res, "a route into the tunnel covered the endpoint at some time: check routes and rules "
+			    "that change (wgc route-check %s %s)", d->name, p->endpoint_host);
 	} else {
-		res = add(r, "route.endpoint", k, WGC_DOC_OK, "%s via %s%s%s, source %s%s", p->endpoint_host,
-			  p->route_via[0] ? p->route_via : "direct", " dev ", p->route_dev,
+		res = add(r, "route.endpoint", k, WGC_DOC_OK, "%s %s%s dev %s, source %s%s", p->endpoint_host,
+			  p->route_via[0] ? "via " : "directly", p->route_via, p->route_dev,
 			  p->route_src[0] ? p->route_src : "(none)", d->fwmark ? " (with the fwmark)" : "");
 		advise(res, "nothing to do");
 	}
@@ -454,7 +460,8 @@ static void check_who_answers(struct wgc_doc_report *r, const struct wgc_doc_pee
 	if (init == 255) {
 		res = add(r, "who_answers", k, WGC_DOC_WARN,
 			  "%s answers ping with TTL %d (initial 255, %d hops), typical of a router or modem, not of a "
-			  "Linux (64) or Windows (128) host; comparing with the handshake TTL needs wgcd's counters",
+			  "Linux (64) or Windows (128) host; the comparison with the peer's handshake TTL needs a "
+			  "backend that records it (last_handshake_ttl)",
 			  p->endpoint_host, p->ping_ttl, 255 - p->ping_ttl);
 		advise(res, "if the peer is a Linux or Windows host, another device answers for its address: is the "
 			    "peer's own uplink up?");
@@ -462,7 +469,7 @@ static void check_who_answers(struct wgc_doc_report *r, const struct wgc_doc_pee
 	}
 	res = add(r, "who_answers", k, WGC_DOC_OK, "%s answers ping with TTL %d (initial %d, %d hops)%s", p->endpoint_host,
 		  p->ping_ttl, init, init - p->ping_ttl,
-		  p->handshake_ttl.has ? "" : "; comparing with the handshake TTL needs wgcd's counters");
+		  p->handshake_ttl.has ? "" : "; no handshake TTL from the backend to compare with");
 	advise(res, "nothing to do");
 }
 

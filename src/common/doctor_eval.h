@@ -50,10 +50,10 @@ struct wgc_doc_device_facts {
 	char nat_rule[192];
 	bool firewall_read;              /* `nft -j list ruleset` could be read */
 	struct wgc_fw_result fw_in;      /* UDP from anywhere to the listen port */
-	char legacy_iptables[WGC_DOC_TEXT]; /* non-empty: legacy iptables rules found (not evaluated) */
+	char legacy_iptables[WGC_DOC_TEXT]; /* non-empty: legacy iptables present but not readable */
 	bool counters;                   /* the backend reports counters at all */
 	struct wgc_doc_counter rejected_invalid_mac1, rejected_unknown_peer, rejected_stale_timestamp,
-		data_rejected_source_not_allowed, data_dropped_no_route;
+		data_rejected_source_not_allowed, data_dropped_no_route, data_dropped_routing_loop;
 	char mac1_sources[WGC_DOC_TEXT], unknown_peer_sources[WGC_DOC_TEXT], stale_sources[WGC_DOC_TEXT];
 	char public_key[48];             /* base64, for advice */
 };

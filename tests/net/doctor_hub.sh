@@ -49,3 +49,23 @@ expect "daemon killed: the device is gone" device.exists fail
 check "exit status 1" test "$DOCTOR_RC" = 1
 doctor "$NS_A" wgnothere0
 expect "a name with no device fails" device.exists fail
+
+# The schema is not vacuous: an unknown verdict or a missing field is refused.
+schema_rejects() {
+	python3 - "$LIB_ROOT/doc/doctor.schema.json" "$DOCTOR_OUT" "$1" <<'PY'
+import json, sys, jsonschema
+schema, doc = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+c = doc["interfaces"][0]["checks"][0]
+if sys.argv[3] == "verdict":
+    c["verdict"] = "maybe"
+else:
+    del c["advice"]
+try:
+    jsonschema.validate(doc, schema)
+except jsonschema.ValidationError:
+    sys.exit(0)
+sys.exit(1)
+PY
+}
+check "schema refuses an unknown verdict" schema_rejects verdict
+check "schema refuses a check without advice" schema_rejects advice

@@ -108,6 +108,21 @@ echo_zero() { echo 0; }
 wait_scraped "no handshake rejected for a bad mac1" \
 	"wgc_device_handshake_rejected_total{interface=\"$IF_A\",reason=\"invalid_mac1\"}" echo_zero
 
+# HTTP: /metrics has the exposition's content type, other paths 404, POST 405.
+cat >"$TEST_TMP/http_check.py" <<'PY'
+import sys, urllib.request, urllib.error
+def status(path, data=None):
+    try:
+        r = urllib.request.urlopen("http://127.0.0.1:9586" + path, data=data, timeout=5)
+        return r.status, r.headers.get("Content-Type")
+    except urllib.error.HTTPError as e:
+        return e.code, None
+ok = status("/metrics") == (200, "text/plain; version=0.0.4; charset=utf-8")
+ok = ok and status("/nope")[0] == 404 and status("/metrics", b"x")[0] == 405
+sys.exit(0 if ok else 1)
+PY
+check "HTTP: content type, 404 and 405" nsx "$NS_A" python3 "$TEST_TMP/http_check.py"
+
 # SIGTERM stops the server cleanly (exit 0, nothing from the sanitizers).
 kill "$metrics_pid"
 wait "$metrics_pid"

@@ -124,6 +124,11 @@ static void port_closed(struct wgc_doc_device_facts *d, struct wgc_doc_peer_fact
 }
 static void old_handshake(struct wgc_doc_device_facts *d, struct wgc_doc_peer_facts *p) { p->handshake_age = 181; (void)d; }
 static void loop(struct wgc_doc_device_facts *d, struct wgc_doc_peer_facts *p) { snprintf(p->route_dev, sizeof(p->route_dev), "wg0"); (void)d; }
+static void loop_seen(struct wgc_doc_device_facts *d, struct wgc_doc_peer_facts *p)
+{
+	d->data_dropped_routing_loop = (struct wgc_doc_counter){ true, 4 };
+	(void)p;
+}
 static void unrouted(struct wgc_doc_device_facts *d, struct wgc_doc_peer_facts *p) { p->routed = WGC_DOC_NO; (void)d; }
 static void small_path(struct wgc_doc_device_facts *d, struct wgc_doc_peer_facts *p) { p->path_mtu = 1479; (void)d; }
 static void exact_path(struct wgc_doc_device_facts *d, struct wgc_doc_peer_facts *p) { p->path_mtu = 1480; (void)d; }
@@ -201,6 +206,7 @@ static const struct row rows[] = {
 	{ "route.endpoint", no_change, WGC_DOC_OK, "dev veth0" },
 	{ "route.endpoint", loop, WGC_DOC_FAIL, "loop" },
 	{ "route.endpoint", unrouted, WGC_DOC_FAIL, "no route" },
+	{ "route.endpoint", loop_seen, WGC_DOC_WARN, "dropped 4 of its own packets" },
 	{ "route.endpoint", no_endpoint, WGC_DOC_SKIP, NULL },
 	{ "route.mtu", no_change, WGC_DOC_OK, NULL },
 	{ "route.mtu", exact_path, WGC_DOC_OK, NULL },
