@@ -13,7 +13,9 @@
 # - systemd-analyze verify accepts wgc-quick@wg0.service with the installed
 #   binaries at their prefix (a private mount namespace binds the DESTDIR
 #   tree over /usr/local), and rejects it without them;
-# - make uninstall leaves no file behind.
+# - make uninstall leaves no file behind;
+# - `make` on a machine lacking libraries, pkg-config or a compiler names the
+#   exact Debian packages and compiles nothing.
 . "$(dirname "$0")/lib.sh"
 require_root_and_tools make unshare
 command -v systemd-analyze >/dev/null 2>&1 || { not_ok "missing tool: systemd-analyze (package systemd)"; exit 1; }
@@ -135,3 +137,22 @@ check "make uninstall DESTDIR" mk uninstall DESTDIR="$DEST"
 check "nothing left after uninstall" bash -c "[ -z \"\$(find '$DEST' -type f)\" ] || find '$DEST' -type f"
 check "make uninstall PREFIX=/usr" mk uninstall DESTDIR="$DEST_USR" PREFIX=/usr
 check "nothing left after uninstall (PREFIX=/usr)" bash -c "[ -z \"\$(find '$DEST_USR' -type f)\" ]"
+
+# --- make names the missing Debian packages -----------------------------------------
+# missing_named WANT VAR=VALUE...: make in a fresh BUILD fails before compiling, naming WANT
+missing_named() {
+	local want=$1 b=$TEST_TMP/fresh-build out
+	shift
+	rm -rf "$b"
+	if out=$(env "$@" make --no-print-directory -C "$LIB_ROOT" BUILD="$b" 2>&1); then
+		echo "make succeeded"; return 1
+	fi
+	grep -qxF "  Debian packages to install: $want" <<<"$out" || { echo "$out"; return 1; }
+	[ -z "$(find "$b" -name '*.o' 2>/dev/null)" ] || { echo "compiled before the check"; return 1; }
+}
+PKGS=$(sed -n 's/^PKGS := //p' "$LIB_ROOT/Makefile")
+# shellcheck disable=SC2086 # a list of module names
+LIBDEVS=$("$LIB_ROOT/scripts/check-build-deps.sh" --packages $PKGS | tr '\n' ' ')
+check "make without the libraries names ${LIBDEVS% }" missing_named "${LIBDEVS% }" PKG_CONFIG_LIBDIR=/nonexistent
+check "make without pkg-config names pkg-config" missing_named pkg-config PKG_CONFIG=/nonexistent/pkg-config
+check "make without a compiler names build-essential" missing_named build-essential CC=/nonexistent/cc
