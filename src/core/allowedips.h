@@ -44,6 +44,13 @@ struct wgc_allowedips {
 	uint32_t n_peers;
 	struct wgc_aips_host_slot *hosts[2]; /* /32 and /128 routes by family */
 	uint32_t cap_hosts[2], n_hosts[2];
+	/* the trie's prefixes that have a peer, also hashed by (key, cidr), per
+	 * family: with few distinct lengths a lookup probes one slot per length */
+	struct wgc_aips_host_slot *pfx[2];
+	uint32_t cap_pfx[2], n_pfx[2];
+	uint32_t len_count[2][129]; /* prefixes per length in pfx[] */
+	uint64_t len_bits[2][2];    /* bit c: len_count[f][c] != 0 (c < 128) */
+	unsigned n_lengths[2];      /* distinct lengths in pfx[] */
 	size_t n_prefixes;
 };
 

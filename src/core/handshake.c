@@ -206,7 +206,8 @@ void wgc_handshake_match(struct wgc_device *dev, struct wgc_hs_item *items, unsi
 			continue;
 		}
 		hw->peer_known = true;
-		memcpy(hw->w.precomputed_ss, peer->handshake.precomputed_static_static, WGC_KEY_LEN);
+		/* first handshake of this peer (lazy ss): one X25519 here, under the lock, once per peer */
+		memcpy(hw->w.precomputed_ss, wgc_handshake_static_static(&peer->handshake), WGC_KEY_LEN);
 		memcpy(hw->w.psk, peer->handshake.preshared_key, WGC_KEY_LEN);
 		wgc_noise_seen_copy(&hw->w.seen, &peer->handshake);
 		hw->stage = STAGE_INIT_ANSWER;

@@ -154,9 +154,19 @@ void wgc_handshake_init(struct wgc_handshake *hs, const struct wgc_identity *id,
 
 void wgc_handshake_precompute(struct wgc_handshake *hs)
 {
-	if (!hs->identity->has_identity ||
-	    !wgc_x25519(hs->precomputed_static_static, hs->identity->static_private, hs->remote_static))
-		wgc_wipe(hs->precomputed_static_static, sizeof(hs->precomputed_static_static));
+	wgc_wipe(hs->precomputed_static_static, sizeof(hs->precomputed_static_static));
+	hs->static_static_ready = false;
+}
+
+const uint8_t *wgc_handshake_static_static(struct wgc_handshake *hs)
+{
+	if (!hs->static_static_ready) {
+		if (!hs->identity->has_identity ||
+		    !wgc_x25519(hs->precomputed_static_static, hs->identity->static_private, hs->remote_static))
+			wgc_wipe(hs->precomputed_static_static, sizeof(hs->precomputed_static_static));
+		hs->static_static_ready = true;
+	}
+	return hs->precomputed_static_static;
 }
 
 void wgc_handshake_set_psk(struct wgc_handshake *hs, const uint8_t *preshared_key)
@@ -206,7 +216,7 @@ bool wgc_noise_create_initiation(struct wgc_handshake *hs, struct wgc_index_tabl
 	if (!seal_and_hash(dst->encrypted_static, id->static_public, WGC_KEY_LEN, key, hs->hash))
 		goto out;
 	/* ss */
-	if (!mix_precomputed_dh(hs->chaining_key, key, hs->precomputed_static_static))
+	if (!mix_precomputed_dh(hs->chaining_key, key, wgc_handshake_static_static(hs)))
 		goto out;
 	/* {t} */
 	if (!seal_and_hash(dst->encrypted_timestamp, timestamp, WGC_TAI64N_LEN, key, hs->hash))
@@ -337,7 +347,7 @@ wgc_drop_reason wgc_noise_initiation_accept(struct wgc_handshake *hs, const stru
 	wgc_drop_reason r;
 
 	/* the identity changed meanwhile (or the peer was re-created under another one) */
-	if (!wgc_equal(hs->precomputed_static_static, w->precomputed_ss, WGC_KEY_LEN))
+	if (!wgc_equal(wgc_handshake_static_static(hs), w->precomputed_ss, WGC_KEY_LEN))
 		return WGC_DEV_REJECTED_HANDSHAKE_FAILED;
 	wgc_noise_seen_copy(&seen, hs);
 	r = initiation_verdict(&seen, w->timestamp, w->remote_ephemeral, now_ms);

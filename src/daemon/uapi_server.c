@@ -28,6 +28,8 @@ struct client {
 	struct wgc_strbuf in;   /* bytes received, not yet consumed */
 	struct wgc_strbuf out;  /* reply bytes not yet written */
 	size_t out_off;
+	size_t scanned;         /* in.data[0..scanned) holds no "\n\n": a large
+				 * request is searched once, not once per read */
 	bool close_after_write; /* the reply is the last thing we send */
 	int64_t last_ms;
 };
@@ -241,7 +243,7 @@ static void consume(struct wgc_strbuf *in, size_t n)
 {
 	size_t rest = in->len - n;
 
-	memmove(in->data, in->data + n, rest);
+	memmove(in->data, in->data + n, rest); /* rest: the next request's first bytes */
 	wgc_wipe(in->data + rest, in->len - rest);
 	in->len = rest;
 	in->data[rest] = '\0';
@@ -271,8 +273,13 @@ static bool process_input(struct wgc_uapi_server *s, struct client *c)
 				return false;
 			}
 		}
-		end = memmem(c->in.data, c->in.len, "\n\n", 2);
+		{
+			size_t from = c->scanned > 0 && c->scanned <= c->in.len ? c->scanned - 1 : 0;
+
+			end = memmem(c->in.data + from, c->in.len - from, "\n\n", 2);
+		}
 		if (!end) {
+			c->scanned = c->in.len;
 			if (c->in.len > s->cfg.max_request) {
 				wgc_log(WGC_LOG_ERROR, "UAPI: request over %zu bytes, closing connection",
 					s->cfg.max_request);
@@ -280,6 +287,7 @@ static bool process_input(struct wgc_uapi_server *s, struct client *c)
 				c->close_after_write = true;
 				wgc_wipe(c->in.data, c->in.len);
 				c->in.len = 0;
+				c->scanned = 0;
 			}
 			return !c->out.failed;
 		}
@@ -289,6 +297,7 @@ static bool process_input(struct wgc_uapi_server *s, struct client *c)
 			c->close_after_write = true;
 			wgc_wipe(c->in.data, c->in.len);
 			c->in.len = 0;
+			c->scanned = 0;
 			return !c->out.failed;
 		}
 		{
@@ -302,6 +311,7 @@ static bool process_input(struct wgc_uapi_server *s, struct client *c)
 			}
 		}
 		consume(&c->in, n);
+		c->scanned = 0;
 		c->out_off = 0;
 		if (c->out.failed)
 			return false;

@@ -554,9 +554,18 @@ static void random_addr(int family, uint8_t *out)
 	}
 }
 
+/* true: prefixes take only five lengths per family, so lookups go through
+ * the prefix hash (at most HASHED_LENGTHS lengths) rather than the trie */
+static bool few_lengths;
+
 static unsigned random_cidr(int family)
 {
 	unsigned bits = 8 * addr_len(family), r = below(10);
+
+	if (few_lengths) {
+		static const unsigned v4[] = { 32, 24, 16, 1, 0 }, v6[] = { 128, 64, 63, 48, 2 };
+		return family == AF_INET ? v4[below(5)] : v6[below(5)];
+	}
 
 	if (r == 0)
 		return bits; /* host routes are common in practice */
@@ -764,7 +773,7 @@ static bool random_op(struct wgc_allowedips *t, long op, size_t *inserted, size_
 	return true;
 }
 
-static void test_differential(void)
+static void differential(void)
 {
 	const char *seed_env = getenv("WGC_TEST_SEED");
 	uint64_t seed = seed_env ? strtoull(seed_env, NULL, 0) : 0xa1100ed1;
@@ -799,9 +808,23 @@ static void test_differential(void)
 		fprintf(stderr, "allowedips differential failed; rerun with WGC_TEST_SEED=0x%" PRIx64
 				"\n", seed);
 	CHECK(ok);
-	printf("# allowedips differential: %ld ops, %zu inserts, %zu removals, peak %zu prefixes,"
-	       " seed 0x%" PRIx64 "\n", ops, inserted, removed, peak, seed);
+	printf("# allowedips differential%s: %ld ops, %zu inserts, %zu removals, peak %zu prefixes,"
+	       " seed 0x%" PRIx64 "\n", few_lengths ? " (five lengths: hashed lookups)" : "", ops, inserted,
+	       removed, peak, seed);
 	wgc_allowedips_free(&t);
+}
+
+static void test_differential(void)
+{
+	few_lengths = false;
+	differential();
+}
+
+static void test_differential_few_lengths(void)
+{
+	few_lengths = true;
+	differential();
+	few_lengths = false;
 }
 
 int main(void)
@@ -818,5 +841,6 @@ int main(void)
 	RUN_TEST(test_walk_order_and_stop);
 	RUN_TEST(test_memory_accounting);
 	RUN_TEST(test_differential);
+	RUN_TEST(test_differential_few_lengths);
 	return harness_exit_code();
 }
