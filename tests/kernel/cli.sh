@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2016 # single-quoted commands expand in the guest
 TEST_TIMEOUT=${TEST_TIMEOUT:-600}
 # SPDX-License-Identifier: MIT
 # wgc against the kernel module, byte for byte with Debian's wg, in a QEMU
@@ -6,6 +7,7 @@ TEST_TIMEOUT=${TEST_TIMEOUT:-600}
 # (no such device, not a WireGuard interface, permission denied, usage),
 # set/setconf/addconf/syncconf leaving the same dump as wg's, and a
 # 1,000-peer setconf (several netlink messages) with its multi-part dump.
+# shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "$0")/lib.sh"
 vm_boot
 
@@ -135,7 +137,7 @@ check "syncconf with a file without [Interface]" vm 'same_set "wg setconf wgs a.
 check "setconf of a missing file" vm 'same_set "\$T setconf wgs /nonexistent.conf"'
 
 # --- 1,000 peers ---------------------------------------------------------------
-VM_CMD_TIMEOUT=300
+export VM_CMD_TIMEOUT=300
 check "setconf 1,000 peers" vm 'same_set "\$T setconf wgs big.conf"'
 check "1,000 peers arrived" vm 'ip link add wgb type wireguard && $WGC setconf wgb big.conf &&
 	test "$(wg show wgb peers | wc -l)" = 1000 && test "$(wg show wgb allowed-ips | wc -w)" = 3000'

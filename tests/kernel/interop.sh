@@ -5,7 +5,9 @@
 # configured by wgc; ping and a 1 MB TCP transfer through the tunnel both
 # ways, v4 and v6. Then a kernel and a wgcd interface in the guest at once:
 # show, show all, show interfaces and dumps as Debian's wg prints them.
+# shellcheck disable=SC2016 # single-quoted commands expand in the guest
 TEST_TIMEOUT=${TEST_TIMEOUT:-600}
+# shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_root_and_tools sha256sum
 vm_boot

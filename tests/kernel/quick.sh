@@ -8,7 +8,9 @@
 # `down` restores the state before. Then save, SaveConfig and route-check on
 # the kernel interface, and the "[!]" fallback to wgcd when the module
 # cannot be loaded.
+# shellcheck disable=SC2016 # single-quoted commands expand in the guest
 TEST_TIMEOUT=${TEST_TIMEOUT:-600}
+# shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "$0")/lib.sh"
 vm_boot
 
