@@ -68,7 +68,7 @@ check "show on the kernel interface after traffic, as wg" \
 # --- a kernel and a wgcd interface in the guest at once ------------------------------------
 check "wgcd in the guest next to the kernel interface" vm '
 	(wgcd -f wgu0 >/root/wgu0.log 2>&1 &)
-	for i in $(seq 100); do test -S /run/wireguard/wgu0.sock && break; sleep 0.1; done
+	for i in $(seq 200); do test -S /run/wireguard/wgu0.sock && break; sleep 0.1; done
 	wg set wgu0 private-key /root/g.key listen-port 51830 peer '"$PUB_H"' allowed-ips 10.77.0.0/16 &&
 	ip link add wgi1 type wireguard && ip link set wgu0 up'
 check "show all with kernel + wgcd interfaces" vm 'same_live show all'
@@ -78,4 +78,4 @@ check "show all dump with kernel + wgcd interfaces" vm 'same_live show all dump'
 check "show all peers with kernel + wgcd interfaces" vm 'same show all peers'
 check "show of the wgcd interface" vm 'same show wgu0'
 check "wgc sets the wgcd interface beside the kernel one" vm "\$WGC set wgu0 listen-port 51831 && wg show wgu0 listen-port | grep -qx 51831"
-check "stop the guest's wgcd" vm 'ip link del wgu0 && for i in $(seq 50); do test -S /run/wireguard/wgu0.sock || exit 0; sleep 0.1; done; exit 1'
+check "stop the guest's wgcd" vm 'ip link del wgu0 && for i in $(seq 200); do test -S /run/wireguard/wgu0.sock || exit 0; sleep 0.1; done; exit 1'

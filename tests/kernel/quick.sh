@@ -112,7 +112,7 @@ if [ "$KWGC" != wg ]; then
 	check "up --userspace starts wgcd although the module loads" vm '$WGQ up --userspace wgq0 &&
 		test -S /run/wireguard/wgq0.sock && ! ip -d link show wgq0 | grep -qw wireguard && ip -d link show wgq0 | grep -qw tun'
 	check "ping through the --userspace tunnel" vm 'ping -c1 -W5 10.10.0.1 || ping -c1 -W5 10.10.0.1'
-	check "down after --userspace" vm '$WGQ down wgq0 && for i in $(seq 50); do test -S /run/wireguard/wgq0.sock || exit 0; sleep 0.1; done; exit 1'
+	check "down after --userspace" vm '$WGQ down wgq0 && for i in $(seq 200); do test -S /run/wireguard/wgq0.sock || exit 0; sleep 0.1; done; exit 1'
 	check "state restored after --userspace" same_state /root/before
 fi
 
@@ -124,5 +124,5 @@ check "up falls back to wgcd with wg-quick's [!] line" vm '
 	test $rc = 0 && grep -qxF "[!] Missing WireGuard kernel module. Falling back to slow userspace implementation." /root/up.log &&
 	test -S /run/wireguard/wgq0.sock && ! lsmod | grep -q "^wireguard"'
 check "ping through the wgcd fallback" vm 'ping -c1 -W5 10.10.0.1 || ping -c1 -W5 10.10.0.1'
-check "down the wgcd fallback" vm '$WGQ down wgq0 && for i in $(seq 50); do test -S /run/wireguard/wgq0.sock || exit 0; sleep 0.1; done; exit 1'
+check "down the wgcd fallback" vm '$WGQ down wgq0 && for i in $(seq 200); do test -S /run/wireguard/wgq0.sock || exit 0; sleep 0.1; done; exit 1'
 check "state restored after the fallback" same_state /root/before
