@@ -5,7 +5,9 @@
 # configured by wgc; ping and a 1 MB TCP transfer through the tunnel both
 # ways, v4 and v6. Then a kernel and a wgcd interface in the guest at once:
 # show, show all, show interfaces and dumps as Debian's wg prints them.
+# shellcheck disable=SC2016 # single-quoted commands expand in the guest
 TEST_TIMEOUT=${TEST_TIMEOUT:-600}
+# shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_root_and_tools sha256sum
 vm_boot
@@ -66,7 +68,7 @@ check "show on the kernel interface after traffic, as wg" \
 # --- a kernel and a wgcd interface in the guest at once ------------------------------------
 check "wgcd in the guest next to the kernel interface" vm '
 	(wgcd -f wgu0 >/root/wgu0.log 2>&1 &)
-	for i in $(seq 100); do test -S /run/wireguard/wgu0.sock && break; sleep 0.1; done
+	for i in $(seq 200); do test -S /run/wireguard/wgu0.sock && break; sleep 0.1; done
 	wg set wgu0 private-key /root/g.key listen-port 51830 peer '"$PUB_H"' allowed-ips 10.77.0.0/16 &&
 	ip link add wgi1 type wireguard && ip link set wgu0 up'
 check "show all with kernel + wgcd interfaces" vm 'same_live show all'
@@ -76,4 +78,4 @@ check "show all dump with kernel + wgcd interfaces" vm 'same_live show all dump'
 check "show all peers with kernel + wgcd interfaces" vm 'same show all peers'
 check "show of the wgcd interface" vm 'same show wgu0'
 check "wgc sets the wgcd interface beside the kernel one" vm "\$WGC set wgu0 listen-port 51831 && wg show wgu0 listen-port | grep -qx 51831"
-check "stop the guest's wgcd" vm 'ip link del wgu0 && for i in $(seq 50); do test -S /run/wireguard/wgu0.sock || exit 0; sleep 0.1; done; exit 1'
+check "stop the guest's wgcd" vm 'ip link del wgu0 && for i in $(seq 200); do test -S /run/wireguard/wgu0.sock || exit 0; sleep 0.1; done; exit 1'

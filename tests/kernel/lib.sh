@@ -22,13 +22,15 @@
 # up/down), which checks the tests' own logic against the reference.
 
 TEST_TIMEOUT=${TEST_TIMEOUT:-300}
-# shellcheck source=../net/lib.sh
+# shellcheck source=SCRIPTDIR/../net/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../net/lib.sh"
 
 KWGC=${KWGC:-wgc}
 if [ "$KWGC" = wg ]; then KWGQ=${KWGQ:-wg-quick}; else KWGQ=${KWGQ:-wgc}; fi
+# shellcheck disable=SC2034 # for the test scripts
 VM_HOST4=10.203.0.1 VM_GUEST4=10.203.0.2 VM_HOST6=fd23::1 VM_GUEST6=fd23::2
-VM_PID= VM_IN= VM_OUT= VM_NS= VM_BOOT_SECONDS=
+# shellcheck disable=SC2034 # for the test scripts
+VM_PID='' VM_IN='' VM_OUT='' VM_NS='' VM_BOOT_SECONDS=''
 
 # vm_accel: "kvm" when the CPU has vmx/svm and /dev/kvm opens, else "tcg".
 vm_accel() {
@@ -111,7 +113,7 @@ vm_console() { sed 's/^/#   console: /' "$TEST_TMP/console.log" 2>/dev/null | ta
 # killed after VM_CMD_TIMEOUT seconds (default 120); prints its stdout and
 # stderr, returns its exit status (124 when no answer came back).
 vm() {
-	local t=${VM_CMD_TIMEOUT:-120} id line rc= end out
+	local t=${VM_CMD_TIMEOUT:-120} id line rc='' end out
 	id=c$BASHPID$SRANDOM
 	printf '%s %s %s\n' "$id" "$t" "$(printf 'export WGC=%s WGQ=%s\n%s\n' "$KWGC" "$KWGQ" "$1" | base64 -w0)" >&"$VM_IN"
 	end=$((SECONDS + t + 30))

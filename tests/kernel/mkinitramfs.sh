@@ -111,6 +111,7 @@ libs=$(libraries $bins)
 key=$({
 	echo "$KVER"
 	# shellcheck disable=SC2086
+	# shellcheck disable=SC2046 # one path a word
 	sha256sum "$0" "$here"/guest/* $bins $mods $(echo "$libs" | awk '{ print $2 }') "$VMLINUZ" | cut -d' ' -f1
 } | sha256sum | cut -c1-16)
 image=$cache/initramfs-$key.cpio

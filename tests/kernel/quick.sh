@@ -8,7 +8,9 @@
 # `down` restores the state before. Then save, SaveConfig and route-check on
 # the kernel interface, and the "[!]" fallback to wgcd when the module
 # cannot be loaded.
+# shellcheck disable=SC2016 # single-quoted commands expand in the guest
 TEST_TIMEOUT=${TEST_TIMEOUT:-600}
+# shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "$0")/lib.sh"
 vm_boot
 
@@ -105,6 +107,15 @@ check "down saves a peer added at run time" vm "wg set wgq1 peer $NEW_PUB allowe
 	grep -qx 'PublicKey = $NEW_PUB' /etc/wireguard/wgq1.conf && grep -qx 'SaveConfig = true' /etc/wireguard/wgq1.conf"
 check "state restored after SaveConfig" same_state /root/before
 
+# --- --userspace forces wgcd while the module is there (wgc only) -------------------------
+if [ "$KWGC" != wg ]; then
+	check "up --userspace starts wgcd although the module loads" vm '$WGQ up --userspace wgq0 &&
+		test -S /run/wireguard/wgq0.sock && ! ip -d link show wgq0 | grep -qw wireguard && ip -d link show wgq0 | grep -qw tun'
+	check "ping through the --userspace tunnel" vm 'ping -c1 -W5 10.10.0.1 || ping -c1 -W5 10.10.0.1'
+	check "down after --userspace" vm '$WGQ down wgq0 && for i in $(seq 200); do test -S /run/wireguard/wgq0.sock || exit 0; sleep 0.1; done; exit 1'
+	check "state restored after --userspace" same_state /root/before
+fi
+
 # --- the module cannot be loaded: "[!]" and wgcd ----------------------------------------
 check "make the module unloadable" vm 'rmmod wireguard && echo "install wireguard /bin/false" >/etc/modprobe.d/no-wg.conf &&
 	! ip link add wgx type wireguard 2>/dev/null'
@@ -113,5 +124,5 @@ check "up falls back to wgcd with wg-quick's [!] line" vm '
 	test $rc = 0 && grep -qxF "[!] Missing WireGuard kernel module. Falling back to slow userspace implementation." /root/up.log &&
 	test -S /run/wireguard/wgq0.sock && ! lsmod | grep -q "^wireguard"'
 check "ping through the wgcd fallback" vm 'ping -c1 -W5 10.10.0.1 || ping -c1 -W5 10.10.0.1'
-check "down the wgcd fallback" vm '$WGQ down wgq0 && for i in $(seq 50); do test -S /run/wireguard/wgq0.sock || exit 0; sleep 0.1; done; exit 1'
+check "down the wgcd fallback" vm '$WGQ down wgq0 && for i in $(seq 200); do test -S /run/wireguard/wgq0.sock || exit 0; sleep 0.1; done; exit 1'
 check "state restored after the fallback" same_state /root/before

@@ -26,8 +26,8 @@ same() {
 # N seconds ago" is compared without its age (dump has the exact time), and
 # a counter that moved in between is retried, 5 times at most.
 same_live() {
-	local i out
-	for i in 1 2 3 4 5; do
+	local out
+	for _ in 1 2 3 4 5; do
 		out=$(SAME_AGES=1 same "$@") && return 0
 	done
 	echo "$out"
@@ -60,6 +60,7 @@ same_set() {
 	for t in wg "${WGC:-wgc}"; do
 		n=$((n + 1))
 		printf 'link del wgs\nlink add wgs type wireguard\n' | ip -force -batch - 2>/dev/null
+		# shellcheck disable=SC2034 # T is for the script eval runs
 		(T=$t; eval "$1") >"$d/$n.out" 2>"$d/$n.err"
 		echo "status $?" >>"$d/$n.out"
 		wg show wgs dump >"$d/$n.dump" 2>&1
