@@ -14,11 +14,47 @@ same() {
 	d=$(mktemp -d)
 	wg "$@" >"$d/1.out" 2>"$d/1.err"
 	echo "status $?" >>"$d/1.err"
+	# wgc names the interface where Debian's wg does not (issue 10): wg's text with the name put in
+	sed -i "s/^Unable to access interface: /Unable to access interface ${2:-}: /" "$d/1.err"
+	# documented differences from Debian's 2021 wg (wgc.8) are applied to wg's output first
+	if [ -n "${SAME_WG_FIX:-}" ]; then
+		$SAME_WG_FIX <"$d/1.out" >"$d/1.fix" && mv "$d/1.fix" "$d/1.out"
+	fi
 	"${WGC:-wgc}" "$@" >"$d/2.out" 2>"$d/2.err"
 	echo "status $?" >>"$d/2.err"
 	_same_files "$d" "'$*'" out err || rc=1
 	rm -rf "$d"
 	return $rc
+}
+
+# `show all endpoints` as current wg-tools print it (and wgc, wgc.8): every
+# line names its interface; Debian's 2021 wg names only an interface's first
+# peer and leaves a dangling "NAME<tab>" for an interface without peers.
+endpoints_every_line() {
+	awk -F'\t' '$NF == "" { next }
+		NF >= 3 { dev = $(NF - 2); print dev "\t" $(NF - 1) "\t" $NF; next }
+		NF == 2 { print dev "\t" $0; next }
+		{ print }'
+}
+
+# syncconf as current wireguard-tools does it (setconf.c sync_conf): a peer the
+# file keeps without PresharedKey or PersistentKeepalive has them cleared.
+# Debian's wg 1.0.20210914 predates that; wgc follows upstream (wgc.8).
+# sync_upstream TOOL IFNAME FILE
+sync_upstream() {
+	local tool=$1 ifname=$2 conf=$3 k p a
+	"$tool" syncconf "$ifname" "$conf" || return
+	[ "$tool" = wg ] || return 0
+	awk '{ line = $0; sub(/^[ \t]+/, "", line); l = tolower(line) }
+		l ~ /^\[/ { if (k != "") print k, p, a; k = ""; p = a = 0; next }
+		l ~ /^publickey[ \t]*=/ { sub(/^[^=]*=[ \t]*/, "", line); sub(/[ \t]+$/, "", line); k = line }
+		l ~ /^presharedkey[ \t]*=/ { p = 1 }
+		l ~ /^persistentkeepalive[ \t]*=/ { a = 1 }
+		END { if (k != "") print k, p, a }' "$conf" |
+	while read -r k p a; do
+		[ "$p" = 1 ] || wg set "$ifname" peer "$k" preshared-key /dev/null || return
+		[ "$a" = 1 ] || wg set "$ifname" peer "$k" persistent-keepalive off || return
+	done
 }
 
 # same_live ARGS...: `same` for a live tunnel, where wg and wgc run a moment
