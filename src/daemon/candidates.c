@@ -157,7 +157,8 @@ int wgcd_candidates_apply_peer(struct wgcd *d, struct wgc_peer *peer, const stru
 
 	if (!wp)
 		return 0;
-	if ((p->flags & WGC_PEER_HAS_CANDIDATES) && p->candidates.n >= 2)
+	/* one candidate: a name wgcd re-resolves */
+	if ((p->flags & WGC_PEER_HAS_CANDIDATES) && p->candidates.n >= 1)
 		return set_list(d, wp, &p->candidates);
 	if (p->flags & (WGC_PEER_HAS_CANDIDATES | WGC_PEER_HAS_ENDPOINT))
 		drop_list(d, wp);
