@@ -18,7 +18,7 @@ WGGO=$WGCD cli_wggo "$ns" "$d" || exit 1
 printf 'private_key=%064d\nlisten_port=1\nerrno=0\n\n' 0 >"$CLI_TMP/fake.reply"
 cli_fake "$fake" "$CLI_TMP/fake.reply" || exit 1
 
-cli_check "caps: wgcd has counters" [ "$($PROBE caps "$d")" = "counters " ]
+cli_check "caps: wgcd has counters and candidates" [ "$($PROBE caps "$d")" = "counters candidates " ]
 cli_check "caps: wireguard-go has none" [ "$($PROBE caps "$go")" = none ]
 cli_check "caps: a python UAPI server has none" [ "$($PROBE caps "$fake")" = none ]
 cli_check "caps: unknown name has none" [ "$($PROBE caps "nosuch$$")" = none ]
