@@ -60,8 +60,11 @@ check "wgc showconf prints every candidate in order" bash -c \
 # round trips: setconf of showconf, syncconf
 check "setconf of showconf" nsx "$NS_A" "$WGC" setconf "$IF_A" "$TEST_TMP/a.conf"
 check "candidates survive setconf" cand_true "$NS_A" "$IF_A" "$PUB_B" 'len(c) == 2'
+sent_before=$(cand_json "$NS_A" "$IF_A" "$PUB_B" 'c[1]["initiations_sent"]')
 check "syncconf of showconf" nsx "$NS_A" "$WGC" syncconf "$IF_A" "$TEST_TMP/a.conf"
 check "candidates survive syncconf" cand_true "$NS_A" "$IF_A" "$PUB_B" 'len(c) == 2'
+check "... with their counters (a reload does not reset them)" cand_true "$NS_A" "$IF_A" "$PUB_B" \
+	"c[1]['initiations_sent'] >= $sent_before >= 1"
 check "showconf unchanged after the round trips" bash -c \
 	"ip netns exec '$NS_A' '$WGC' showconf '$IF_A' | diff '$TEST_TMP/a.conf' -"
 check "the tunnel still works" nsx "$NS_A" ping -c2 -W2 "$IN4_B"
