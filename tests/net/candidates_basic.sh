@@ -60,6 +60,7 @@ check "wgc showconf prints every candidate in order" bash -c \
 # round trips: setconf of showconf, syncconf
 check "setconf of showconf" nsx "$NS_A" "$WGC" setconf "$IF_A" "$TEST_TMP/a.conf"
 check "candidates survive setconf" cand_true "$NS_A" "$IF_A" "$PUB_B" 'len(c) == 2'
+nsx "$NS_A" ping -c1 -W3 "$IN4_B" >/dev/null 2>&1 # a new handshake after setconf: initiations to both
 sent_before=$(cand_json "$NS_A" "$IF_A" "$PUB_B" 'c[1]["initiations_sent"]')
 check "syncconf of showconf" nsx "$NS_A" "$WGC" syncconf "$IF_A" "$TEST_TMP/a.conf"
 check "candidates survive syncconf" cand_true "$NS_A" "$IF_A" "$PUB_B" 'len(c) == 2'
