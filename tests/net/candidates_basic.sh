@@ -37,6 +37,12 @@ dup_counted() {
 }
 check "B counted the second copy as a duplicate initiation, not a stale one" wait_until 5 dup_counted
 
+ext=$(uapi_raw "$IF_B" $'get=1\nwgc_extensions=1\n\n')
+check "defaults in the UAPI extension: candidate-retry 30 s, reresolve-after 135 s" bash -c \
+	"grep -qx 'wgc_candidate_retry=30' <<<'$ext' && grep -qx 'wgc_reresolve_after=135' <<<'$ext'"
+plain=$(uapi_raw "$IF_A" $'get=1\n\n')
+check "a plain get=1 reply has no wgc_ line (stock wg sees one endpoint)" bash -c "! grep -q '^wgc_' <<<'$plain'"
+
 # the human form lists the other candidate; the field forms are wg's, byte for byte
 if nsx "$NS_A" "$WGC" show "$IF_A" | grep -q "other candidates: "; then
 	ok "human show lists the other candidate"
