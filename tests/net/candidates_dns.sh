@@ -63,6 +63,10 @@ check "tunnel up over the name" wait_handshake "$PC" "$IF_PC" 10.60.0.1 15
 ip -n "$HUB" addr del 10.200.0.2/24 dev veth0
 ip -n "$HUB" addr add 10.200.0.12/24 dev veth0
 echo "10.200.0.12 $NAME" >"/etc/netns/$PC/hosts"
+# the hub forgets the PC's endpoint (as a hub behind which clients roam never initiates to
+# them): only the PC's re-resolution can bring the tunnel back, not roaming
+nsx "$HUB" wg set "$IF_HUB" peer "$PUB_PC" remove
+nsx "$HUB" wg set "$IF_HUB" peer "$PUB_PC" allowed-ips 10.60.0.2/32
 # the silent DNS server's address (added after the move: deleting a primary address drops its secondaries)
 ip -n "$HUB" addr add 10.200.0.77/24 dev veth0
 start=$SECONDS
