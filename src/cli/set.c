@@ -14,7 +14,7 @@ int set_main(int argc, const char *argv[])
 
 	if (argc < 3) {
 		fprintf(stderr,
-			"Usage: %s %s <interface> [listen-port <port>] [fwmark <mark>] [private-key <file path>] [peer <base64 public key> [remove] [preshared-key <file path>] [endpoint <ip>:<port>] [persistent-keepalive <interval seconds>] [allowed-ips <ip1>/<cidr1>[,<ip2>/<cidr2>]...] ]...\n",
+			"Usage: %s %s <interface> [listen-port <port>] [fwmark <mark>] [private-key <file path>] [candidate-retry <seconds>] [reresolve-after <seconds>] [peer <base64 public key> [remove] [preshared-key <file path>] [endpoint <ip>:<port> [endpoint <ip>:<port>]...] [persistent-keepalive <interval seconds>] [allowed-ips <ip1>/<cidr1>[,<ip2>/<cidr2>]...] ]...\n",
 			PROG_NAME, argv[0]);
 		return 1;
 	}

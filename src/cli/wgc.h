@@ -25,8 +25,10 @@ int reresolve_main(int argc, const char *argv[]);
  * Whether change may go to IFNAME: true when it uses no endpoint candidates
  * or the backend supports them (wgc_ipc_caps, asked before anything is
  * sent); otherwise prints why (naming wgcd, the kernel, `wgc reresolve').
+ * For wgcd it also marks peers whose one Endpoint is a name, so wgcd gets
+ * the name and re-resolves it.
  */
-bool cli_candidates_allowed(const struct wgc_device_model *change, const char *ifname);
+bool cli_candidates_allowed(struct wgc_device_model *change, const char *ifname);
 
 /* Writes a buffer to stdout; false (with a message) when that fails. */
 int cli_write_stdout(const struct wgc_strbuf *sb);

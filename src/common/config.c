@@ -9,6 +9,7 @@
 
 #include "common/addr.h"
 #include "common/config.h"
+#include "core/endpoint_candidates.h"
 #include "core/crypto.h"
 #include "core/encoding.h"
 
@@ -219,7 +220,9 @@ static bool parse_endpoint(struct ctx *c, const char *key, const char *value)
  * Several Endpoint lines (or `endpoint A endpoint B`) make endpoint
  * candidates, most preferred first (issue 14). The peer's endpoint stays the
  * last line's, as stock tools read the file. A single endpoint is a plain
- * endpoint: no candidates, exactly as wg.
+ * endpoint (no WGC_PEER_HAS_CANDIDATES, exactly as wg); when it is a name,
+ * its text stays as a list of one, which the CLI sends to wgcd only (for
+ * re-resolution, cli_candidates_allowed).
  */
 static void finish_candidates(struct wgc_device_model *dev)
 {
@@ -230,6 +233,8 @@ static void finish_candidates(struct wgc_device_model *dev)
 			p->flags |= WGC_PEER_HAS_CANDIDATES;
 			continue;
 		}
+		if (p->candidates.n == 1 && wgc_candidate_text_is_name(p->candidates.items[0].text))
+			continue;
 		free(p->candidates.items);
 		memset(&p->candidates, 0, sizeof(p->candidates));
 	}

@@ -477,13 +477,13 @@ static void json_counters(struct wgc_strbuf *out, const struct wgc_counter_list 
 /*
  * `, "endpoint_candidates": [{"endpoint", "address", "current", "last_reply",
  * "initiations_sent"}, ...]` in order of preference, for a peer with
- * candidates (wgcd); nothing otherwise.
+ * candidates or an endpoint name (wgcd); nothing otherwise.
  */
 static void json_candidates(struct wgc_strbuf *out, const struct wgc_candidate_list *l)
 {
 	char ep[WGC_ENDPOINT_STRLEN];
 
-	if (l->n < 2)
+	if (!l->n)
 		return;
 	wgc_strbuf_printf(out, ", \"endpoint_candidates\": [");
 	for (size_t i = 0; i < l->n; i++) {

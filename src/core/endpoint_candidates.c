@@ -49,23 +49,37 @@ bool wgc_candidate_text_is_name(const char *text)
 	return inet_pton(AF_INET, host, buf) != 1;
 }
 
+/* The old entry with this text, so a reload (syncconf) keeps a candidate's counters. */
+static const struct wgc_candidate *find_text(const struct wgc_candidate *old, unsigned n, const char *text)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (!strcmp(old[i].text, text))
+			return &old[i];
+	return NULL;
+}
+
 bool wgc_candidates_set(struct wgc_candidates *c, const char *const *texts, const union wgc_sockaddr *const *addrs,
 			unsigned n, uint64_t now_ms)
 {
-	unsigned gen = c->generation + 1;
+	static __thread struct wgc_candidate old[WGC_MAX_CANDIDATES];
+	unsigned gen = c->generation + 1, n_old = c->n <= WGC_MAX_CANDIDATES ? c->n : 0;
 
 	if (n > WGC_MAX_CANDIDATES)
 		return false;
 	for (unsigned i = 0; i < n; i++)
 		if (strlen(texts[i]) >= WGC_CANDIDATE_TEXT_LEN)
 			return false;
+	memcpy(old, c->items, n_old * sizeof(old[0]));
 	memset(c, 0, sizeof(*c));
 	c->generation = gen;
 	c->n = n;
 	c->last_resolve_ms = now_ms;
 	for (unsigned i = 0; i < n; i++) {
 		struct wgc_candidate *k = &c->items[i];
+		const struct wgc_candidate *was = find_text(old, n_old, texts[i]);
 
+		if (was)
+			*k = *was;
 		strcpy(k->text, texts[i]);
 		k->is_name = wgc_candidate_text_is_name(texts[i]);
 		if (addrs && addrs[i])

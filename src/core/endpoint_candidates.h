@@ -59,8 +59,10 @@ struct wgc_candidates {
 /*
  * Replaces the list. texts[i] is "HOST:PORT" (at most
  * WGC_CANDIDATE_TEXT_LEN - 1 bytes), addrs[i] its address or NULL when not
- * resolved. now_ms counts as the last resolution. false (nothing changed)
- * when n is over WGC_MAX_CANDIDATES or a text is too long.
+ * resolved. now_ms counts as the last resolution. A candidate whose text was
+ * on the old list keeps its counters (and its address when none is given),
+ * so a reload does not reset them. false (nothing changed) when n is over
+ * WGC_MAX_CANDIDATES or a text is too long.
  */
 bool wgc_candidates_set(struct wgc_candidates *c, const char *const *texts, const union wgc_sockaddr *const *addrs,
 			unsigned n, uint64_t now_ms);

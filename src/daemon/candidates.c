@@ -28,7 +28,8 @@ struct resolve_job {
 struct wgcd_cand {
 	/* under d->lock */
 	uint32_t retry_s, reresolve_s;
-	unsigned n_peers;               /* peers with a list: the ticker walks peers only when > 0 */
+	unsigned n_peers;               /* peers with a list */
+	struct wgcd_peer *peers;        /* ...linked through cand_prev/cand_next: the ticker walks only them */
 	uint32_t rnd;
 	/* the job queue, under mu */
 	pthread_mutex_t mu;
@@ -101,6 +102,14 @@ static void drop_list(struct wgcd *d, struct wgcd_peer *wp)
 	free(wp->cands);
 	wp->cands = NULL;
 	d->cand->n_peers--;
+	if (wp->cand_prev)
+		wp->cand_prev->cand_next = wp->cand_next;
+	else
+		d->cand->peers = wp->cand_next;
+	if (wp->cand_next)
+		wp->cand_next->cand_prev = wp->cand_prev;
+	wp->cand_prev = wp->cand_next = NULL;
+	wp->core_peer = NULL;
 }
 
 void wgcd_candidates_peer_removed(struct wgcd *d, struct wgcd_peer *wp)
@@ -119,7 +128,7 @@ static bool candidate_addr(const struct wgc_endpoint_candidate *k, union wgc_soc
 	return true;
 }
 
-static int set_list(struct wgcd *d, struct wgcd_peer *wp, const struct wgc_candidate_list *l)
+static int set_list(struct wgcd *d, struct wgc_peer *peer, struct wgcd_peer *wp, const struct wgc_candidate_list *l)
 {
 	const char *texts[WGC_MAX_CANDIDATES];
 	union wgc_sockaddr addrs[WGC_MAX_CANDIDATES];
@@ -145,8 +154,15 @@ static int set_list(struct wgcd *d, struct wgcd_peer *wp, const struct wgc_candi
 	for (size_t i = 0; i < l->n; i++)
 		if (!pa[i])
 			c->last_resolve_ms = 0;
-	if (!wp->cands)
+	if (!wp->cands) {
 		d->cand->n_peers++;
+		wp->cand_prev = NULL;
+		wp->cand_next = d->cand->peers;
+		if (d->cand->peers)
+			d->cand->peers->cand_prev = wp;
+		d->cand->peers = wp;
+	}
+	wp->core_peer = peer;
 	wp->cands = c;
 	return 0;
 }
@@ -157,8 +173,9 @@ int wgcd_candidates_apply_peer(struct wgcd *d, struct wgc_peer *peer, const stru
 
 	if (!wp)
 		return 0;
-	if ((p->flags & WGC_PEER_HAS_CANDIDATES) && p->candidates.n >= 2)
-		return set_list(d, wp, &p->candidates);
+	/* one candidate: a name wgcd re-resolves */
+	if ((p->flags & WGC_PEER_HAS_CANDIDATES) && p->candidates.n >= 1)
+		return set_list(d, peer, wp, &p->candidates);
 	if (p->flags & (WGC_PEER_HAS_CANDIDATES | WGC_PEER_HAS_ENDPOINT))
 		drop_list(d, wp);
 	return 0;
@@ -308,15 +325,11 @@ static void *ticker_main(void *arg)
 			break;
 		pthread_mutex_unlock(&c->mu);
 		pthread_mutex_lock(&d->lock);
-		if (c->n_peers && d->core) {
+		if (c->peers && d->core) {
 			uint64_t now = wgcd_now_ms();
 
-			for (struct wgc_peer *p = wgc_device_first_peer(d->core); p; p = wgc_peer_next(p)) {
-				struct wgcd_peer *wp = wgc_peer_user(p);
-
-				if (wp && wp->cands)
-					tick_peer(d, p, wp, now);
-			}
+			for (struct wgcd_peer *wp = c->peers; wp; wp = wp->cand_next)
+				tick_peer(d, wp->core_peer, wp, now);
 		}
 		pthread_mutex_unlock(&d->lock);
 		pthread_mutex_lock(&c->mu);

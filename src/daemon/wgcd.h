@@ -32,6 +32,8 @@ struct wgcd_peer {
 	struct wgc_udp_source src;    /* sticky source: where the peer last reached us */
 	struct wgc_candidates *cands; /* endpoint candidates (daemon/candidates.c), NULL: none */
 	bool handshake_owed;          /* a candidate's address changed: initiate as soon as allowed */
+	struct wgc_peer *core_peer;   /* set while cands is: the ticker walks only these peers */
+	struct wgcd_peer *cand_prev, *cand_next;
 };
 
 /* What the receive path knows of a datagram's origin (the core's src_info). */

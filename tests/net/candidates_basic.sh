@@ -37,6 +37,12 @@ dup_counted() {
 }
 check "B counted the second copy as a duplicate initiation, not a stale one" wait_until 5 dup_counted
 
+ext=$(uapi_raw "$IF_B" $'get=1\nwgc_extensions=1\n\n')
+check "defaults in the UAPI extension: candidate-retry 30 s, reresolve-after 135 s" bash -c \
+	"grep -qx 'wgc_candidate_retry=30' <<<'$ext' && grep -qx 'wgc_reresolve_after=135' <<<'$ext'"
+plain=$(uapi_raw "$IF_A" $'get=1\n\n')
+check "a plain get=1 reply has no wgc_ line (stock wg sees one endpoint)" bash -c "! grep -q '^wgc_' <<<'$plain'"
+
 # the human form lists the other candidate; the field forms are wg's, byte for byte
 if nsx "$NS_A" "$WGC" show "$IF_A" | grep -q "other candidates: "; then
 	ok "human show lists the other candidate"
@@ -60,8 +66,12 @@ check "wgc showconf prints every candidate in order" bash -c \
 # round trips: setconf of showconf, syncconf
 check "setconf of showconf" nsx "$NS_A" "$WGC" setconf "$IF_A" "$TEST_TMP/a.conf"
 check "candidates survive setconf" cand_true "$NS_A" "$IF_A" "$PUB_B" 'len(c) == 2'
+nsx "$NS_A" ping -c1 -W3 "$IN4_B" >/dev/null 2>&1 # a new handshake after setconf: initiations to both
+sent_before=$(cand_json "$NS_A" "$IF_A" "$PUB_B" 'c[1]["initiations_sent"]')
 check "syncconf of showconf" nsx "$NS_A" "$WGC" syncconf "$IF_A" "$TEST_TMP/a.conf"
 check "candidates survive syncconf" cand_true "$NS_A" "$IF_A" "$PUB_B" 'len(c) == 2'
+check "... with their counters (a reload does not reset them)" cand_true "$NS_A" "$IF_A" "$PUB_B" \
+	"c[1]['initiations_sent'] >= $sent_before >= 1"
 check "showconf unchanged after the round trips" bash -c \
 	"ip netns exec '$NS_A' '$WGC' showconf '$IF_A' | diff '$TEST_TMP/a.conf' -"
 check "the tunnel still works" nsx "$NS_A" ping -c2 -W2 "$IN4_B"

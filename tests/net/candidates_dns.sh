@@ -4,17 +4,20 @@
 # name resolves through /etc/netns/NS/hosts, which `ip netns exec`
 # bind-mounts over /etc/hosts (rewritten in place: a rename would be
 # invisible to the running daemon).
-#   - the hub moves to another address and the name follows; with
+#   - the hub moves to another address and the name follows (the peer's
+#     one Endpoint is the name: wgc hands wgcd the name); with
 #     reresolve-after shortened to 3 s the peer's traffic resumes within the
 #     interval plus one handshake, with no restart;
 #   - wgcd runs with --user nobody and --seccomp (the resolver works there);
 #   - a resolver that hangs (a name sent to a silent DNS server) does not
 #     stop traffic to the hub or UAPI requests.
 : "${TEST_TIMEOUT:=150}"
+# tests/slow/candidates_dns_default.sh runs this with the default interval (RERESOLVE_AFTER=default)
+RERESOLVE_AFTER=${RERESOLVE_AFTER:-3}
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon_lib.sh"
 . "$(dirname "$0")/candidates_lib.sh"
-require_root_and_tools python3
+require_root_and_tools python3 nft
 [ -x "$WGC" ] || { not_ok "missing $WGC (make)"; exit 1; }
 
 new_ns PC && new_ns HUB || { not_ok "namespaces"; exit 1; }
@@ -23,8 +26,13 @@ NAME="hub-$$.test"
 mkdir -p "/etc/netns/$PC"
 push_cleanup "rm -rf '/etc/netns/$PC'"
 echo "10.200.0.2 $NAME" >"/etc/netns/$PC/hosts"
-# a DNS server that never answers (nobody has that address): a name not in hosts hangs the resolver
-echo "nameserver 10.200.0.77" >"/etc/netns/$PC/resolv.conf"
+# a DNS server that never answers (the hub's namespace drops port 53): a name not in hosts hangs the resolver
+printf "nameserver 10.200.0.77\noptions timeout:25 attempts:1\n" >"/etc/netns/$PC/resolv.conf"
+nsx "$HUB" nft -f - <<'EOF' || { not_ok "silent DNS server"; exit 1; }
+table inet silentdns {
+	chain input { type filter hook input priority 0; udp dport 53 drop; tcp dport 53 drop; }
+}
+EOF
 printf 'hosts: files dns\n' >"/etc/netns/$PC/nsswitch.conf"
 
 new_ifname IF_PC
@@ -42,8 +50,9 @@ wait_until 5 test -S "$UAPI_DIR/$IF_PC.sock" || { not_ok "start pc wgcd --user -
 PUB_HUB=$(wg pubkey <"$TEST_TMP/hub.key") PUB_PC=$(wg pubkey <"$TEST_TMP/pc.key")
 nsx "$HUB" wg set "$IF_HUB" private-key "$TEST_TMP/hub.key" listen-port 51820 peer "$PUB_PC" allowed-ips 10.60.0.2/32 &&
 	ip -n "$HUB" addr add 10.60.0.1/24 dev "$IF_HUB" && ip -n "$HUB" link set "$IF_HUB" up &&
-	nsx "$PC" "$WGC" set "$IF_PC" private-key "$TEST_TMP/pc.key" reresolve-after 3 peer "$PUB_HUB" \
-		allowed-ips 10.60.0.1/32 endpoint "$NAME:51820" endpoint 10.200.0.99:51820 &&
+	nsx "$PC" "$WGC" set "$IF_PC" private-key "$TEST_TMP/pc.key" \
+		$([ "$RERESOLVE_AFTER" = default ] || echo reresolve-after "$RERESOLVE_AFTER") peer "$PUB_HUB" \
+		allowed-ips 10.60.0.1/32 endpoint "$NAME:51820" &&
 	ip -n "$PC" addr add 10.60.0.2/24 dev "$IF_PC" && ip -n "$PC" link set "$IF_PC" up ||
 	{ not_ok "configure"; exit 1; }
 check "the name resolves to the hub's first address" cand_true "$PC" "$IF_PC" "$PUB_HUB" \
@@ -54,8 +63,15 @@ check "tunnel up over the name" wait_handshake "$PC" "$IF_PC" 10.60.0.1 15
 ip -n "$HUB" addr del 10.200.0.2/24 dev veth0
 ip -n "$HUB" addr add 10.200.0.12/24 dev veth0
 echo "10.200.0.12 $NAME" >"/etc/netns/$PC/hosts"
+# the hub forgets the PC's endpoint (as a hub behind which clients roam never initiates to
+# them): only the PC's re-resolution can bring the tunnel back, not roaming
+nsx "$HUB" wg set "$IF_HUB" peer "$PUB_PC" remove
+nsx "$HUB" wg set "$IF_HUB" peer "$PUB_PC" allowed-ips 10.60.0.2/32
+# the silent DNS server's address (added after the move: deleting a primary address drops its secondaries)
+ip -n "$HUB" addr add 10.200.0.77/24 dev veth0
 start=$SECONDS
-while [ $((SECONDS - start)) -lt 20 ]; do
+limit=$(( $([ "$RERESOLVE_AFTER" = default ] && echo 135 || echo "$RERESOLVE_AFTER") + 17 ))
+while [ $((SECONDS - start)) -lt $limit ]; do
 	nsx "$PC" ping -c1 -W1 10.60.0.1 >/dev/null 2>&1 && [ "$(current_endpoint "$PC" "$IF_PC")" = 10.200.0.12:51820 ] && break
 done
 if [ "$(current_endpoint "$PC" "$IF_PC")" = 10.200.0.12:51820 ] && nsx "$PC" ping -c1 -W2 10.60.0.1 >/dev/null; then

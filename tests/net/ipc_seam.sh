@@ -18,7 +18,7 @@ WGGO=$WGCD cli_wggo "$ns" "$d" || exit 1
 printf 'private_key=%064d\nlisten_port=1\nerrno=0\n\n' 0 >"$CLI_TMP/fake.reply"
 cli_fake "$fake" "$CLI_TMP/fake.reply" || exit 1
 
-cli_check "caps: wgcd has counters" [ "$($PROBE caps "$d")" = "counters candidates " ]
+cli_check "caps: wgcd has counters and candidates" [ "$($PROBE caps "$d")" = "counters candidates " ]
 # daemonized, as wg-quick starts them: the process that bound the socket has exited
 bg=wgcb$$ bggo=wgcgb$$
 CLI_SOCKS+=("$bg" "$bggo")

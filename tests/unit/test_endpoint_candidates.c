@@ -144,6 +144,24 @@ static void test_resolve_due(void)
 	}
 }
 
+static void test_set_keeps_counters(void)
+{
+	union wgc_sockaddr lan = v4("192.168.1.2", 51820), pub = v4("203.0.113.1", 51820);
+	const char *again[] = { "203.0.113.1:51820", "hub.example:51820", "10.0.0.1:1" };
+	const union wgc_sockaddr *addrs[] = { NULL, NULL, NULL };
+	struct wgc_candidates c;
+	unsigned out[WGC_MAX_CANDIDATES];
+	bool also;
+
+	three(&c, &lan, &pub);
+	wgc_candidates_initiation_targets(&c, NULL, out, &also);
+	wgc_candidates_reply(&c, &pub.sa, 55);
+	CHECK(wgc_candidates_set(&c, again, addrs, 3, 0));
+	/* the public candidate moved to first place with its counters and address */
+	CHECK(c.items[0].initiations_sent == 1 && c.items[0].last_reply == 55 && c.items[0].addr.sa.sa_family == AF_INET);
+	CHECK(c.items[2].initiations_sent == 0 && c.items[2].addr.sa.sa_family == 0);
+}
+
 static void test_set_limits(void)
 {
 	const char *texts[WGC_MAX_CANDIDATES + 1];
@@ -168,6 +186,7 @@ int main(void)
 	RUN_TEST(test_probe_schedule);
 	RUN_TEST(test_all_dead_counts);
 	RUN_TEST(test_resolve_due);
+	RUN_TEST(test_set_keeps_counters);
 	RUN_TEST(test_set_limits);
 	return harness_exit_code();
 }
