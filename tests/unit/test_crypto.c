@@ -15,6 +15,7 @@
 
 #include "core/crypto.h"
 #include "core/crypto_backend.h"
+#include "core/secmem.h"
 #include "harness.h"
 
 static const enum wgc_crypto_backend backends[] = { WGC_CRYPTO_OPENSSL, WGC_CRYPTO_SODIUM };
@@ -648,6 +649,29 @@ static void test_aead_forget_key(void)
 	CHECK(wgc_aead_threads_holding(forget_key_k) == 0);
 }
 
+/* Secret memory comes zeroed, is wiped when freed, and (outside ASan builds) sits in DONTDUMP chunks. */
+static void test_secmem(void)
+{
+	struct wgc_secmem_stats st;
+	uint8_t *a = wgc_secret_alloc(1000), *b;
+	bool zero = true;
+
+	CHECK(a != NULL);
+	if (!a)
+		return;
+	memset(a, 0xa5, 1000);
+	wgc_secret_free(a, 1000);
+	b = wgc_secret_alloc(1000);
+	CHECK(b != NULL);
+	for (int i = 0; b && i < 1000; i++)
+		zero &= b[i] == 0;
+	CHECK(zero);
+	wgc_secret_free(b, 1000);
+	CHECK(wgc_secret_alloc(20000) == NULL);
+	wgc_secmem_stats(&st);
+	CHECK(st.bytes_locked <= st.bytes_mapped);
+}
+
 int main(void)
 {
 	if (!wgc_crypto_init()) {
@@ -656,6 +680,7 @@ int main(void)
 	}
 	RUN_TEST(test_rfc8439_aead);
 	RUN_TEST(test_aead_forget_key);
+	RUN_TEST(test_secmem);
 	RUN_TEST(test_aead_wireguard_nonce);
 	RUN_TEST(test_xchacha_draft_a31);
 	RUN_TEST(test_x25519_rfc7748);
