@@ -108,9 +108,11 @@ int wgcd_start(struct wgcd *d)
 	if (!ret)
 		ret = wgcd_start_lanes(d);
 	if (!ret) {
-		if (pthread_create(&d->handshake_thread, NULL, wgcd_handshake_main, d))
-			return -EAGAIN;
-		d->handshake_started = true;
+		unsigned n = wgcd_handshake_workers();
+
+		for (d->n_handshake_threads = 0; d->n_handshake_threads < n; d->n_handshake_threads++)
+			if (pthread_create(&d->handshake_threads[d->n_handshake_threads], NULL, wgcd_handshake_main, d))
+				return -EAGAIN;
 		if (pthread_create(&d->timer_thread, NULL, timer_main, d))
 			return -EAGAIN;
 		d->timer_started = true;
@@ -139,9 +141,8 @@ void wgcd_stop(struct wgcd *d)
 	d->timer_started = false;
 	wgcd_candidates_stop(d);
 	wgcd_handshake_queue_wake(&d->handshakes);
-	if (d->handshake_started)
-		pthread_join(d->handshake_thread, NULL);
-	d->handshake_started = false;
+	while (d->n_handshake_threads)
+		pthread_join(d->handshake_threads[--d->n_handshake_threads], NULL);
 	/* the port is free for a successor before the UAPI socket disappears */
 	wgc_udp_close(&d->udp);
 }

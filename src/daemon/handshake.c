@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * Handshake messages wait in a bounded queue for one thread of their own,
- * which runs their Diffie-Hellman and AEAD work outside the device lock
- * (the core's phased handshake API), so it never stalls the data path, and a flood is
- * dropped at the queue instead of buffered without limit. The queue's
+ * Handshake messages wait in a bounded queue for a small pool of workers
+ * (one per CPU by default), which run their Diffie-Hellman and AEAD work
+ * outside the device lock (the core's phased handshake API), so it never
+ * stalls the data path and a responder under a burst uses every core, and
+ * a flood is dropped at the queue instead of buffered without limit.
+ * Workers take batches off the one queue; two initiations of one peer in
+ * different workers are settled at the core's commit step, under the lock,
+ * which re-checks the replay state (as with one worker, where the lock is
+ * also dropped between phases). The queue's
  * depth is the measure of load, as in the kernel: past an eighth of its
  * capacity the device is "under load" (and stays so for a second after),
  * which makes the core demand cookies and rate-limit each source.
@@ -12,6 +17,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "core/crypto.h"
@@ -74,13 +80,26 @@ void wgcd_handshake_queue_wake(struct wgcd_handshake_queue *q)
 	pthread_mutex_unlock(&q->mu);
 }
 
+unsigned wgcd_handshake_workers(void)
+{
+	const char *v = getenv("WGC_HANDSHAKE_WORKERS");
+	long n = v && *v ? strtol(v, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		n = 1;
+	return n > WGCD_MAX_HANDSHAKE_WORKERS ? WGCD_MAX_HANDSHAKE_WORKERS : (unsigned)n;
+}
+
 static bool under_load(struct wgcd *d, unsigned depth, uint64_t now)
 {
+	uint64_t last;
+
 	if (depth >= d->handshakes.capacity / 8) {
-		d->last_under_load_ms = now;
+		atomic_store_explicit(&d->last_under_load_ms, now, memory_order_relaxed);
 		return true;
 	}
-	return d->last_under_load_ms && now - d->last_under_load_ms < UNDER_LOAD_LINGER_MS;
+	last = atomic_load_explicit(&d->last_under_load_ms, memory_order_relaxed);
+	return last && now - last < UNDER_LOAD_LINGER_MS;
 }
 
 /* Takes up to BATCH messages off the queue (waiting for one); 0 when stopping. *depth: the queue's depth before. */

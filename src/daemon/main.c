@@ -95,9 +95,27 @@ static bool preflight(const struct options *o)
 	return true;
 }
 
+/*
+ * Lanes (TUN queues, one thread each): WGC_LANES=N (1..WGCD_MAX_LANES), default 1.
+ * With N > 1 the TUN is multi-queue and the kernel spreads outgoing flows over
+ * the queues by hash, so one flow (and its order) stays on one lane.
+ */
+static unsigned lanes_wanted(void)
+{
+	const char *v = getenv("WGC_LANES");
+	long n = v && *v ? strtol(v, NULL, 10) : 1;
+
+	if (n < 1)
+		return 1;
+	return n > WGCD_MAX_LANES ? WGCD_MAX_LANES : (unsigned)n;
+}
+
 static int open_tun(struct wgcd *d, const char *ifname, const struct wgc_offload_config *offload)
 {
-	int ret = wgc_tun_open(&d->tun, ifname, 1, WGC_TUN_NONBLOCK | (offload->tun_offload ? WGC_TUN_VNET_HDR : 0),
+	unsigned lanes = lanes_wanted();
+	int ret = wgc_tun_open(&d->tun, ifname, lanes,
+			       WGC_TUN_NONBLOCK | (offload->tun_offload ? WGC_TUN_VNET_HDR : 0) |
+				       (lanes > 1 ? WGC_TUN_MULTI_QUEUE : 0),
 			       WGC_DEFAULT_MTU);
 
 	if (ret) {
@@ -105,6 +123,7 @@ static int open_tun(struct wgcd *d, const char *ifname, const struct wgc_offload
 			ret == -EBUSY ? "the name is taken by another interface or process" : strerror(-ret));
 		return ret;
 	}
+	d->n_lanes = d->tun.n_queues;
 	/* like a kernel WireGuard interface: no IPv6 link-local address that nobody configured */
 	ret = wgc_tun_disable_ipv6_autoconf(&d->tun);
 	if (ret)

@@ -127,20 +127,6 @@ static void ipv4_fix_csum(uint8_t *ip, size_t iphlen)
 	put_be16(ip + 10, (uint16_t)~wgc_offload_csum_fold(wgc_offload_csum_add(0, ip, iphlen)));
 }
 
-/* Full L4 checksum of a whole packet whose transport header starts at l4. */
-static void l4_fix_csum(uint8_t *ip, size_t len, size_t l4, uint8_t proto)
-{
-	size_t off = l4 + (proto == IPPROTO_TCP ? TCP_CSUM_OFF : UDP_CSUM_OFF);
-	uint16_t c;
-
-	ip[off] = ip[off + 1] = 0;
-	c = (uint16_t)~wgc_offload_csum_fold(wgc_offload_csum_add(pseudo_sum(ip, proto, len - l4), ip + l4, len - l4));
-	/* zero means "no checksum" for UDP; ones' complement has two zeros */
-	if (c == 0 && proto == IPPROTO_UDP)
-		c = 0xffff;
-	put_be16(ip + off, c);
-}
-
 /* The layout of a packet read from the TUN device. */
 struct layout {
 	unsigned version;
@@ -260,6 +246,50 @@ static int copy_single(const struct virtio_net_hdr *h, const uint8_t *pkt, size_
 	return 1;
 }
 
+/*
+ * Copies len bytes from src to dst (equal, or not overlapping) and returns
+ * what wgc_offload_csum_add(sum, dst, len) would: one pass over the payload
+ * instead of a copy and then a checksum pass (the two were 10 % of a sending
+ * lane's CPU in the profile).
+ */
+static uint64_t copy_csum(uint8_t *dst, const uint8_t *src, size_t len, uint64_t sum)
+{
+	uint64_t acc = 0;
+	uint16_t folded;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t v;
+		memcpy(&v, src + i, 8);
+		memcpy(dst + i, &v, 8);
+		acc += (uint32_t)v;
+		acc += v >> 32;
+	}
+	for (; i + 2 <= len; i += 2) {
+		uint16_t w;
+		memcpy(&w, src + i, 2);
+		memcpy(dst + i, &w, 2);
+		acc += w;
+	}
+	while (acc >> 16)
+		acc = (acc & 0xffff) + (acc >> 16);
+	folded = (uint16_t)acc;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	folded = (uint16_t)(folded >> 8 | folded << 8);
+#endif
+	sum += folded;
+	if (i < len) {
+		dst[i] = src[i];
+		sum += (uint32_t)src[i] << 8;
+	}
+	return sum;
+}
+
+/*
+ * Segment k of a TSO/USO super-packet into out: headers copied and fixed up,
+ * the payload copied and summed in one pass, then the L4 checksum from the
+ * pseudo-header, the L4 header (even length) and the payload's sum.
+ */
 static void build_segment(const struct layout *l, const uint8_t *pkt, size_t len, unsigned k, uint8_t *out,
 			  size_t *out_len)
 {
@@ -268,9 +298,12 @@ static void build_segment(const struct layout *l, const uint8_t *pkt, size_t len
 	size_t seglen = l->hdrlen + chunk;
 	bool last = k + 1 == l->segs;
 	uint8_t *l4 = out + l->iphlen;
+	size_t off = l->iphlen + (l->proto == IPPROTO_TCP ? TCP_CSUM_OFF : UDP_CSUM_OFF);
+	uint64_t payload_sum;
+	uint16_t c;
 
 	memmove(out, pkt, l->hdrlen);
-	memmove(out + l->hdrlen, pkt + start, chunk);
+	payload_sum = copy_csum(out + l->hdrlen, pkt + start, chunk, 0);
 	if (l->version == 4) {
 		put_be16(out + 2, (uint16_t)seglen);
 		put_be16(out + 4, (uint16_t)(be16(pkt + 4) + k));
@@ -287,7 +320,14 @@ static void build_segment(const struct layout *l, const uint8_t *pkt, size_t len
 	} else {
 		put_be16(l4 + 4, (uint16_t)(seglen - l->iphlen));
 	}
-	l4_fix_csum(out, seglen, l->iphlen, l->proto);
+	out[off] = out[off + 1] = 0;
+	c = (uint16_t)~wgc_offload_csum_fold(
+		wgc_offload_csum_add(pseudo_sum(out, l->proto, seglen - l->iphlen), l4, l->hdrlen - l->iphlen) +
+		payload_sum);
+	/* zero means "no checksum" for UDP; ones' complement has two zeros */
+	if (c == 0 && l->proto == IPPROTO_UDP)
+		c = 0xffff;
+	put_be16(out + off, c);
 	*out_len = seglen;
 }
 

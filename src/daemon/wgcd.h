@@ -45,6 +45,7 @@ struct wgcd_origin {
 enum {
 	WGCD_MAX_LANES = 8,
 	WGCD_MAX_QUEUED_HANDSHAKES = 4096,
+	WGCD_MAX_HANDSHAKE_WORKERS = 8,
 };
 
 struct wgcd_handshake_item {
@@ -102,9 +103,9 @@ struct wgcd {
 	pthread_cond_t timer_cv;      /* with lock: the timer thread sleeps on it */
 	uint64_t timer_wake_ms;       /* when it will wake by itself (under lock) */
 	struct wgcd_handshake_queue handshakes;
-	pthread_t handshake_thread;
-	bool handshake_started;
-	uint64_t last_under_load_ms;  /* handshake thread only */
+	pthread_t handshake_threads[WGCD_MAX_HANDSHAKE_WORKERS];
+	unsigned n_handshake_threads; /* started */
+	_Atomic uint64_t last_under_load_ms; /* handshake workers */
 	struct wgcd_cand *cand;       /* endpoint candidates' intervals and threads (candidates.c) */
 };
 
@@ -143,7 +144,12 @@ void wgcd_handshake_queue_free(struct wgcd_handshake_queue *q);
 bool wgcd_handshake_enqueue(struct wgcd_handshake_queue *q, const uint8_t *msg, size_t len,
 			    const struct wgcd_origin *origin);
 void wgcd_handshake_queue_wake(struct wgcd_handshake_queue *q);
+/* One handshake worker (pthread start routine, arg: struct wgcd *); several
+ * run on one queue. Returns when the queue is woken for stopping. */
 void *wgcd_handshake_main(void *arg);
+/* How many workers to start: WGC_HANDSHAKE_WORKERS (1..WGCD_MAX_HANDSHAKE_WORKERS)
+ * when set, else one per online CPU, at most WGCD_MAX_HANDSHAKE_WORKERS. */
+unsigned wgcd_handshake_workers(void);
 
 /* The core's ops->deadline_changed: wakes the timer thread for a nearer deadline (control.c). */
 void wgcd_deadline_changed(void *ctx, uint64_t deadline);

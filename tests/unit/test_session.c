@@ -426,7 +426,14 @@ static void test_cached_keys_wiped_with_keypair(void)
 		return;
 	}
 	memcpy(send_key, net.a.peer->keypairs.current->send_key, sizeof(send_key));
-	send_ab(&net.a, 1, 2, 9);
+	{
+		/* large enough for OpenSSL: smaller packets go to libsodium by default,
+		 * which caches no key (crypto.c, AEAD_SMALL_PACKET) */
+		uint8_t pkt[1100];
+		size_t len = memnet_ipv4(pkt, 1, 2, 1000, 9);
+
+		wgc_peer_send_packet(net.a.peer, pkt, len, net.now_ms);
+	}
 	memnet_pump(&net);
 	if (wgc_crypto_backend_get(WGC_PRIM_AEAD) == WGC_CRYPTO_OPENSSL)
 		CHECK(wgc_aead_threads_holding(send_key) == 1);
