@@ -49,23 +49,25 @@ push_cleanup "kill $FLOOD_PID 2>/dev/null"
 sleep 3
 
 # pings through the existing tunnel for the rest of the flood
-nsx "$NS_A" ping -c 40 -i 0.25 -W 1 "$IN4_B" >"$TEST_TMP/ping.out" 2>&1 &
+nsx "$NS_A" ping -c 40 -i 0.25 -W 2 "$IN4_B" >"$TEST_TMP/ping.out" 2>&1 &
 PING_PID=$!
 push_cleanup "kill $PING_PID 2>/dev/null"
 
 # the legitimate peer's first packet starts its handshake now, mid-flood
 start=$SECONDS
 nsx "$NS_L" ping -c1 -W1 10.10.0.2 >/dev/null 2>&1 &
-if wait_until 10 bash -c "[ \"\$(ip netns exec $NS_L $WG show $IF_L latest-handshakes | awk '{ print \$2 }')\" -gt 0 ]"; then
+# bounds sized for a loaded 2-core machine (the flood runs 17 s more): a flood
+# that really locked peers out or stalled the data path misses them by far
+if wait_until 15 bash -c "[ \"\$(ip netns exec $NS_L $WG show $IF_L latest-handshakes | awk '{ print \$2 }')\" -gt 0 ]"; then
 	ok "legitimate peer completed its handshake during the flood in $((SECONDS - start)) s"
 else
-	not_ok "legitimate peer completed its handshake during the flood within 10 s"
+	not_ok "legitimate peer completed its handshake during the flood within 15 s"
 fi
 check "legitimate peer reaches the responder through the tunnel" nsx "$NS_L" ping -c2 -W2 10.10.0.2
 
 wait "$PING_PID"
 received=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$TEST_TMP/ping.out")
-if [ "${received:-0}" -ge 36 ]; then
+if [ "${received:-0}" -ge 32 ]; then
 	ok "existing tunnel kept carrying pings during the flood ($received/40)"
 else
 	not_ok "existing tunnel kept carrying pings during the flood (${received:-0}/40)"
