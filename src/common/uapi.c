@@ -167,13 +167,22 @@ static int next_line(struct line_reader *r, char **key, char **value, char *err)
 	r->line[n] = '\0';
 	eq = strchr(r->line, '=');
 	if (!eq) {
-		set_err(err, "line without '=': %.40s", r->line);
+		/* never echoed: a bare line may be a misplaced key value */
+		set_err(err, "line without '='");
 		return -EPROTO;
 	}
 	*eq = '\0';
 	*key = r->line;
 	*value = eq + 1;
 	return 1;
+}
+
+/* A key name for an error message, or a placeholder when it could be anything else (a key value). */
+static const char *loggable_key(const char *key)
+{
+	size_t n = strlen(key);
+
+	return n <= 32 && strspn(key, "abcdefghijklmnopqrstuvwxyz_") == n ? key : "(not a key name)";
 }
 
 static bool parse_true(const char *v)
@@ -204,7 +213,7 @@ static int set_device_line(struct wgc_device_model *d, const char *key, const ch
 			goto bad;
 		d->flags |= WGC_DEVICE_REPLACE_PEERS;
 	} else {
-		set_err(err, "invalid device key '%.40s'", key);
+		set_err(err, "invalid device key '%s'", loggable_key(key));
 		return -EINVAL;
 	}
 	return 0;
@@ -260,7 +269,7 @@ static int set_peer_line(struct wgc_peer_model *p, const char *key, const char *
 		if (strcmp(value, "1"))
 			goto bad;
 	} else {
-		set_err(err, "invalid peer key '%.40s'", key);
+		set_err(err, "invalid peer key '%s'", loggable_key(key));
 		return -EINVAL;
 	}
 	return 0;
