@@ -129,7 +129,7 @@ int main(int argc, char **argv)
 
 	t0 = now();
 	for (size_t i = 0; i < n_lookups; i++) {
-		void *p = wgc_allowedips_lookup_dst(&t, AF_INET, &peer_addrs[picks[i]].v4);
+		void *p = wgc_allowedips_lookup(&t, AF_INET, &peer_addrs[picks[i]].v4);
 		wrong += p != &peers[picks[i]];
 		sink += (uintptr_t)p;
 	}
@@ -137,7 +137,7 @@ int main(int argc, char **argv)
 
 	t0 = now();
 	for (size_t i = 0; i < n_lookups; i++) {
-		void *p = wgc_allowedips_lookup_dst(&t, AF_INET6, &peer_addrs[picks[i]].v6);
+		void *p = wgc_allowedips_lookup(&t, AF_INET6, &peer_addrs[picks[i]].v6);
 		wrong += p != &peers[picks[i]];
 		sink += (uintptr_t)p;
 	}
@@ -147,7 +147,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < n_lookups; i++) {
 		/* inside 10/8 but almost never one of the /32s */
 		struct in_addr a = { htonl(0x0a000000U | (uint32_t)(picks[i] * 2654435761U & 0xffffff)) };
-		void *p = wgc_allowedips_lookup_dst(&t, AF_INET, &a);
+		void *p = wgc_allowedips_lookup(&t, AF_INET, &a);
 		hits += p != NULL;
 		sink += (uintptr_t)p;
 	}
@@ -156,7 +156,7 @@ int main(int argc, char **argv)
 	t0 = now();
 	for (size_t i = 0; i < n_lookups; i++) {
 		/* receive path: does the inner source belong to the sending peer? */
-		void *p = wgc_allowedips_lookup_dst(&t, AF_INET, &peer_addrs[picks[i]].v4);
+		void *p = wgc_allowedips_lookup(&t, AF_INET, &peer_addrs[picks[i]].v4);
 		wrong += p != &peers[picks[i]];
 	}
 	report("IPv4 source check", n_lookups, now() - t0);
@@ -165,7 +165,7 @@ int main(int argc, char **argv)
 	t0 = now();
 	for (size_t i = 0; i < n_lookups; i++) {
 		size_t k = i % n_peers;
-		void *p = wgc_allowedips_lookup_dst(&t, AF_INET, &peer_addrs[k].v4);
+		void *p = wgc_allowedips_lookup(&t, AF_INET, &peer_addrs[k].v4);
 		wrong += p != &peers[k];
 		sink += (uintptr_t)p;
 	}
@@ -197,14 +197,14 @@ int main(int argc, char **argv)
 		void *p;
 
 		a.s_addr |= htonl(picks[i] & 0xff);
-		p = wgc_allowedips_lookup_dst(&t, AF_INET, &a);
+		p = wgc_allowedips_lookup(&t, AF_INET, &a);
 		sink += (uintptr_t)p;
 		hits += p != NULL;
 	}
 	report("IPv4 inside a /24", n_lookups, now() - t0);
 	t0 = now();
 	for (size_t i = 0; i < n_lookups; i++) {
-		void *p = wgc_allowedips_lookup_dst(&t, AF_INET6, &peer_addrs[picks[i]].v6);
+		void *p = wgc_allowedips_lookup(&t, AF_INET6, &peer_addrs[picks[i]].v6);
 
 		wrong += p != &peers[picks[i]];
 		sink += (uintptr_t)p;
