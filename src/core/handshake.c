@@ -143,27 +143,38 @@ static void begin_noise(struct wgc_device *dev, struct wgc_hs_item *it, enum wgc
 	hw->stage = STAGE_RESP_OPEN;
 }
 
+/* Length, state and macs: the reason the message goes no further, or WGC_DROP_NONE. */
+static wgc_drop_reason precheck(struct wgc_device *dev, struct wgc_hs_item *it, enum wgc_message_type type)
+{
+	if (type == WGC_MSG_DATA || it->len > sizeof(it->msg) || !wgc_message_length_ok(type, it->len))
+		return WGC_DEV_REJECTED_INVALID_LENGTH;
+	if (!dev->up)
+		return WGC_DEV_REJECTED_DEVICE_DOWN;
+	return WGC_DROP_NONE;
+}
+
 static void begin_one(struct wgc_device *dev, struct wgc_hs_item *it, uint64_t now_ms)
 {
 	enum wgc_message_type type = wgc_message_type(it->msg, it->len);
 	wgc_drop_reason r;
-	bool needs_cookie;
+	bool needs_cookie = false;
 
 	memset(it->work, 0, sizeof(it->work));
 	it->verdict = WGC_RX_QUEUED;
 	it->reason = WGC_DROP_NONE;
-	if (type == WGC_MSG_DATA || it->len > sizeof(it->msg) || !wgc_message_length_ok(type, it->len))
-		return reject(dev, it, NULL, WGC_DEV_REJECTED_INVALID_LENGTH);
-	if (!dev->up)
-		return reject(dev, it, NULL, WGC_DEV_REJECTED_DEVICE_DOWN);
-	if (type == WGC_MSG_HANDSHAKE_COOKIE)
-		return receive_cookie(dev, it, now_ms);
-	r = check_macs(dev, it, now_ms, &needs_cookie);
+	r = precheck(dev, it, type);
+	if (r == WGC_DROP_NONE && type == WGC_MSG_HANDSHAKE_COOKIE) {
+		receive_cookie(dev, it, now_ms);
+		return;
+	}
+	if (r == WGC_DROP_NONE)
+		r = check_macs(dev, it, now_ms, &needs_cookie);
 	if (r != WGC_DROP_NONE)
-		return reject(dev, it, NULL, r);
-	if (needs_cookie)
-		return answer_with_cookie(dev, it, now_ms);
-	begin_noise(dev, it, type);
+		reject(dev, it, NULL, r);
+	else if (needs_cookie)
+		answer_with_cookie(dev, it, now_ms);
+	else
+		begin_noise(dev, it, type);
 }
 
 void wgc_handshake_begin(struct wgc_device *dev, struct wgc_hs_item *items, unsigned n, uint64_t now_ms)
@@ -262,11 +273,11 @@ static void commit_initiation(struct wgc_device *dev, struct wgc_hs_item *it, st
 	struct wgc_keypair *kp;
 	wgc_drop_reason r;
 
-	if (!peer)
-		return reject(dev, it, NULL, WGC_DEV_REJECTED_UNKNOWN_PEER);
-	r = wgc_noise_initiation_accept(&peer->handshake, &hw->w, now_ms);
-	if (r != WGC_DROP_NONE)
-		return reject(dev, it, peer, r);
+	r = peer ? wgc_noise_initiation_accept(&peer->handshake, &hw->w, now_ms) : WGC_DEV_REJECTED_UNKNOWN_PEER;
+	if (r != WGC_DROP_NONE) {
+		reject(dev, it, peer, r);
+		return;
+	}
 	wgc_peer_counters_add(&peer->counters, WGC_PEER_HANDSHAKE_INITIATIONS_RECEIVED, 1);
 	wgc_device_event(dev, peer, WGC_EVENT_INITIATION_RECEIVED, 0, src_of(it));
 	roam(peer, it);
@@ -304,8 +315,10 @@ static void commit_response(struct wgc_device *dev, struct wgc_hs_item *it, stru
 	struct wgc_peer *peer;
 
 	/* our initiation was answered, retried or abandoned meanwhile */
-	if (!entry || !wgc_noise_response_still_pending(entry->owner, &hw->w))
-		return reject(dev, it, NULL, WGC_DEV_REJECTED_UNKNOWN_RESPONSE_INDEX);
+	if (!entry || !wgc_noise_response_still_pending(entry->owner, &hw->w)) {
+		reject(dev, it, NULL, WGC_DEV_REJECTED_UNKNOWN_RESPONSE_INDEX);
+		return;
+	}
 	peer = entry->peer;
 	wgc_peer_counters_add(&peer->counters, WGC_PEER_HANDSHAKE_RESPONSES_RECEIVED, 1);
 	wgc_device_event(dev, peer, WGC_EVENT_RESPONSE_RECEIVED, 0, src_of(it));

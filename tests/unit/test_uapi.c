@@ -120,6 +120,21 @@ static void test_set_parse_rejects(void)
 	CHECK(parse_set(&d, "set=1\nprivate_key=" H1 "ff\n\n", err) == -EINVAL && !strstr(err, H1));
 }
 
+/* A malformed line never puts its text (it may be a key) into the error message. */
+static void test_set_errors_hide_values(void)
+{
+	struct wgc_device_model d;
+	char err[WGC_UAPI_ERRLEN];
+
+	CHECK(parse_set(&d, "set=1\n" H3 "\n\n", err) == -EPROTO);
+	CHECK(!strstr(err, "a8ffff") && !strstr(err, "ffffff"));
+	CHECK(parse_set(&d, "set=1\n" H3 "=1\n\n", err) == -EINVAL);
+	CHECK(!strstr(err, "a8ffff") && strstr(err, "not a key name"));
+	CHECK(parse_set(&d, "set=1\npublic_key=" H1 "\n" H2 "=1\n\n", err) == -EINVAL);
+	CHECK(!strstr(err, "0202020202"));
+	CHECK(parse_set(&d, "set=1\nbogus_key=1\n\n", err) == -EINVAL && strstr(err, "bogus_key"));
+}
+
 static void test_set_format(void)
 {
 	struct wgc_device_model d = { 0 };
@@ -291,6 +306,7 @@ int main(void)
 		return 1;
 	RUN_TEST(test_set_parse_valid);
 	RUN_TEST(test_set_parse_rejects);
+	RUN_TEST(test_set_errors_hide_values);
 	RUN_TEST(test_set_format);
 	RUN_TEST(test_get_round_trip);
 	RUN_TEST(test_get_parse_edges);
