@@ -125,6 +125,8 @@ new_ns() {
 new_ifname() {
 	local letters=abcdefghijklmnopqrstuvwxyz
 	printf -v "$1" 'wg%s%s' "$$" "${letters:$((_lib_if_count++ % 26)):1}"
+	# what `wgc up' recorded for it (/run/wgc/IF.state), when a test tears down without `wgc down'
+	push_cleanup "rm -f '/run/wgc/${!1}.state'"
 }
 
 # nsx NS CMD...: runs CMD inside namespace NS.
