@@ -5,9 +5,8 @@
 #     refused before anything is sent, naming the kernel module and
 #     `wgc reresolve`, and the interface is unchanged;
 #   - `wgc reresolve IF` resolves a stale peer's Endpoint name from
-#     /etc/wireguard/IF.conf again (as reresolve-dns.sh) and sets it (once
-#     wgc can set kernel interfaces: the netlink set comes with the kernel
-#     backend issue; until then this check is skipped with a note).
+#     /etc/wireguard/IF.conf again (as reresolve-dns.sh) and sets it over
+#     generic netlink.
 # The interface is configured with the guest's wg.
 . "$(dirname "$0")/lib.sh"
 [ "$KWGC" = wgc ] || { note "wgc-only commands: skipped with KWGC=$KWGC"; exit 0; }
@@ -22,10 +21,6 @@ before=$($WGC showconf wgk0)
 out=$($WGC set wgk0 listen-port 51999 peer "$(cat /tmp/peer)" endpoint 192.0.2.7:51820 endpoint 192.0.2.8:51820 2>&1) && exit 1
 echo "$out" | grep -q "the kernel module" && echo "$out" | grep -q "wgc reresolve" || { echo "$out"; exit 1; }
 [ "$($WGC showconf wgk0)" = "$before" ]'
-if vm '$WGC set wgk0 listen-port 0 2>&1' | grep -q "Protocol not supported"; then
-	note "wgc cannot set kernel interfaces yet (no netlink set): reresolve check skipped"
-	exit 0
-fi
 check "reresolve sets the stale peer from the file" vm '
 umask 077
 echo "192.0.2.44 hub.test" >>/etc/hosts
