@@ -47,9 +47,9 @@ static void usage(const char *cmd)
 		"  - PreUp, PostUp, PreDown, PostDown: bash(1) snippets run at those points; `%%i' is\n"
 		"    replaced by INTERFACE.\n"
 		"  - SaveConfig: if `true', the running configuration is saved on `down'.\n\n"
-		"  --dry-run prints every command `up' would run, changing nothing; --userspace skips\n"
-		"  the kernel module and starts the userspace implementation ($WG_QUICK_USERSPACE_IMPLEMENTATION,\n"
-		"  else wgcd). See doc/wgc-quick.md; `%s route-check' explains where packets would go.\n",
+		"  --dry-run prints every command `up' would run, changing nothing; --userspace (or\n"
+		"  WGC_USERSPACE=1) skips the kernel module and starts the userspace implementation\n"
+		"  ($WG_QUICK_USERSPACE_IMPLEMENTATION, else wgcd). See doc/wgc-quick.md; `%s route-check' explains where packets would go.\n",
 		PROG_NAME, PROG_NAME, PROG_NAME, PROG_NAME, PROG_NAME);
 	(void)cmd;
 }
@@ -503,7 +503,10 @@ static int cmd_strip(const char *arg)
 int quick_main(int argc, const char *argv[])
 {
 	struct sigaction sa = { .sa_handler = on_signal };
-	bool dry_run = false, userspace = false;
+	/* WGC_USERSPACE=1 is --userspace for every `up' (the network tests set it, so they
+	 * test wgcd even where the kernel module could be loaded) */
+	const char *env_us = getenv("WGC_USERSPACE");
+	bool dry_run = false, userspace = env_us && *env_us && strcmp(env_us, "0");
 	const char *cmd = argv[0], *arg = NULL;
 
 	for (int i = 1; i < argc; i++) {

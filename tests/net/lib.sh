@@ -32,6 +32,9 @@ case $BUILD in /*) ;; *) BUILD=$LIB_ROOT/$BUILD ;; esac
 WG=${WG:-wg}
 TEST_TIMEOUT=${TEST_TIMEOUT:-120}
 UAPI_DIR=/var/run/wireguard
+# `wgc up` starts wgcd even where the kernel module could be loaded: these
+# tests are about wgcd (tests/kernel tests the module)
+export WGC_USERSPACE=1
 
 _lib_failures=0
 _lib_ns_count=0
