@@ -92,9 +92,16 @@ mine() { grep -E "($A|$B|$F)" || true; }
 # wireguard-tools before v1.0.20250521 printed the interface name only before the
 # first peer of `show all endpoints`; wgc prints it on every line, as wg does now.
 fix_endpoints() { awk -F'\t' 'NF==3{dev=$1; print; next} NF==2{print dev "\t" $0; next} {print}'; }
+# Other tests' devices vanishing mid-listing can garble one read: decide only when
+# wg's reads before and after wgc's agree (bounded retries).
 for f in $FIELDS; do
 	fix=cat; [ "$f" = endpoints ] && fix=fix_endpoints
-	a=$("$WG" show all "$f" 2>/dev/null | $fix | mine | sort); b=$("$WGC" show all "$f" 2>/dev/null | mine | sort)
+	for try in $(seq 20); do
+		a=$("$WG" show all "$f" 2>/dev/null | $fix | mine | sort); b=$("$WGC" show all "$f" 2>/dev/null | mine | sort)
+		a2=$("$WG" show all "$f" 2>/dev/null | $fix | mine | sort)
+		[ "$a" == "$a2" ] && break
+		sleep 0.1
+	done
 	if [ "$a" == "$b" ] && [ -n "$a" ]; then cli_ok "show all $f"; else cli_notok "show all $f"; diff <(echo "$a") <(echo "$b") | sed "s/^/# /"; fi
 done
 a=$("$WG" show interfaces | tr ' ' '\n' | mine | sort); b=$("$WGC" show interfaces | tr ' ' '\n' | mine | sort)

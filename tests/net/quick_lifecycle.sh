@@ -11,10 +11,11 @@
 #  - SaveConfig: no save from partial state (second down, killed daemon),
 #    no link-local address nobody configured
 # WGC_CYCLES (default 200) and WGC_DEL_BOUND_MS tune it. The bound is
-# 2000 ms because that is what holds on a loaded two-core machine (load
-# average 10, or stress-ng --cpu 2): measured there, the median is 40-60 ms
-# and the worst about 1 s; on an idle machine it is a few ms to 40 ms.
-# The distribution is printed on every run.
+# 2000 ms because that is what holds on a loaded two-core machine. Measured
+# on a shared two-core machine at load average ~10: without stress-ng the
+# median was 40-50 ms and the worst 100-330 ms; with stress-ng --cpu 2 the
+# median was 120-220 ms and the worst 260-360 ms (one run of the move test:
+# 1.16 s). The distribution is printed on every run.
 TEST_TIMEOUT=${TEST_TIMEOUT:-900}
 . "$(dirname "$0")/lib.sh"
 require_root_and_tools nft
