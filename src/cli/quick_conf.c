@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "cli/quick_conf.h"
+#include "common/config.h"
 #include "core/crypto.h"
 
 #define NAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_=+.-"
@@ -133,6 +134,7 @@ static bool fail(struct ctx *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(c->err + n, WGC_QUICK_ERRLEN - (size_t)n, fmt, ap);
 	va_end(ap);
+	wgc_config_printable(c->err);
 	return false;
 }
 

@@ -49,7 +49,15 @@ static bool fail(struct ctx *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(c->err + off, WGC_CONFIG_ERRLEN - off, fmt, ap);
 	va_end(ap);
+	wgc_config_printable(c->err);
 	return false;
+}
+
+void wgc_config_printable(char *msg)
+{
+	for (; *msg; msg++)
+		if ((unsigned char)*msg < 0x20 || *msg == 0x7f)
+			*msg = '?';
 }
 
 void wgc_config_warn(const struct wgc_config_hooks *hooks, const char *fmt, ...)
@@ -332,6 +340,36 @@ static bool new_peer(struct ctx *c)
 	return true;
 }
 
+/*
+ * The raw line as an error may quote it: at most 80 bytes, control bytes as
+ * \xNN (a file must not drive the terminal), and for a line that starts
+ * with PrivateKey or PresharedKey only that name: a misplaced '=' must not
+ * put the key into an error message or a log.
+ */
+static const char *quotable_line(const struct ctx *c, char out[4 * 80 + 16])
+{
+	size_t i = 0, o = 0, n = c->raw_len > 80 ? 80 : c->raw_len;
+	const char *p = c->raw;
+
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	if (!strncasecmp(p + i, "PrivateKey", 10) || !strncasecmp(p + i, "PresharedKey", 12)) {
+		snprintf(out, 4 * 80 + 16, "%s... (value not shown)",
+			 !strncasecmp(p + i, "PrivateKey", 10) ? "PrivateKey" : "PresharedKey");
+		return out;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)p[i];
+
+		if (ch < 0x20 || ch == 0x7f)
+			o += (size_t)snprintf(out + o, 5, "\\x%02x", ch);
+		else
+			out[o++] = (char)ch;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static bool is_wg_quick_key(const char *key)
 {
 	static const char *const keys[] = { "Address", "DNS", "MTU", "Table", "PreUp", "PostUp",
@@ -345,7 +383,7 @@ static bool is_wg_quick_key(const char *key)
 
 static bool process_line(struct ctx *c, char *line)
 {
-	char *value;
+	char *value, quoted[4 * 80 + 16];
 
 	if (line[0] == '[') {
 		if (!strcasecmp(line, "[Interface]")) {
@@ -359,12 +397,15 @@ static bool process_line(struct ctx *c, char *line)
 			c->peer->flags |= WGC_PEER_REPLACE_ALLOWEDIPS;
 			return true;
 		}
-		return fail(c, "unknown section '%s'", line);
+		return fail(c, "unknown section '%s'", quotable_line(c, quoted));
 	}
 	value = strchr(line, '=');
 	if (!value)
-		return fail(c, "not a 'Key = Value' line: '%.*s'", (int)(c->raw_len > 80 ? 80 : c->raw_len), c->raw);
+		return fail(c, "not a 'Key = Value' line: '%s'", quotable_line(c, quoted));
 	*value++ = '\0';
+	/* a key is letters only: "PrivateKey <key>=" has its '=' in the wrong place */
+	if (!*line || strspn(line, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") != strlen(line))
+		return fail(c, "not a 'Key = Value' line (missing '=' after the key?): '%s'", quotable_line(c, quoted));
 	if (c->section == SECTION_NONE)
 		return fail(c, "%s: key outside of an [Interface] or [Peer] section", line);
 	if (!*value && strcasecmp(line, "AllowedIPs"))

@@ -62,4 +62,11 @@ bool wgc_config_read_file(const char *path, char **buf, size_t *len, bool warn_i
 /* Emits a warning through the hooks (or to stderr). */
 void wgc_config_warn(const struct wgc_config_hooks *hooks, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * Replaces every control byte of a NUL-terminated message with '?', in
+ * place: an error quoting a file's text must not drive the terminal
+ * (escape sequences) or split a log line.
+ */
+void wgc_config_printable(char *msg);
+
 #endif

@@ -438,6 +438,34 @@ static void test_candidate_uapi_lines(void)
 		CHECK(wgc_uapi_parse_set(&m, bad_set[i], strlen(bad_set[i]), err) < 0);
 }
 
+/* A misplaced '=' never puts a key into the error, and a file's control bytes never reach the terminal. */
+static void test_errors_hide_secrets_and_controls(void)
+{
+	static const char *const secret_lines[] = {
+		"[Interface]\nPrivateKey " K1 "\n",
+		"[Interface]\n  privatekey\t" K1 "\n",
+		"[Interface]\nPrivateKey: " K1 "\n",
+		"[Interface]\nPrivateKey " K1 "\n[Peer]\n",
+		"[Peer]\nPublicKey = " K2 "\nPresharedKey " K3 "\n",
+	};
+	struct wgc_device_model dev;
+	char err[WGC_CONFIG_ERRLEN];
+
+	for (size_t i = 0; i < sizeof(secret_lines) / sizeof(secret_lines[0]); i++) {
+		memset(&dev, 0, sizeof(dev));
+		CHECK(!parse(&dev, secret_lines[i], false, err));
+		CHECK(!strstr(err, "yAnz5TF") && !strstr(err, "xTIBA5r") && (strstr(err, ":2:") || strstr(err, ":3:")));
+		CHECK(strstr(err, "value not shown") != NULL);
+	}
+	memset(&dev, 0, sizeof(dev));
+	CHECK(!parse(&dev, "[Interface]\n\033]0;HACKED\007\n", false, err));
+	CHECK(!strchr(err, '\033') && !strchr(err, '\007') && strstr(err, "\\x1b]0;HACKED\\x07"));
+	memset(&dev, 0, sizeof(dev));
+	CHECK(!parse(&dev, "[Interface]\nListenPort = 1\033[2J\n", false, err));
+	for (const char *p = err; *p; p++)
+		CHECK((unsigned char)*p >= 0x20 && *p != 0x7f);
+}
+
 int main(void)
 {
 	if (!wgc_crypto_init())
@@ -446,6 +474,7 @@ int main(void)
 	RUN_TEST(test_incremental_allowed_ips);
 	RUN_TEST(test_fwmark_and_port_forms);
 	RUN_TEST(test_errors);
+	RUN_TEST(test_errors_hide_secrets_and_controls);
 	RUN_TEST(test_warnings);
 	RUN_TEST(test_keyfile);
 	RUN_TEST(test_set_args);
