@@ -54,6 +54,40 @@ static void usage(const char *cmd)
 	(void)cmd;
 }
 
+/* Where a bare NAME's file is: $WGC_CONFIG_DIR (as the hub commands), else /etc/wireguard. */
+static const char *config_dir(void)
+{
+	const char *env = getenv("WGC_CONFIG_DIR");
+
+	return env && *env ? env : "/etc/wireguard";
+}
+
+/* The state file remembers which file `up' read, so `down NAME' finds its hooks and SaveConfig. */
+static void record_config(const char *ifname, const char *path)
+{
+	char real[PATH_MAX], line[PATH_MAX + 16];
+
+	if (realpath(path, real) && snprintf(line, sizeof(line), "config %s", real) < (int)sizeof(line))
+		wgc_quick_state_append(ifname, line);
+}
+
+/* The config file a state text records ("config PATH"), if it still exists; false otherwise. */
+static bool recorded_config(const struct wgc_strbuf *state, char *path, size_t len)
+{
+	const char *p = state->data ? strstr(state->data, "config /") : NULL;
+	size_t n;
+
+	if (!p || (p != state->data && p[-1] != '\n'))
+		return false;
+	p += strlen("config ");
+	n = strcspn(p, "\n");
+	if (n >= len)
+		return false;
+	memcpy(path, p, n);
+	path[n] = '\0';
+	return !access(path, R_OK);
+}
+
 bool wgc_quick_load(const char *arg, struct wgc_quick_conf *qc, struct wgc_device_model *dev, char *path,
 		    size_t pathlen)
 {
@@ -64,7 +98,7 @@ bool wgc_quick_load(const char *arg, struct wgc_quick_conf *qc, struct wgc_devic
 	bool ok;
 
 	memset(qc, 0, sizeof(*qc));
-	if (!wgc_quick_locate(arg, NULL, path, pathlen, qc->ifname, err, sizeof(err))) {
+	if (!wgc_quick_locate(arg, config_dir(), path, pathlen, qc->ifname, err, sizeof(err))) {
 		fprintf(stderr, "%s: %s\n", PROG_NAME, err);
 		return false;
 	}
@@ -350,6 +384,7 @@ static int cmd_up(const char *arg, bool dry_run, bool userspace)
 		ret = 0;
 	} else {
 		cli_hub_up(path, qc.ifname, false); /* hubs: forwarding, accept_ra, LAN overlap */
+		record_config(qc.ifname, path);
 		ex.qc = &qc;
 		ex.path = path;
 		ex.config = &dev;
@@ -358,7 +393,8 @@ static int cmd_up(const char *arg, bool dry_run, bool userspace)
 		for (size_t i = 0; i < plan.n && !ret; i++) {
 			struct wgc_quick_plan one = { .steps = &plan.steps[i], .n = 1 };
 
-			if (interrupted || !wgc_quick_run(&ex, &one)) {
+			/* a signal during the last step (a PostUp hook) still undoes it all, as wg-quick's trap */
+			if (interrupted || !wgc_quick_run(&ex, &one) || interrupted) {
 				ret = undo(&qc, &ex);
 				cli_hub_down(qc.ifname);
 			}
@@ -444,12 +480,16 @@ static int cmd_down(const char *arg)
 {
 	struct wgc_strbuf state = { 0 };
 	struct wgc_quick_conf qc;
-	char path[PATH_MAX];
+	char path[PATH_MAX], recorded[PATH_MAX];
 	int ret;
 
-	/* a record needs no config: `down NAME' still works after the file was removed */
+	/* `down NAME' after `up /some/path/NAME.conf': the file `up' read */
 	if (wgc_quick_name_valid(arg, strlen(arg)) && wgc_quick_state_read(arg, &state) &&
-	    snprintf(path, sizeof(path), "/etc/wireguard/%s.conf", arg) > 0 && access(path, F_OK)) {
+	    recorded_config(&state, recorded, sizeof(recorded)))
+		arg = recorded;
+	/* a record needs no config: `down NAME' still works after the file was removed */
+	else if (wgc_quick_name_valid(arg, strlen(arg)) && state.data &&
+		 snprintf(path, sizeof(path), "%s/%s.conf", config_dir(), arg) > 0 && access(path, F_OK)) {
 		memset(&qc, 0, sizeof(qc));
 		snprintf(qc.ifname, sizeof(qc.ifname), "%s", arg);
 		fprintf(stderr, "[#] `%s' is gone: no hooks, no SaveConfig; undoing what `up' recorded\n", path);
