@@ -271,6 +271,8 @@ static bool build(struct wgc_hub_params *hp, struct init_opts *o, char *endpoint
 	}
 	hp->dns = dns;
 	if (o->allowed_ips) {
+		if (!cli_prefix_list_check(o->allowed_ips, "hub init: --allowed-ips (ALLOWEDIPS)"))
+			return false;
 		hp->allowed_ips = o->allowed_ips;
 	} else {
 		wgc_prefix_format(pfx, &hp->subnet4);
@@ -354,6 +356,12 @@ static int cmd_init(int argc, const char *argv[])
 	}
 	if (!build(&hp, &o, endpoint, sizeof(endpoint), &allowed, dns, sizeof(dns)))
 		goto out;
+	/* all PEERS fit, or nothing is written: network, broadcast and the hub take three addresses */
+	if (n_names && hp.subnet4.cidr <= 30 && n_names > (1UL << (32 - hp.subnet4.cidr)) - 3) {
+		fprintf(stderr, "%s: hub init: %zu peers do not fit in --subnet %s (room for %lu)\n", PROG_NAME,
+			n_names, o.subnet ? o.subnet : "10.13.13.0/24", (1UL << (32 - hp.subnet4.cidr)) - 3);
+		goto out;
+	}
 	if (mkdir(dir, 0700) && errno != EEXIST) {
 		fprintf(stderr, "%s: hub init: %s: %s\n", PROG_NAME, dir, strerror(errno));
 		goto out;

@@ -158,7 +158,7 @@ static void overlap_check(const struct wgc_hub_file *hf, const char *ifname)
 						continue;
 					wgc_prefix_format(a, &lan[k]);
 					wgc_prefix_format(b, &hf->peers[i].ips[j]);
-					fprintf(stderr, "[!] hub %s: the LAN prefix %s (%s) overlaps peer `%s''s allowed IP %s: "
+					fprintf(stderr, "[!] hub %s: the LAN prefix %s (%s) overlaps peer %s's allowed IP %s: "
 							"traffic for it may go the wrong way\n",
 						ifname, a, hf->lan[l], hf->peers[i].name, b);
 				}

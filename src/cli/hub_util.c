@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/hub_util.h"
+#include "common/addr.h"
 #include "cli/quick_conf.h"
 #include "cli/quick_save.h"
 #include "cli/wgc.h"
@@ -146,4 +147,25 @@ const char *cli_opt_value(int argc, const char *argv[], int *i, const char *name
 bool cli_secrets_to_stdout(bool show_secrets)
 {
 	return show_secrets || isatty(STDOUT_FILENO);
+}
+
+bool cli_prefix_list_check(const char *list, const char *what)
+{
+	struct wgc_allowed_ip ip;
+	char copy[1024], *save = NULL;
+
+	if (snprintf(copy, sizeof(copy), "%s", list) >= (int)sizeof(copy)) {
+		fprintf(stderr, "%s: %s: the list is longer than %zu bytes\n", PROG_NAME, what, sizeof(copy) - 1);
+		return false;
+	}
+	for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
+		if (!wgc_prefix_parse(&ip, t, true)) {
+			fprintf(stderr, "%s: %s: `%s' is not a prefix\n", PROG_NAME, what, t);
+			return false;
+		}
+	if (!strpbrk(list, "0123456789abcdefABCDEF:")) {
+		fprintf(stderr, "%s: %s: no prefix given\n", PROG_NAME, what);
+		return false;
+	}
+	return true;
 }

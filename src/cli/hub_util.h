@@ -52,4 +52,11 @@ const char *cli_opt_value(int argc, const char *argv[], int *i, const char *name
 /* Whether secrets may go to stdout: it is a terminal, or --show-secrets was given. */
 bool cli_secrets_to_stdout(bool show_secrets);
 
+/*
+ * Checks a comma- or space-separated list of IP prefixes (an AllowedIPs
+ * value); on the first bad one prints "wgc: WHAT: `X' is not a prefix" and
+ * returns false. WHAT names the command and option, e.g. "hub init: --allowed-ips".
+ */
+bool cli_prefix_list_check(const char *list, const char *what);
+
 #endif

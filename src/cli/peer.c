@@ -100,20 +100,13 @@ static bool allocate(const struct cli_hub *hub, const char *name, struct new_pee
 /* The peer's AllowedIPs in its own profile: --full-tunnel, --allowed-ips, the hub's default, its subnets. */
 static bool profile_allowed(const struct cli_peer_opts *o, const struct cli_hub *hub, struct wgc_strbuf *out)
 {
-	struct wgc_allowed_ip ip;
-	char copy[1024], *save = NULL;
-
 	if (o->full_tunnel) {
 		wgc_strbuf_printf(out, "0.0.0.0/0, ::/0");
 		return true;
 	}
 	if (o->allowed_ips) {
-		snprintf(copy, sizeof(copy), "%s", o->allowed_ips);
-		for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
-			if (!wgc_prefix_parse(&ip, t, true)) {
-				fprintf(stderr, "%s: peer add: --allowed-ips: `%s' is not a prefix\n", PROG_NAME, t);
-				return false;
-			}
+		if (!cli_prefix_list_check(o->allowed_ips, "peer add: --allowed-ips"))
+			return false;
 		wgc_strbuf_printf(out, "%s", o->allowed_ips);
 		return true;
 	}
@@ -439,7 +432,7 @@ static void announce(const struct cli_peer_opts *o, const struct new_peer *np, b
 	fprintf(stderr, "%s: added peer `%s' (%s) to %s%s\n", PROG_NAME, o->name, ips.data ? ips.data : "",
 		o->ifname, cli_hub_running(o->ifname) ? " (file and running interface)" : " (file; the interface is down)");
 	if (!o->keep_keys && (shown || o->out || o->png))
-		fprintf(stderr, "%s: note: the hub keeps no copy of `%s''s private key: what was written or shown now "
+		fprintf(stderr, "%s: note: the hub keeps no copy of %s's private key: what was written or shown now "
 				"(profile and QR code) is the only copy; --keep-keys keeps one for `peer show'\n",
 			PROG_NAME, o->name);
 	wgc_strbuf_free(&ips);
@@ -668,7 +661,7 @@ static bool endpoint_mac(const struct cli_hub *hub, const struct wgc_hub_peer *p
 	if (!rp || !rp->endpoint.addr.sa_family || !wgc_endpoint_format(ep, &rp->endpoint)) {
 		fprintf(stderr, "%s: peer learn-mac: `%s' has no endpoint yet (no handshake)\n", PROG_NAME, p->name);
 	} else if (wgc_endpoint_split(ep, &host, &port) || !neighbour_mac(host, mac)) {
-		fprintf(stderr, "%s: peer learn-mac: `%s''s endpoint %s is not on the hub's LAN (no neighbour entry)\n",
+		fprintf(stderr, "%s: peer learn-mac: %s's endpoint %s is not on the hub's LAN (no neighbour entry)\n",
 			PROG_NAME, p->name, ep);
 	} else {
 		ok = true;

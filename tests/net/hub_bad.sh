@@ -48,6 +48,10 @@ bad "subnet that is not a prefix" "is not an IPv4 prefix" "$WGC" hub init "$IFC"
 bad "endpoint without a host" "has no host" "$WGC" hub init "$IFC" --endpoint :51820
 bad "endpoint with a bad port" "is not HOST\[:PORT\]" "$WGC" hub init "$IFC" --endpoint h.example:99999
 bad "no endpoint" "is required" "$WGC" hub init "$IFC"
+bad "--allowed-ips that is not a prefix" "\`bogus' is not a prefix" "$WGC" hub init "$IFC" --endpoint h.example --allowed-ips bogus
+bad "ALLOWEDIPS with a bad address" "\`10.0.0.300/8' is not a prefix" env ALLOWEDIPS=10.0.0.300/8,1.2.3.4 "$WGC" hub init "$IFC" --endpoint h.example
+bad "more PEERS than the subnet holds, nothing written" "5 peers do not fit in --subnet 10.0.0.0/30 (room for 1)" \
+	"$WGC" hub init "$IFC" --endpoint h.example --subnet 10.0.0.0/30 --peers 5 --out-dir "$TEST_TMP/peers-out"
 bad "--lan that is neither interface nor prefix" "neither an interface name nor a prefix" "$WGC" hub init "$IFC" --endpoint h.example --allowed-ips 0.0.0.0/0 --lan 'eth0;reboot'
 bad "--lan interface that does not exist" "does not exist" "$WGC" hub init "$IFC" --endpoint h.example --lan nosuchif0
 bad "bad interface name" "not a valid interface name" "$WGC" hub init "a/b" --endpoint h.example

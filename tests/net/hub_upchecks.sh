@@ -36,7 +36,7 @@ check "forwarding already on: said so" grep -q "IPv4 forwarding is on" "$TEST_TM
 check "IPv6 forwarding turned on" grep -q "turned IPv6 forwarding on" "$TEST_TMP/up"
 check "accept_ra = 1 on the uplink warned about" grep -q "up0 has accept_ra = 1" "$TEST_TMP/up"
 check "... and left alone without the flag" test "$(nsx "$NS_HUB" sysctl -n net.ipv6.conf.up0.accept_ra)" = 1
-check "LAN prefix overlapping a peer warned about" grep -q "LAN prefix 10.13.0.0/16 (lan0) overlaps peer \`p1''s allowed IP 10.13.13.2/32" "$TEST_TMP/up"
+check "LAN prefix overlapping a peer warned about" grep -q "LAN prefix 10.13.0.0/16 (lan0) overlaps peer p1's allowed IP 10.13.13.2/32" "$TEST_TMP/up"
 check "down" bash -c "ip netns exec '$NS_HUB' '$WGC' down '$HUBDIR/$IF_HUB.conf' 2>'$TEST_TMP/down'"
 check "IPv4 forwarding stays on (it was on before), said so" bash -c "grep -q 'IPv4 forwarding stays on' '$TEST_TMP/down' && [ \$(ip netns exec '$NS_HUB' sysctl -n net.ipv4.ip_forward) = 1 ]"
 check "IPv6 forwarding back off" test "$(nsx "$NS_HUB" sysctl -n net.ipv6.conf.all.forwarding)" = 0
