@@ -386,6 +386,10 @@ out:
 
 int hub_main(int argc, const char *argv[])
 {
+	if (argc == 3 && !strcmp(argv[1], "init") && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+		usage();
+		return 0;
+	}
 	if (argc >= 2 && !strcmp(argv[1], "init"))
 		return cmd_init(argc, argv);
 	usage();

@@ -77,10 +77,15 @@ int reresolve_main(int argc, const char *argv[])
 	long after = 135;
 	int ret;
 
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage();
+		return 0;
+	}
 	if (argc == 4 && !strcmp(argv[2], "--after")) {
 		after = strtol(argv[3], &end, 10);
 		if (!*argv[3] || *end || after < 0) {
-			usage();
+			fprintf(stderr, "%s: reresolve: --after `%s' is not a number of seconds (0 or more)\n", PROG_NAME,
+				argv[3]);
 			return 1;
 		}
 	} else if (argc != 2) {
