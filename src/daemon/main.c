@@ -79,6 +79,40 @@ static int parse_args(int argc, char **argv, struct options *o)
 }
 
 /* What can be checked before anything is created. */
+/* An optional whole-number setting NAME in [min, max]; says which and why when it is not. */
+static bool env_number_ok(const char *name, long min, long max)
+{
+	const char *v = getenv(name);
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return true;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (!errno && !*end && n >= min && n <= max)
+		return true;
+	fprintf(stderr, "wgcd: %s=%s: not a whole number from %ld to %ld\n", name, v, min, max);
+	return false;
+}
+
+/* The tuning variables (doc/wgcd.8), refused when malformed instead of silently clamped. */
+static bool env_ok(void)
+{
+	static const char *const backends[] = { "WGC_CRYPTO_AEAD", "WGC_CRYPTO_X25519" };
+
+	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
+		const char *v = getenv(backends[i]);
+
+		if (v && *v && strcmp(v, "openssl") && strcmp(v, "sodium") && strcmp(v, "libsodium")) {
+			fprintf(stderr, "wgcd: %s=%s: not openssl or libsodium\n", backends[i], v);
+			return false;
+		}
+	}
+	return env_number_ok("WGC_LANES", 1, WGCD_MAX_LANES) &&
+	       env_number_ok("WGC_HANDSHAKE_WORKERS", 1, WGCD_MAX_HANDSHAKE_WORKERS);
+}
+
 static bool preflight(const struct options *o)
 {
 	wgc_log_init(o->ifname, wgc_log_level_parse(o->log_env));
@@ -88,6 +122,8 @@ static bool preflight(const struct options *o)
 		fprintf(stderr, "wgcd: invalid interface name '%s'\n", o->ifname);
 		return false;
 	}
+	if (!env_ok())
+		return false;
 	if (!wgc_crypto_init()) {
 		fprintf(stderr, "wgcd: no working cryptography backend\n");
 		return false;

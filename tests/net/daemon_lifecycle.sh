@@ -85,6 +85,19 @@ for name in "" "." ".." "a/b" "has space" "abcdefghijklmnop" "x:y"; do
 done
 check "no stray sockets from invalid names" bash -c "! ls '$UAPI_DIR' | grep -q '^\(\.\|\.\.\|has space\|abcdefghijklmnop\|x:y\)\.sock$'"
 
+# --- malformed tuning variables are refused, naming the variable (they were silently clamped) ---
+new_ifname IF_ENV
+for setting in WGC_LANES=abc WGC_LANES=9 WGC_LANES=0 WGC_HANDSHAKE_WORKERS=100000 WGC_CRYPTO_AEAD=bogus \
+	WGC_CRYPTO_X25519=x; do
+	out=$(ip netns exec "$NS" env "$setting" timeout 5 "$WGCD" -f "$IF_ENV" 2>&1); rc=$?
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -q "^wgcd: ${setting%%=*}=${setting#*=}: " <<<"$out" &&
+		! ip -n "$NS" link show "$IF_ENV" >/dev/null 2>&1 && [ ! -e "$UAPI_DIR/$IF_ENV.sock" ]; then
+		ok "$setting refused before anything is created: $out"
+	else
+		not_ok "$setting refused, naming it (status $rc, '$out')"
+	fi
+done
+
 # --- detached mode --------------------------------------------------------------------------------
 new_ifname IF
 push_cleanup "ip -n '$NS' link del '$IF'; rm -f '$UAPI_DIR/$IF.sock'"
