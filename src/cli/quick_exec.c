@@ -244,8 +244,14 @@ static void echo(const struct wgc_quick_step *s, const char *ifname)
 
 static bool start_userspace(const struct wgc_quick_step *s)
 {
+	int rc;
+
 	fprintf(stderr, "[#] %s %s\n", s->argv[0], s->argv[1]);
-	return wgc_quick_spawn(s->argv, NULL, false, NULL, false) == 0;
+	rc = wgc_quick_spawn(s->argv, NULL, false, NULL, false);
+	if (rc)
+		fprintf(stderr, "[!] %s failed (status %d): see its messages above; LOG_LEVEL=verbose shows more\n",
+			s->argv[0], rc);
+	return rc == 0;
 }
 
 static bool add_if(struct wgc_quick_exec *ex, const struct wgc_quick_step *s)
@@ -260,8 +266,13 @@ static bool add_if(struct wgc_quick_exec *ex, const struct wgc_quick_step *s)
 		ex->link_created = true;
 		return true;
 	}
-	if (!stat("/sys/module/wireguard", &st) || !wgc_quick_have(s->argv[0]))
+	if (!stat("/sys/module/wireguard", &st))
 		return false;
+	if (!wgc_quick_have(s->argv[0])) {
+		fprintf(stderr, "[!] No WireGuard kernel module, and the userspace implementation `%s' cannot be run "
+				"(WG_QUICK_USERSPACE_IMPLEMENTATION, else wgcd beside wgc or on PATH)\n", s->argv[0]);
+		return false;
+	}
 	fprintf(stderr, "[!] Missing WireGuard kernel module. Falling back to slow userspace implementation.\n");
 	if (!start_userspace(s))
 		return false;
