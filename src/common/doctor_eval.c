@@ -452,8 +452,8 @@ static void check_who_answers(struct wgc_doc_report *r, const struct wgc_doc_pee
 				    "itself may be down or its uplink not up");
 			return;
 		}
-		res = add(r, "who_answers", k, WGC_DOC_OK, "ping and the peer's handshakes both arrive with TTL %d (%d hops)",
-			  p->ping_ttl, init - p->ping_ttl);
+		res = add(r, "who_answers", k, WGC_DOC_OK, "ping and the peer's handshakes both arrive with TTL %d (initial %d, %d hops)",
+			  p->ping_ttl, init, init - p->ping_ttl);
 		advise(res, "nothing to do");
 		return;
 	}

@@ -121,6 +121,9 @@ static void core_set_endpoint(void *ctx, struct wgc_peer *peer, const void *src_
 		return;
 	wp->endpoint = o->from;
 	wp->src = o->local;
+	/* only an authenticated handshake message: that is what doctor compares with a ping's TTL */
+	if (o->handshake && o->ttl > 0)
+		wgc_peer_counter_set(peer, WGC_PEER_LAST_HANDSHAKE_TTL, (uint64_t)o->ttl);
 	if (wp->cands)
 		wgcd_candidates_note_reply(ctx, wp, &o->from);
 }
@@ -465,6 +468,8 @@ static void process_udp_batch(struct wgcd *d, struct reader_buffers *b, unsigned
 	for (i = 0; i < n; i++) {
 		b->origin[i].from = b->rx[i].from;
 		b->origin[i].local = b->rx[i].local;
+		b->origin[i].ttl = b->rx[i].ttl;
+		b->origin[i].handshake = false;
 		/* a truncated datagram is junk whatever its first bytes say: length 0 */
 		b->items[i] = (struct wgc_rx_item){ .msg = b->slot[i], .len = b->rx[i].truncated ? 0 : b->rx[i].len,
 						    .src = &b->origin[i].from.addr, .src_info = &b->origin[i] };

@@ -10,9 +10,10 @@
 /* wireguard-go asks for 7 MiB socket buffers; the kernel caps the unforced request. */
 enum { SOCKET_BUFFER_SIZE = 7 << 20 };
 
-/* Room for the larger of the two pktinfo control messages. */
-#define PKTINFO_SPACE (CMSG_SPACE(sizeof(struct in6_pktinfo)) > CMSG_SPACE(sizeof(struct in_pktinfo)) \
-		       ? CMSG_SPACE(sizeof(struct in6_pktinfo)) : CMSG_SPACE(sizeof(struct in_pktinfo)))
+/* Room for the larger of the two pktinfo control messages, and the TTL / hop limit. */
+#define PKTINFO_SPACE ((CMSG_SPACE(sizeof(struct in6_pktinfo)) > CMSG_SPACE(sizeof(struct in_pktinfo)) \
+			? CMSG_SPACE(sizeof(struct in6_pktinfo)) : CMSG_SPACE(sizeof(struct in_pktinfo))) + \
+		       CMSG_SPACE(sizeof(int)))
 
 union cmsg_space {
 	struct cmsghdr align;
@@ -47,6 +48,8 @@ static int open_one(int family, uint16_t *port, uint32_t fwmark)
 		salen = sizeof(sa.addr4);
 		if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0)
 			goto fail;
+		/* the TTL of handshakes, for `wgc doctor` (who answers); optional */
+		(void)setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one));
 	} else {
 		sa.addr6.sin6_family = AF_INET6;
 		sa.addr6.sin6_port = htons(*port);
@@ -54,6 +57,7 @@ static int open_one(int family, uint16_t *port, uint32_t fwmark)
 		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0 ||
 		    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)) < 0)
 			goto fail;
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one));
 	}
 	if (fwmark && setsockopt(fd, SOL_SOCKET, SO_MARK, &fwmark, sizeof(fwmark)) < 0)
 		goto fail;
@@ -155,13 +159,19 @@ int wgc_udp_set_fwmark(struct wgc_udp *u, uint32_t fwmark)
 	return 0;
 }
 
-static void read_pktinfo(struct msghdr *mh, struct wgc_udp_source *local)
+/* The arrival address and interface into *local, and the TTL / hop limit into *ttl (-1: none). */
+static void read_pktinfo(struct msghdr *mh, struct wgc_udp_source *local, int *ttl)
 {
 	struct cmsghdr *c;
 
 	memset(local, 0, sizeof(*local));
+	*ttl = -1;
 	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
-		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
+		if (((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
+		     (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+			memcpy(ttl, CMSG_DATA(c), sizeof(*ttl));
+		} else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
 		    c->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
 			struct in_pktinfo pi;
 			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
@@ -212,7 +222,7 @@ int wgc_udp_recv(int fd, struct wgc_udp_rx *msgs, unsigned n, bool wait)
 		if (mm[i].msg_hdr.msg_namelen > sizeof(msgs[i].from) ||
 		    mm[i].msg_hdr.msg_namelen == 0)
 			msgs[i].from.addr.sa_family = AF_UNSPEC;
-		read_pktinfo(&mm[i].msg_hdr, &msgs[i].local);
+		read_pktinfo(&mm[i].msg_hdr, &msgs[i].local, &msgs[i].ttl);
 	}
 	/*
 	 * A shut-down socket reports one empty datagram with no sender; that
@@ -535,6 +545,7 @@ struct gro_dgram {
 	bool truncated;
 	union wgc_endpoint from;
 	struct wgc_udp_source local;
+	int ttl;
 };
 
 static size_t read_gro_size(struct msghdr *mh)
@@ -586,7 +597,7 @@ int wgc_udp_recv_gro(int fd, struct wgc_udp_rx *msgs, unsigned n, bool wait)
 		dg[d].truncated = (mm[d].msg_hdr.msg_flags & MSG_TRUNC) != 0;
 		if (mm[d].msg_hdr.msg_namelen > sizeof(dg[d].from) || mm[d].msg_hdr.msg_namelen == 0)
 			dg[d].from.addr.sa_family = AF_UNSPEC;
-		read_pktinfo(&mm[d].msg_hdr, &dg[d].local);
+		read_pktinfo(&mm[d].msg_hdr, &dg[d].local, &dg[d].ttl);
 		dg[d].seg = read_gro_size(&mm[d].msg_hdr);
 		if (dg[d].seg == 0 || dg[d].seg >= dg[d].len || dg[d].truncated)
 			dg[d].seg = dg[d].len; /* one datagram (a truncated one is dropped whole) */
@@ -614,6 +625,7 @@ int wgc_udp_recv_gro(int fd, struct wgc_udp_rx *msgs, unsigned n, bool wait)
 				memmove(m->buf, base + off, len);
 			m->from = dg[d].from;
 			m->local = dg[d].local;
+			m->ttl = dg[d].ttl;
 			out++;
 			off += len;
 		} while (off < dg[d].len);

@@ -85,6 +85,8 @@ struct wgc_udp_rx {
 	bool truncated;              /* out: datagram was longer than cap (drop it) */
 	union wgc_endpoint from;     /* out: the remote address */
 	struct wgc_udp_source local; /* out: where it arrived (family 0 if unknown) */
+	int ttl;                     /* out: IPv4 TTL / IPv6 hop limit (IP_RECVTTL,
+				      * IPV6_RECVHOPLIMIT); -1 if unknown */
 };
 
 /*

@@ -24,6 +24,12 @@ wait_handshake "$NS_A" "$IF_A" "$IN4_B" 20 || { not_ok "handshake"; exit 1; }
 doctor "$NS_A" "$IF_A" "$PUB_B"
 expect "Linux peer answers with TTL 64" who_answers ok
 check "evidence: initial 64, 0 hops" grep -q "initial 64, 0 hops" <<<"$(evidence who_answers)"
+# wgcd records the TTL of B's authenticated handshake messages (IP_RECVTTL)
+check "wgcd recorded the handshake TTL: last_handshake_ttl 64" \
+	bash -c "ip netns exec '$NS_A' '$BUILD/wgc' show '$IF_A' --json | python3 -c 'import json,sys
+d=json.load(sys.stdin); p=[p for p in d[\"peers\"] if p[\"public_key\"]==sys.argv[1]][0]
+sys.exit(p[\"counters\"].get(\"last_handshake_ttl\")!=64)' '$PUB_B'"
+check "doctor compared the ping with the handshake TTL" grep -q "handshakes both arrive with TTL 64" <<<"$(evidence who_answers)"
 expect "full-size DF ping crosses the tunnel" traffic.mtu_probe ok
 expect "the endpoint port is open" endpoint.port ok
 
@@ -41,10 +47,9 @@ kill "$PID_B"
 wait_until 5 bash -c "! kill -0 $PID_B 2>/dev/null"
 nsx "$NS_B" sysctl -qw net.ipv4.ip_default_ttl=255
 doctor "$NS_A" "$IF_A" "$PUB_B"
-if has_counters && grep -q "handshakes arrive with" <<<"$(evidence who_answers)"; then
-	expect "a device answering with TTL 255 instead of the peer" who_answers fail
-else
-	expect "a device answering with TTL 255 instead of the peer" who_answers warn
-fi
-check "evidence: initial 255" grep -q "initial 255" <<<"$(evidence who_answers)"
+# wgcd recorded the handshake TTL (64): the mismatch is a failure, not a guess
+expect "a device answering with TTL 255 instead of the peer" who_answers fail
+check "evidence: ping initial 255, handshakes initial 64" \
+	grep -q "TTL 255 (initial 255, 0 hops) but the peer's handshakes arrive with TTL 64 (initial 64, 0 hops)" \
+	<<<"$(evidence who_answers)"
 expect "nothing listens on the endpoint port" endpoint.port fail
