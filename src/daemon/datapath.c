@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "core/crypto.h"
+#include "core/endpoint_candidates.h"
 #include "daemon/candidates.h"
 #include "daemon/log.h"
 #include "daemon/offload.h"
@@ -495,6 +496,37 @@ static void process_udp_batch(struct wgcd *d, struct reader_buffers *b, unsigned
 	write_delivered(d, b);
 }
 
+static bool endpoint_equal(const union wgc_endpoint *a, const union wgc_endpoint *b)
+{
+	if (a->addr.sa_family != b->addr.sa_family)
+		return false;
+	if (a->addr.sa_family == AF_INET)
+		return a->addr4.sin_port == b->addr4.sin_port && a->addr4.sin_addr.s_addr == b->addr4.sin_addr.s_addr;
+	return a->addr.sa_family == AF_INET6 && a->addr6.sin6_port == b->addr6.sin6_port &&
+	       !memcmp(&a->addr6.sin6_addr, &b->addr6.sin6_addr, sizeof(a->addr6.sin6_addr));
+}
+
+/* An ICMP port unreachable for dst: counted on every peer whose endpoint or candidate it is. */
+static void note_port_unreachable(void *ctx, const union wgc_endpoint *dst)
+{
+	struct wgcd *d = ctx;
+	struct timespec ts;
+	struct wgc_peer *peer;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	pthread_mutex_lock(&d->lock);
+	for (peer = wgc_device_first_peer(d->core); peer; peer = wgc_peer_next(peer)) {
+		struct wgcd_peer *wp = wgc_peer_user(peer);
+
+		if (!wp || !(endpoint_equal(&wp->endpoint, dst) ||
+			     (wp->cands && wgc_candidates_find(wp->cands, &dst->addr) >= 0)))
+			continue;
+		wgc_peer_counter_add(peer, WGC_PEER_ICMP_PORT_UNREACHABLE, 1);
+		wgc_peer_counter_set(peer, WGC_PEER_LAST_ICMP_PORT_UNREACHABLE, (uint64_t)(ts.tv_sec > 0 ? ts.tv_sec : 0));
+	}
+	pthread_mutex_unlock(&d->lock);
+}
+
 static void *reader_main(void *arg)
 {
 	struct wgcd_udp_reader *r = arg;
@@ -521,7 +553,9 @@ static void *reader_main(void *arg)
 				continue;
 			if (n == -EBADF || n == -ENOTSOCK)
 				break;
-			continue; /* ICMP errors surface as ECONNREFUSED and the like */
+			/* ICMP errors surface as ECONNREFUSED and the like: read them off the error queue */
+			wgc_udp_read_errors(r->fd, note_port_unreachable, d);
+			continue;
 		}
 		process_udp_batch(d, b, (unsigned)n);
 	}

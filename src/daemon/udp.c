@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <time.h> /* before linux/errqueue.h, which uses struct timespec */
+#include <linux/errqueue.h>
+#include <netinet/icmp6.h>
+#include <netinet/ip_icmp.h>
 #include <netinet/udp.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -50,6 +54,8 @@ static int open_one(int family, uint16_t *port, uint32_t fwmark)
 			goto fail;
 		/* the TTL of handshakes, for `wgc doctor` (who answers); optional */
 		(void)setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one));
+		/* ICMP errors into the error queue, for the peers' icmp_port_unreachable; optional */
+		(void)setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
 	} else {
 		sa.addr6.sin6_family = AF_INET6;
 		sa.addr6.sin6_port = htons(*port);
@@ -58,6 +64,7 @@ static int open_one(int family, uint16_t *port, uint32_t fwmark)
 		    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)) < 0)
 			goto fail;
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one));
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
 	}
 	if (fwmark && setsockopt(fd, SOL_SOCKET, SO_MARK, &fwmark, sizeof(fwmark)) < 0)
 		goto fail;
@@ -231,6 +238,52 @@ int wgc_udp_recv(int fd, struct wgc_udp_rx *msgs, unsigned n, bool wait)
 	if (r == 1 && mm[0].msg_len == 0 && mm[0].msg_hdr.msg_namelen == 0)
 		return 0;
 	return r;
+}
+
+static bool is_port_unreachable(const struct sock_extended_err *e)
+{
+	return (e->ee_origin == SO_EE_ORIGIN_ICMP && e->ee_type == ICMP_DEST_UNREACH && e->ee_code == ICMP_PORT_UNREACH) ||
+	       (e->ee_origin == SO_EE_ORIGIN_ICMP6 && e->ee_type == ICMP6_DST_UNREACH &&
+		e->ee_code == ICMP6_DST_UNREACH_NOPORT);
+}
+
+unsigned wgc_udp_read_errors(int fd, wgc_udp_unreachable_fn cb, void *ctx)
+{
+	unsigned found = 0;
+
+	/* bounded: the queue is limited by the receive buffer, but never loop forever */
+	for (unsigned round = 0; round < 256; round++) {
+		union {
+			struct cmsghdr align;
+			uint8_t buf[512];
+		} cm;
+		uint8_t payload[64]; /* the refused datagram's start; not needed */
+		struct iovec iov = { .iov_base = payload, .iov_len = sizeof(payload) };
+		union wgc_endpoint dst;
+		struct msghdr mh = { .msg_name = &dst, .msg_namelen = sizeof(dst), .msg_iov = &iov, .msg_iovlen = 1,
+				     .msg_control = cm.buf, .msg_controllen = sizeof(cm.buf) };
+		struct cmsghdr *c;
+
+		memset(&dst, 0, sizeof(dst));
+		if (recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			break;
+		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			struct sock_extended_err e;
+
+			if (!((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
+			      (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)) ||
+			    c->cmsg_len < CMSG_LEN(sizeof(e)))
+				continue;
+			memcpy(&e, CMSG_DATA(c), sizeof(e));
+			/* msg_name holds the refused datagram's destination (the kernel's ip_recv_error) */
+			if (is_port_unreachable(&e) && (dst.addr.sa_family == AF_INET || dst.addr.sa_family == AF_INET6)) {
+				found++;
+				if (cb)
+					cb(ctx, &dst);
+			}
+		}
+	}
+	return found;
 }
 
 /* Fills the control buffer for a sticky source; returns its length (0: none). */
