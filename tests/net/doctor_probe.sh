@@ -72,3 +72,5 @@ check "... with its time" [ "$(peer_counter last_icmp_port_unreachable)" -ge "$t
 doctor "$NS_A" "$IF_A"
 expect "doctor reports it from wgcd's counter, unprobed" endpoint.port fail
 check "evidence names wgcd's record" grep -q "wgcd received [0-9]* ICMP port unreachable" <<<"$(evidence endpoint.port)"
+check "A's wgcd (TTL and error-queue paths) ran clean under the sanitizers" \
+	bash -c "test -f '$TEST_TMP/$IF_A.log' && ! grep -q 'Sanitizer\|runtime error' '$TEST_TMP/$IF_A.log'"
