@@ -392,6 +392,16 @@ static void mtu_probe(struct wgc_doc_peer_facts *f, int if_mtu)
 	f->largest_ok_size = lo;
 }
 
+/* Age of the backend's last ICMP port unreachable for the peer (wgcd: last_icmp_port_unreachable). */
+static void icmp_age(struct wgc_doc_peer_facts *f, const struct wgc_peer_model *p, time_t now)
+{
+	struct wgc_doc_counter last = { 0 };
+
+	peer_counter(p, "last_icmp_port_unreachable", &last);
+	f->icmp_unreachable_age = last.has && last.value && (int64_t)last.value <= (int64_t)now
+					  ? (int64_t)now - (int64_t)last.value : -1;
+}
+
 void cli_doc_peer_facts(struct wgc_doc_peer_facts *f, const struct wgc_doc_device_facts *df,
 			const struct wgc_device_model *dev, const struct wgc_peer_model *p,
 			const struct cli_doc_env *env, bool probe)
@@ -408,6 +418,8 @@ void cli_doc_peer_facts(struct wgc_doc_peer_facts *f, const struct wgc_doc_devic
 	peer_counter(p, "rejected_stale_timestamp", &f->rejected_stale_timestamp);
 	peer_counter(p, "data_rejected_source_not_allowed", &f->data_rejected_source_not_allowed);
 	peer_counter(p, "last_handshake_ttl", &f->handshake_ttl);
+	peer_counter(p, "icmp_port_unreachable", &f->icmp_port_unreachable);
+	icmp_age(f, p, env->now);
 	tunnel_addr(f, p);
 	if ((e->addr.sa_family == AF_INET || e->addr.sa_family == AF_INET6) && wgc_endpoint_format(ep, e)) {
 		snprintf(f->endpoint, sizeof(f->endpoint), "%s", ep);
@@ -424,7 +436,11 @@ void cli_doc_peer_facts(struct wgc_doc_peer_facts *f, const struct wgc_doc_devic
 		return;
 	if (f->endpoint[0]) {
 		f->ping_ttl = cli_doc_ping_ttl(f->endpoint_host);
-		f->port_unreachable = cli_doc_port_unreachable(e, dev->fwmark);
+		/* wgcd's record of its own traffic first; the 1-byte probe for other backends or when it saw nothing */
+		f->port_unreachable = f->icmp_unreachable_age >= 0 &&
+					      (f->handshake_age < 0 || f->icmp_unreachable_age < f->handshake_age)
+					      ? WGC_DOC_YES
+					      : cli_doc_port_unreachable(e, dev->fwmark);
 	}
 	if (f->tunnel_addr[0])
 		mtu_probe(f, df->mtu);

@@ -452,8 +452,8 @@ static void check_who_answers(struct wgc_doc_report *r, const struct wgc_doc_pee
 				    "itself may be down or its uplink not up");
 			return;
 		}
-		res = add(r, "who_answers", k, WGC_DOC_OK, "ping and the peer's handshakes both arrive with TTL %d (%d hops)",
-			  p->ping_ttl, init - p->ping_ttl);
+		res = add(r, "who_answers", k, WGC_DOC_OK, "ping and the peer's handshakes both arrive with TTL %d (initial %d, %d hops)",
+			  p->ping_ttl, init, init - p->ping_ttl);
 		advise(res, "nothing to do");
 		return;
 	}
@@ -478,6 +478,16 @@ static void check_port_closed(struct wgc_doc_report *r, const struct wgc_doc_pee
 	const char *k = p->public_key;
 	struct wgc_doc_result *res;
 
+	/* wgcd saw it on its own traffic, since the last handshake: no probe needed */
+	if (p->endpoint[0] && p->icmp_port_unreachable.has && p->icmp_unreachable_age >= 0 &&
+	    (p->handshake_age < 0 || p->icmp_unreachable_age < p->handshake_age)) {
+		res = add(r, "endpoint.port", k, WGC_DOC_FAIL,
+			  "wgcd received %" PRIu64 " ICMP port unreachable for the peer's endpoint %s, the last %" PRId64
+			  " s ago, after the last handshake: host up, nothing listening",
+			  p->icmp_port_unreachable.value, p->endpoint, p->icmp_unreachable_age);
+		advise(res, "start WireGuard on the peer, or fix the port in Endpoint");
+		return;
+	}
 	if (!p->probed || !p->endpoint[0] || p->port_unreachable == WGC_DOC_UNKNOWN) {
 		add(r, "endpoint.port", k, WGC_DOC_SKIP, p->endpoint[0] ? "not probed" : "no endpoint");
 	} else if (p->port_unreachable == WGC_DOC_YES) {

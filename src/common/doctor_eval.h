@@ -64,7 +64,8 @@ struct wgc_doc_peer_facts {
 	char endpoint_host[48];
 	int64_t handshake_age;           /* seconds; -1: never */
 	struct wgc_doc_counter initiations_sent, responses_received, rejected_stale_timestamp,
-		data_rejected_source_not_allowed, handshake_ttl;
+		data_rejected_source_not_allowed, handshake_ttl, icmp_port_unreachable;
+	int64_t icmp_unreachable_age;    /* seconds since the backend's last ICMP port unreachable; -1: none */
 	/* routing of the endpoint (with the fwmark) */
 	enum wgc_doc_tri routed;
 	char route_dev[16], route_via[48], route_src[48];

@@ -210,6 +210,61 @@ static void device_gauges(struct wgc_strbuf *out, const struct wgc_device_model 
 	}
 }
 
+enum cand_value { CAND_CURRENT, CAND_INITIATIONS, CAND_LAST_REPLY };
+
+static const struct {
+	const char *name, *help;
+	bool gauge;
+} cand_families[] = {
+	[CAND_CURRENT] = { "wgc_endpoint_candidate_current", "1 for the candidate that is the peer's current endpoint",
+			   true },
+	[CAND_INITIATIONS] = { "wgc_endpoint_candidate_initiations_sent_total",
+			       "Handshake initiations sent to the endpoint candidate", false },
+	[CAND_LAST_REPLY] = { "wgc_endpoint_candidate_last_reply_seconds",
+			      "Unix time of the last authenticated reply from the candidate (0: never)", true },
+};
+
+/*
+ * Per-candidate endpoint state (issue 14, wgcd only): one sample per
+ * candidate of every peer with a candidate list, labelled interface,
+ * public_key and endpoint (the candidate as written, hostnames included).
+ * Nothing, not even the headers, when no peer has candidates.
+ */
+static void candidate_families(struct wgc_strbuf *out, const struct wgc_device_model *devs, size_t n)
+{
+	bool any = false;
+	char b64[WGC_KEY_B64_LEN];
+
+	for (size_t d = 0; d < n && !any; d++)
+		for (size_t i = 0; i < devs[d].n_peers && !any; i++)
+			any = devs[d].peers[i].candidates.n >= 2;
+	if (!any)
+		return;
+	for (unsigned f = 0; f < sizeof(cand_families) / sizeof(cand_families[0]); f++) {
+		header(out, cand_families[f].name, cand_families[f].help, cand_families[f].gauge);
+		for (size_t d = 0; d < n; d++)
+			for (size_t i = 0; i < devs[d].n_peers; i++) {
+				const struct wgc_peer_model *p = &devs[d].peers[i];
+
+				if (p->candidates.n < 2)
+					continue;
+				wgc_key_to_base64(b64, p->public_key);
+				for (size_t c = 0; c < p->candidates.n; c++) {
+					const struct wgc_endpoint_candidate *e = &p->candidates.items[c];
+					uint64_t v = f == CAND_CURRENT ? e->current
+						   : f == CAND_INITIATIONS ? e->initiations_sent
+									   : (uint64_t)(e->last_reply > 0 ? e->last_reply : 0);
+
+					wgc_strbuf_printf(out, "%s{interface=\"", cand_families[f].name);
+					wgc_metrics_label_value(out, devs[d].name);
+					wgc_strbuf_printf(out, "\",public_key=\"%s\",endpoint=\"", b64);
+					wgc_metrics_label_value(out, e->text);
+					wgc_strbuf_printf(out, "\"} %" PRIu64 "\n", v);
+				}
+			}
+	}
+}
+
 /* One sample of a backend counter when it belongs to family f. */
 static void counter_sample(struct wgc_strbuf *out, const struct family *f, const char *name, uint64_t v,
 			   const struct wgc_device_model *dev, const struct wgc_peer_model *p,
@@ -274,6 +329,7 @@ void wgc_metrics_format(struct wgc_strbuf *out, const struct wgc_device_model *d
 	       true);
 	peer_family(out, devs, n, names, PEER_HANDSHAKE);
 	device_gauges(out, devs, n, now);
+	candidate_families(out, devs, n);
 	collect_families(&fs, devs, n);
 	if (fs.failed)
 		out->failed = true;

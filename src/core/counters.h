@@ -72,7 +72,10 @@
 	X(DATA_REJECTED_REPLAY, "data_rejected_replay")                                         \
 	X(DATA_REJECTED_SOURCE_NOT_ALLOWED, "data_rejected_source_not_allowed")                 \
 	X(KEEPALIVES_SENT, "keepalives_sent")                                                   \
-	X(KEEPALIVES_RECEIVED, "keepalives_received")
+	X(KEEPALIVES_RECEIVED, "keepalives_received")                                           \
+	X(LAST_HANDSHAKE_TTL, "last_handshake_ttl")                                             \
+	X(ICMP_PORT_UNREACHABLE, "icmp_port_unreachable")                                       \
+	X(LAST_ICMP_PORT_UNREACHABLE, "last_icmp_port_unreachable")
 
 #define WGC_COUNTER_ENUM_DEV(e, name) WGC_DEV_##e,
 #define WGC_COUNTER_ENUM_PEER(e, name) WGC_PEER_##e,
@@ -127,6 +130,11 @@ static inline void wgc_counters_add(struct wgc_device_counters *c, enum wgc_devi
 static inline void wgc_peer_counters_add(struct wgc_peer_counters *c, enum wgc_peer_counter i, uint64_t n)
 {
 	atomic_fetch_add_explicit(&c->v[i], n, memory_order_relaxed);
+}
+/* Sets a value counter (a last_* time or TTL) of a peer. Any thread. */
+static inline void wgc_peer_counters_set(struct wgc_peer_counters *c, enum wgc_peer_counter i, uint64_t v)
+{
+	atomic_store_explicit(&c->v[i], v, memory_order_relaxed);
 }
 /* Counts one rejection; for a handshake reason also remembers src (may be NULL). Any thread. */
 void wgc_counters_reject(struct wgc_device_counters *c, wgc_drop_reason r, const struct sockaddr *src);

@@ -280,6 +280,9 @@ void wgc_device_count_drop(struct wgc_device *dev, wgc_drop_reason reason, const
 /* A counter's value; any thread (relaxed: not a snapshot across counters). */
 uint64_t wgc_device_counter_get(struct wgc_device *dev, enum wgc_device_counter c);
 uint64_t wgc_peer_counter_get(struct wgc_peer *peer, enum wgc_peer_counter c);
+/* Facts only the embedder sees (a handshake's TTL, ICMP errors); any thread, no lock. */
+void wgc_peer_counter_set(struct wgc_peer *peer, enum wgc_peer_counter c, uint64_t v);
+void wgc_peer_counter_add(struct wgc_peer *peer, enum wgc_peer_counter c, uint64_t n);
 /* The recent sources of one rejection reason, most recent first; returns the count. */
 unsigned wgc_device_rejected_sources(struct wgc_device *dev, wgc_drop_reason reason,
 				     union wgc_sockaddr out[WGC_REJECTED_SOURCES_PER_REASON]);

@@ -244,6 +244,18 @@ uint64_t wgc_peer_counter_get(struct wgc_peer *peer, enum wgc_peer_counter c)
 						     : 0;
 }
 
+void wgc_peer_counter_set(struct wgc_peer *peer, enum wgc_peer_counter c, uint64_t v)
+{
+	if ((unsigned)c < WGC_PEER_COUNTER_COUNT)
+		wgc_peer_counters_set(&peer->counters, c, v);
+}
+
+void wgc_peer_counter_add(struct wgc_peer *peer, enum wgc_peer_counter c, uint64_t n)
+{
+	if ((unsigned)c < WGC_PEER_COUNTER_COUNT)
+		wgc_peer_counters_add(&peer->counters, c, n);
+}
+
 unsigned wgc_device_rejected_sources(struct wgc_device *dev, wgc_drop_reason reason,
 				     union wgc_sockaddr out[WGC_REJECTED_SOURCES_PER_REASON])
 {

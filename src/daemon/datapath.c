@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "core/crypto.h"
+#include "core/endpoint_candidates.h"
 #include "daemon/candidates.h"
 #include "daemon/log.h"
 #include "daemon/offload.h"
@@ -121,6 +122,9 @@ static void core_set_endpoint(void *ctx, struct wgc_peer *peer, const void *src_
 		return;
 	wp->endpoint = o->from;
 	wp->src = o->local;
+	/* only an authenticated handshake message: that is what doctor compares with a ping's TTL */
+	if (o->handshake && o->ttl > 0)
+		wgc_peer_counter_set(peer, WGC_PEER_LAST_HANDSHAKE_TTL, (uint64_t)o->ttl);
 	if (wp->cands)
 		wgcd_candidates_note_reply(ctx, wp, &o->from);
 }
@@ -465,6 +469,8 @@ static void process_udp_batch(struct wgcd *d, struct reader_buffers *b, unsigned
 	for (i = 0; i < n; i++) {
 		b->origin[i].from = b->rx[i].from;
 		b->origin[i].local = b->rx[i].local;
+		b->origin[i].ttl = b->rx[i].ttl;
+		b->origin[i].handshake = false;
 		/* a truncated datagram is junk whatever its first bytes say: length 0 */
 		b->items[i] = (struct wgc_rx_item){ .msg = b->slot[i], .len = b->rx[i].truncated ? 0 : b->rx[i].len,
 						    .src = &b->origin[i].from.addr, .src_info = &b->origin[i] };
@@ -488,6 +494,37 @@ static void process_udp_batch(struct wgcd *d, struct reader_buffers *b, unsigned
 	pthread_mutex_unlock(&d->lock);
 	current_delivery = NULL;
 	write_delivered(d, b);
+}
+
+static bool endpoint_equal(const union wgc_endpoint *a, const union wgc_endpoint *b)
+{
+	if (a->addr.sa_family != b->addr.sa_family)
+		return false;
+	if (a->addr.sa_family == AF_INET)
+		return a->addr4.sin_port == b->addr4.sin_port && a->addr4.sin_addr.s_addr == b->addr4.sin_addr.s_addr;
+	return a->addr.sa_family == AF_INET6 && a->addr6.sin6_port == b->addr6.sin6_port &&
+	       !memcmp(&a->addr6.sin6_addr, &b->addr6.sin6_addr, sizeof(a->addr6.sin6_addr));
+}
+
+/* An ICMP port unreachable for dst: counted on every peer whose endpoint or candidate it is. */
+static void note_port_unreachable(void *ctx, const union wgc_endpoint *dst)
+{
+	struct wgcd *d = ctx;
+	struct timespec ts;
+	struct wgc_peer *peer;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	pthread_mutex_lock(&d->lock);
+	for (peer = wgc_device_first_peer(d->core); peer; peer = wgc_peer_next(peer)) {
+		struct wgcd_peer *wp = wgc_peer_user(peer);
+
+		if (!wp || !(endpoint_equal(&wp->endpoint, dst) ||
+			     (wp->cands && wgc_candidates_find(wp->cands, &dst->addr) >= 0)))
+			continue;
+		wgc_peer_counter_add(peer, WGC_PEER_ICMP_PORT_UNREACHABLE, 1);
+		wgc_peer_counter_set(peer, WGC_PEER_LAST_ICMP_PORT_UNREACHABLE, (uint64_t)(ts.tv_sec > 0 ? ts.tv_sec : 0));
+	}
+	pthread_mutex_unlock(&d->lock);
 }
 
 static void *reader_main(void *arg)
@@ -516,7 +553,9 @@ static void *reader_main(void *arg)
 				continue;
 			if (n == -EBADF || n == -ENOTSOCK)
 				break;
-			continue; /* ICMP errors surface as ECONNREFUSED and the like */
+			/* ICMP errors surface as ECONNREFUSED and the like: read them off the error queue */
+			wgc_udp_read_errors(r->fd, note_port_unreachable, d);
+			continue;
 		}
 		process_udp_batch(d, b, (unsigned)n);
 	}

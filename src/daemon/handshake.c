@@ -145,6 +145,7 @@ static void process_batch(struct wgcd *d, struct wgcd_handshake_item *batch, str
 		it->len = batch[i].len;
 		memset(&it->src, 0, sizeof(it->src));
 		memcpy(&it->src, from, from->addr.sa_family == AF_INET ? sizeof(it->src.in4) : sizeof(it->src.in6));
+		batch[i].origin.handshake = true; /* roam() then records the TTL */
 		it->src_info = &batch[i].origin;
 		it->under_load = under_load(d, depth > i ? depth - i : 0, now);
 	}

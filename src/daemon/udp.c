@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <time.h> /* before linux/errqueue.h, which uses struct timespec */
+#include <linux/errqueue.h>
+#include <netinet/icmp6.h>
+#include <netinet/ip_icmp.h>
 #include <netinet/udp.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -10,9 +14,10 @@
 /* wireguard-go asks for 7 MiB socket buffers; the kernel caps the unforced request. */
 enum { SOCKET_BUFFER_SIZE = 7 << 20 };
 
-/* Room for the larger of the two pktinfo control messages. */
-#define PKTINFO_SPACE (CMSG_SPACE(sizeof(struct in6_pktinfo)) > CMSG_SPACE(sizeof(struct in_pktinfo)) \
-		       ? CMSG_SPACE(sizeof(struct in6_pktinfo)) : CMSG_SPACE(sizeof(struct in_pktinfo)))
+/* Room for the larger of the two pktinfo control messages, and the TTL / hop limit. */
+#define PKTINFO_SPACE ((CMSG_SPACE(sizeof(struct in6_pktinfo)) > CMSG_SPACE(sizeof(struct in_pktinfo)) \
+			? CMSG_SPACE(sizeof(struct in6_pktinfo)) : CMSG_SPACE(sizeof(struct in_pktinfo))) + \
+		       CMSG_SPACE(sizeof(int)))
 
 union cmsg_space {
 	struct cmsghdr align;
@@ -47,6 +52,10 @@ static int open_one(int family, uint16_t *port, uint32_t fwmark)
 		salen = sizeof(sa.addr4);
 		if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0)
 			goto fail;
+		/* the TTL of handshakes, for `wgc doctor` (who answers); optional */
+		(void)setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one));
+		/* ICMP errors into the error queue, for the peers' icmp_port_unreachable; optional */
+		(void)setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
 	} else {
 		sa.addr6.sin6_family = AF_INET6;
 		sa.addr6.sin6_port = htons(*port);
@@ -54,6 +63,8 @@ static int open_one(int family, uint16_t *port, uint32_t fwmark)
 		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0 ||
 		    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)) < 0)
 			goto fail;
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one));
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
 	}
 	if (fwmark && setsockopt(fd, SOL_SOCKET, SO_MARK, &fwmark, sizeof(fwmark)) < 0)
 		goto fail;
@@ -155,13 +166,19 @@ int wgc_udp_set_fwmark(struct wgc_udp *u, uint32_t fwmark)
 	return 0;
 }
 
-static void read_pktinfo(struct msghdr *mh, struct wgc_udp_source *local)
+/* The arrival address and interface into *local, and the TTL / hop limit into *ttl (-1: none). */
+static void read_pktinfo(struct msghdr *mh, struct wgc_udp_source *local, int *ttl)
 {
 	struct cmsghdr *c;
 
 	memset(local, 0, sizeof(*local));
+	*ttl = -1;
 	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
-		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
+		if (((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
+		     (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+			memcpy(ttl, CMSG_DATA(c), sizeof(*ttl));
+		} else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
 		    c->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
 			struct in_pktinfo pi;
 			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
@@ -212,7 +229,7 @@ int wgc_udp_recv(int fd, struct wgc_udp_rx *msgs, unsigned n, bool wait)
 		if (mm[i].msg_hdr.msg_namelen > sizeof(msgs[i].from) ||
 		    mm[i].msg_hdr.msg_namelen == 0)
 			msgs[i].from.addr.sa_family = AF_UNSPEC;
-		read_pktinfo(&mm[i].msg_hdr, &msgs[i].local);
+		read_pktinfo(&mm[i].msg_hdr, &msgs[i].local, &msgs[i].ttl);
 	}
 	/*
 	 * A shut-down socket reports one empty datagram with no sender; that
@@ -221,6 +238,52 @@ int wgc_udp_recv(int fd, struct wgc_udp_rx *msgs, unsigned n, bool wait)
 	if (r == 1 && mm[0].msg_len == 0 && mm[0].msg_hdr.msg_namelen == 0)
 		return 0;
 	return r;
+}
+
+static bool is_port_unreachable(const struct sock_extended_err *e)
+{
+	return (e->ee_origin == SO_EE_ORIGIN_ICMP && e->ee_type == ICMP_DEST_UNREACH && e->ee_code == ICMP_PORT_UNREACH) ||
+	       (e->ee_origin == SO_EE_ORIGIN_ICMP6 && e->ee_type == ICMP6_DST_UNREACH &&
+		e->ee_code == ICMP6_DST_UNREACH_NOPORT);
+}
+
+unsigned wgc_udp_read_errors(int fd, wgc_udp_unreachable_fn cb, void *ctx)
+{
+	unsigned found = 0;
+
+	/* bounded: the queue is limited by the receive buffer, but never loop forever */
+	for (unsigned round = 0; round < 256; round++) {
+		union {
+			struct cmsghdr align;
+			uint8_t buf[512];
+		} cm;
+		uint8_t payload[64]; /* the refused datagram's start; not needed */
+		struct iovec iov = { .iov_base = payload, .iov_len = sizeof(payload) };
+		union wgc_endpoint dst;
+		struct msghdr mh = { .msg_name = &dst, .msg_namelen = sizeof(dst), .msg_iov = &iov, .msg_iovlen = 1,
+				     .msg_control = cm.buf, .msg_controllen = sizeof(cm.buf) };
+		struct cmsghdr *c;
+
+		memset(&dst, 0, sizeof(dst));
+		if (recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			break;
+		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			struct sock_extended_err e;
+
+			if (!((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
+			      (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)) ||
+			    c->cmsg_len < CMSG_LEN(sizeof(e)))
+				continue;
+			memcpy(&e, CMSG_DATA(c), sizeof(e));
+			/* msg_name holds the refused datagram's destination (the kernel's ip_recv_error) */
+			if (is_port_unreachable(&e) && (dst.addr.sa_family == AF_INET || dst.addr.sa_family == AF_INET6)) {
+				found++;
+				if (cb)
+					cb(ctx, &dst);
+			}
+		}
+	}
+	return found;
 }
 
 /* Fills the control buffer for a sticky source; returns its length (0: none). */
@@ -535,6 +598,7 @@ struct gro_dgram {
 	bool truncated;
 	union wgc_endpoint from;
 	struct wgc_udp_source local;
+	int ttl;
 };
 
 static size_t read_gro_size(struct msghdr *mh)
@@ -586,7 +650,7 @@ int wgc_udp_recv_gro(int fd, struct wgc_udp_rx *msgs, unsigned n, bool wait)
 		dg[d].truncated = (mm[d].msg_hdr.msg_flags & MSG_TRUNC) != 0;
 		if (mm[d].msg_hdr.msg_namelen > sizeof(dg[d].from) || mm[d].msg_hdr.msg_namelen == 0)
 			dg[d].from.addr.sa_family = AF_UNSPEC;
-		read_pktinfo(&mm[d].msg_hdr, &dg[d].local);
+		read_pktinfo(&mm[d].msg_hdr, &dg[d].local, &dg[d].ttl);
 		dg[d].seg = read_gro_size(&mm[d].msg_hdr);
 		if (dg[d].seg == 0 || dg[d].seg >= dg[d].len || dg[d].truncated)
 			dg[d].seg = dg[d].len; /* one datagram (a truncated one is dropped whole) */
@@ -614,6 +678,7 @@ int wgc_udp_recv_gro(int fd, struct wgc_udp_rx *msgs, unsigned n, bool wait)
 				memmove(m->buf, base + off, len);
 			m->from = dg[d].from;
 			m->local = dg[d].local;
+			m->ttl = dg[d].ttl;
 			out++;
 			off += len;
 		} while (off < dg[d].len);

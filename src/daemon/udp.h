@@ -78,6 +78,17 @@ int wgc_udp_rebind(struct wgc_udp *u, uint16_t port, struct wgc_udp *old);
 /* SO_MARK on both sockets; 0 clears. Needs CAP_NET_ADMIN. */
 int wgc_udp_set_fwmark(struct wgc_udp *u, uint32_t fwmark);
 
+/* Called for each ICMP port unreachable; dst: where the refused datagram went. */
+typedef void (*wgc_udp_unreachable_fn)(void *ctx, const union wgc_endpoint *dst);
+
+/*
+ * Drains fd's error queue (IP_RECVERR / IPV6_RECVERR, set by
+ * wgc_udp_open) with MSG_DONTWAIT, never blocking; calls cb for each
+ * ICMP (type 3 code 3) or ICMPv6 (type 1 code 4) port unreachable, and
+ * drops other errors. Returns the number of port unreachables.
+ */
+unsigned wgc_udp_read_errors(int fd, wgc_udp_unreachable_fn cb, void *ctx);
+
 struct wgc_udp_rx {
 	uint8_t *buf;                /* in: caller's buffer */
 	size_t cap;                  /* in: its size */
@@ -85,6 +96,8 @@ struct wgc_udp_rx {
 	bool truncated;              /* out: datagram was longer than cap (drop it) */
 	union wgc_endpoint from;     /* out: the remote address */
 	struct wgc_udp_source local; /* out: where it arrived (family 0 if unknown) */
+	int ttl;                     /* out: IPv4 TTL / IPv6 hop limit (IP_RECVTTL,
+				      * IPV6_RECVHOPLIMIT); -1 if unknown */
 };
 
 /*

@@ -40,6 +40,8 @@ struct wgcd_peer {
 struct wgcd_origin {
 	union wgc_endpoint from;
 	struct wgc_udp_source local;
+	int ttl;        /* IPv4 TTL / IPv6 hop limit it arrived with; -1: unknown */
+	bool handshake; /* set by the handshake workers: roaming here means an authenticated handshake */
 };
 
 enum {

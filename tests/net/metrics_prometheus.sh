@@ -10,6 +10,7 @@
 # counters (when the backend reports counters) and `promtool check metrics`.
 # Everything listens inside the test's namespace: no port can collide.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/daemon_lib.sh" # wait_until
 TEST_TIMEOUT=${TEST_TIMEOUT:-180}
 require_root_and_tools prometheus promtool python3
 
@@ -129,3 +130,21 @@ wait "$metrics_pid"
 metrics_rc=$?
 check "wgc metrics exits 0 on SIGTERM" test "$metrics_rc" = 0
 check_fails "the server ran clean under the sanitizers" grep -q Sanitizer "$TEST_TMP/metrics.log"
+
+# Per-candidate endpoint state (issue 14): B's working endpoint first, a dead
+# one second. Setting the list makes the last one the endpoint (as wg keeps
+# the last Endpoint line); B's next packet authenticates from the working one
+# and A roams there: it becomes current. promtool still passes.
+ep_b=$(nsx "$NS_A" "$WG" show "$IF_A" endpoints | awk '{ print $2 }')
+check "candidates set on A's peer B" nsx "$NS_A" "$WGC" set "$IF_A" peer "$PUB_B" endpoint "$ep_b" endpoint 192.0.2.1:51820
+cand_line() { printf 'wgc_endpoint_candidate_current{interface="%s",public_key="%s",endpoint="%s"} %s' "$IF_A" "$PUB_B" "$1" "$2"; }
+cand_current() {
+	nsx "$NS_B" ping -c1 -W1 "$IN4_A" >/dev/null 2>&1
+	nsx "$NS_A" "$WGC" metrics --once "$IF_A" >"$TEST_TMP/cand.txt" 2>"$TEST_TMP/cand.err" &&
+		grep -qF "$(cand_line "$ep_b" 1)" "$TEST_TMP/cand.txt"
+}
+check "the working candidate becomes current after B's packet" wait_until 20 cand_current
+check "the dead candidate is not current" grep -qF "$(cand_line 192.0.2.1:51820 0)" "$TEST_TMP/cand.txt"
+check "promtool check metrics passes with candidates" promtool check metrics <"$TEST_TMP/cand.txt"
+check "initiations per candidate" grep -q "^wgc_endpoint_candidate_initiations_sent_total{.*endpoint=\"192.0.2.1:51820\"} [0-9]" "$TEST_TMP/cand.txt"
+check "last reply per candidate" grep -q "^wgc_endpoint_candidate_last_reply_seconds{.*endpoint=\"$ep_b\"} [1-9]" "$TEST_TMP/cand.txt"

@@ -67,6 +67,51 @@ static void test_exposition(void)
 	wgc_model_free(&d);
 }
 
+/* Per-candidate state: one sample per candidate, only for peers with a list; labels escaped. */
+static void test_candidates(void)
+{
+	struct wgc_device_model d = { .name = "wg0" };
+	struct wgc_strbuf out = { 0 };
+	struct wgc_endpoint_candidate *c;
+	const char *want =
+		"# HELP wgc_endpoint_candidate_current 1 for the candidate that is the peer's current endpoint\n"
+		"# TYPE wgc_endpoint_candidate_current gauge\n"
+		"wgc_endpoint_candidate_current{interface=\"wg0\",public_key=\"xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\",endpoint=\"192.168.0.10:51820\"} 1\n"
+		"wgc_endpoint_candidate_current{interface=\"wg0\",public_key=\"xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\",endpoint=\"hub\\\"x\\\".example:51820\"} 0\n"
+		"# HELP wgc_endpoint_candidate_initiations_sent_total Handshake initiations sent to the endpoint candidate\n"
+		"# TYPE wgc_endpoint_candidate_initiations_sent_total counter\n"
+		"wgc_endpoint_candidate_initiations_sent_total{interface=\"wg0\",public_key=\"xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\",endpoint=\"192.168.0.10:51820\"} 3\n"
+		"wgc_endpoint_candidate_initiations_sent_total{interface=\"wg0\",public_key=\"xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\",endpoint=\"hub\\\"x\\\".example:51820\"} 7\n"
+		"# HELP wgc_endpoint_candidate_last_reply_seconds Unix time of the last authenticated reply from the candidate (0: never)\n"
+		"# TYPE wgc_endpoint_candidate_last_reply_seconds gauge\n"
+		"wgc_endpoint_candidate_last_reply_seconds{interface=\"wg0\",public_key=\"xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\",endpoint=\"192.168.0.10:51820\"} 1562834127\n"
+		"wgc_endpoint_candidate_last_reply_seconds{interface=\"wg0\",public_key=\"xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\",endpoint=\"hub\\\"x\\\".example:51820\"} 0\n";
+	const char *start;
+
+	add_peer(&d, KEY_A, "10.70.0.2/32", 0, 0, 1562834127);
+	add_peer(&d, KEY_B, "", 0, 0, 0);
+	/* KEY_B has one candidate only: that is a plain endpoint, no candidate samples */
+	CHECK((c = wgc_model_add_candidate(&d.peers[1], "10.0.0.9:51820")) != NULL);
+	CHECK((c = wgc_model_add_candidate(&d.peers[0], "192.168.0.10:51820")) != NULL);
+	if (c) {
+		c->current = true;
+		c->initiations_sent = 3;
+		c->last_reply = 1562834127;
+	}
+	CHECK((c = wgc_model_add_candidate(&d.peers[0], "hub\"x\".example:51820")) != NULL);
+	if (c)
+		c->initiations_sent = 7;
+	wgc_metrics_format(&out, &d, 1, NULL, 1562834127);
+	CHECK(!out.failed && out.data);
+	start = out.data ? strstr(out.data, "# HELP wgc_endpoint_candidate_current") : NULL;
+	CHECK(start && !strncmp(start, want, strlen(want)));
+	if (start && strncmp(start, want, strlen(want)))
+		fprintf(stderr, "got:\n%s\n", start);
+	CHECK(out.data && !strstr(out.data, "10.0.0.9"));
+	wgc_strbuf_free(&out);
+	wgc_model_free(&d);
+}
+
 static void test_friendly_names(void)
 {
 	const char conf[] = "[Interface]\n# friendly_name = not a peer\nPrivateKey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\n"
@@ -144,6 +189,7 @@ int main(void)
 {
 	RUN_TEST(test_counters_by_reason);
 	RUN_TEST(test_exposition);
+	RUN_TEST(test_candidates);
 	RUN_TEST(test_friendly_names);
 	RUN_TEST(test_names_truncated_input);
 	return harness_exit_code();
