@@ -33,6 +33,7 @@
 #include <sys/socket.h>
 
 #include "allowedips.h"
+#include "byteorder.h"
 
 #define NIL 0U
 #define CHUNK_SHIFT 8
@@ -95,21 +96,6 @@ static void mask_key(uint64_t key[2], unsigned cidr)
 		key[1] &= ~0ULL << (128 - cidr);
 }
 
-static uint64_t load_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static void store_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
 static void key_from_addr(uint64_t key[2], int family, const void *addr)
 {
 	const uint8_t *p = addr;
@@ -119,8 +105,8 @@ static void key_from_addr(uint64_t key[2], int family, const void *addr)
 			 ((uint64_t)p[3] << 32);
 		key[1] = 0;
 	} else {
-		key[0] = load_be64(p);
-		key[1] = load_be64(p + 8);
+		key[0] = wgc_load_be64(p);
+		key[1] = wgc_load_be64(p + 8);
 	}
 }
 
@@ -864,8 +850,8 @@ int wgc_allowedips_walk_by_peer(const struct wgc_allowedips *t, void *peer,
 	for (uint32_t k = 0; k < n && !ret; k++) {
 		uint8_t addr[16];
 
-		store_be64(addr, nodes[k]->key[0]);
-		store_be64(addr + 8, nodes[k]->key[1]);
+		wgc_store_be64(addr, nodes[k]->key[0]);
+		wgc_store_be64(addr + 8, nodes[k]->key[1]);
 		ret = fn(ctx, nodes[k]->family == 4 ? AF_INET : AF_INET6, addr, nodes[k]->cidr);
 	}
 	if (nodes != stack_buf)

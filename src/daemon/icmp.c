@@ -10,6 +10,8 @@
 
 #include <string.h>
 
+#include "core/byteorder.h"
+
 enum {
 	IPV4_HDR = 20,
 	IPV6_HDR = 40,
@@ -36,12 +38,6 @@ static uint16_t fold(uint32_t acc)
 	return (uint16_t)~acc;
 }
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 static size_t icmp4(uint8_t *out, size_t cap, const uint8_t *pkt, size_t len)
 {
 	size_t ihl = (size_t)(pkt[0] & 0x0f) * 4, quote, total;
@@ -59,16 +55,16 @@ static size_t icmp4(uint8_t *out, size_t cap, const uint8_t *pkt, size_t len)
 		return 0;
 	memset(out, 0, IPV4_HDR + ICMP_HDR);
 	out[0] = 0x45;
-	put16(out + 2, (uint16_t)total);
+	wgc_store_be16(out + 2, (uint16_t)total);
 	out[8] = 64;
 	out[9] = 1;
 	memcpy(out + 12, pkt + 16, 4); /* from the unreachable destination */
 	memcpy(out + 16, pkt + 12, 4); /* to the sender */
-	put16(out + 10, fold(sum16(out, IPV4_HDR, 0)));
+	wgc_store_be16(out + 10, fold(sum16(out, IPV4_HDR, 0)));
 	out[IPV4_HDR] = 3;     /* destination unreachable */
 	out[IPV4_HDR + 1] = 1; /* host unreachable */
 	memcpy(out + IPV4_HDR + ICMP_HDR, pkt, quote);
-	put16(out + IPV4_HDR + 2, fold(sum16(out + IPV4_HDR, ICMP_HDR + quote, 0)));
+	wgc_store_be16(out + IPV4_HDR + 2, fold(sum16(out + IPV4_HDR, ICMP_HDR + quote, 0)));
 	return total;
 }
 
@@ -91,7 +87,7 @@ static size_t icmp6(uint8_t *out, size_t cap, const uint8_t *pkt, size_t len)
 		return 0;
 	memset(out, 0, IPV6_HDR + ICMP_HDR);
 	out[0] = 0x60;
-	put16(out + 4, (uint16_t)payload);
+	wgc_store_be16(out + 4, (uint16_t)payload);
 	out[6] = 58;
 	out[7] = 64;
 	memcpy(out + 8, pkt + 24, 16);
@@ -101,12 +97,11 @@ static size_t icmp6(uint8_t *out, size_t cap, const uint8_t *pkt, size_t len)
 	memcpy(out + IPV6_HDR + ICMP_HDR, pkt, quote);
 	memcpy(pseudo, out + 8, 32);
 	memset(pseudo + 32, 0, 8);
-	pseudo[34] = (uint8_t)(payload >> 8);
-	pseudo[35] = (uint8_t)payload;
+	wgc_store_be16(pseudo + 34, (uint16_t)payload);
 	pseudo[39] = 58;
 	acc = sum16(pseudo, sizeof(pseudo), 0);
 	acc = sum16(out + IPV6_HDR, payload, acc);
-	put16(out + IPV6_HDR + 2, fold(acc));
+	wgc_store_be16(out + IPV6_HDR + 2, fold(acc));
 	return total;
 }
 
