@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/byteorder.h"
+#include "core/checksum.h"
 #include "daemon/offload.h"
 
 #ifndef VIRTIO_NET_HDR_GSO_UDP_L4
@@ -45,63 +46,22 @@ struct wgc_offload_config wgc_offload_config_from_env(void)
 	return c;
 }
 
-uint64_t wgc_offload_csum_add(uint64_t sum, const uint8_t *p, size_t len)
-{
-	uint64_t acc = 0;
-	uint16_t folded;
-	size_t i = 0;
-
-	/*
-	 * The one's complement sum does not care about byte order except for a
-	 * final swap (RFC 1071), so add native 32-bit words, two at a time.
-	 */
-	for (; i + 8 <= len; i += 8) {
-		uint32_t a, b;
-		memcpy(&a, p + i, 4);
-		memcpy(&b, p + i + 4, 4);
-		acc += a;
-		acc += b;
-	}
-	for (; i + 2 <= len; i += 2) {
-		uint16_t w;
-		memcpy(&w, p + i, 2);
-		acc += w;
-	}
-	while (acc >> 16)
-		acc = (acc & 0xffff) + (acc >> 16);
-	folded = (uint16_t)acc;
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	folded = (uint16_t)(folded >> 8 | folded << 8);
-#endif
-	sum += folded;
-	if (i < len)
-		sum += (uint32_t)p[i] << 8;
-	return sum;
-}
-
-uint16_t wgc_offload_csum_fold(uint64_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
 /* The TCP/UDP pseudo-header of an IPv4 or IPv6 packet, not folded. */
 static uint64_t pseudo_sum(const uint8_t *ip, uint8_t proto, size_t l4len)
 {
 	uint64_t sum;
 
 	if (ip[0] >> 4 == 4)
-		sum = wgc_offload_csum_add(0, ip + 12, 8);
+		sum = wgc_csum_add(0, ip + 12, 8);
 	else
-		sum = wgc_offload_csum_add(0, ip + 8, 32);
+		sum = wgc_csum_add(0, ip + 8, 32);
 	return sum + proto + (uint32_t)l4len;
 }
 
 static void ipv4_fix_csum(uint8_t *ip, size_t iphlen)
 {
 	ip[10] = ip[11] = 0;
-	wgc_store_be16(ip + 10, (uint16_t)~wgc_offload_csum_fold(wgc_offload_csum_add(0, ip, iphlen)));
+	wgc_store_be16(ip + 10, (uint16_t)~wgc_csum_fold(wgc_csum_add(0, ip, iphlen)));
 }
 
 /* The layout of a packet read from the TUN device. */
@@ -217,15 +177,15 @@ static int copy_single(const struct virtio_net_hdr *h, const uint8_t *pkt, size_
 		return 1;
 	/* the field holds the pseudo-header sum; the rest of the packet completes it */
 	off = (size_t)h->csum_start + h->csum_offset;
-	sum = wgc_offload_csum_add(0, out + h->csum_start, len - h->csum_start);
-	c = (uint16_t)~wgc_offload_csum_fold(sum);
+	sum = wgc_csum_add(0, out + h->csum_start, len - h->csum_start);
+	c = (uint16_t)~wgc_csum_fold(sum);
 	wgc_store_be16(out + off, c ? c : 0xffff);
 	return 1;
 }
 
 /*
  * Copies len bytes from src to dst (equal, or not overlapping) and returns
- * what wgc_offload_csum_add(sum, dst, len) would: one pass over the payload
+ * what wgc_csum_add(sum, dst, len) would: one pass over the payload
  * instead of a copy and then a checksum pass (the two were 10 % of a sending
  * lane's CPU in the profile).
  */
@@ -298,8 +258,8 @@ static void build_segment(const struct layout *l, const uint8_t *pkt, size_t len
 		wgc_store_be16(l4 + 4, (uint16_t)(seglen - l->iphlen));
 	}
 	out[off] = out[off + 1] = 0;
-	c = (uint16_t)~wgc_offload_csum_fold(
-		wgc_offload_csum_add(pseudo_sum(out, l->proto, seglen - l->iphlen), l4, l->hdrlen - l->iphlen) +
+	c = (uint16_t)~wgc_csum_fold(
+		wgc_csum_add(pseudo_sum(out, l->proto, seglen - l->iphlen), l4, l->hdrlen - l->iphlen) +
 		payload_sum);
 	/* zero means "no checksum" for UDP; ones' complement has two zeros */
 	if (c == 0 && l->proto == IPPROTO_UDP)
@@ -437,7 +397,7 @@ static void finish_merged(uint8_t *f, const struct seg *sf, const uint8_t *last,
 	}
 	t[13] |= last[sl->iphlen + 13] & TCP_PSH;
 	/* CHECKSUM_PARTIAL: the kernel adds the data to the pseudo-header sum */
-	wgc_store_be16(t + TCP_CSUM_OFF, wgc_offload_csum_fold(pseudo_sum(f, IPPROTO_TCP, u->total - sf->iphlen)));
+	wgc_store_be16(t + TCP_CSUM_OFF, wgc_csum_fold(pseudo_sum(f, IPPROTO_TCP, u->total - sf->iphlen)));
 	memset(h, 0, sizeof(*h));
 	h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	h->gso_type = f[0] >> 4 == 4 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6;
