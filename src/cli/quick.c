@@ -448,7 +448,7 @@ static int cmd_down(const char *arg)
 	int ret;
 
 	/* a record needs no config: `down NAME' still works after the file was removed */
-	if (wgc_quick_name_valid(arg, strlen(arg)) && wgc_quick_state_read(arg, &state) &&
+	if (wgc_ifname_quick_valid(arg, strlen(arg)) && wgc_quick_state_read(arg, &state) &&
 	    snprintf(path, sizeof(path), "/etc/wireguard/%s.conf", arg) > 0 && access(path, F_OK)) {
 		memset(&qc, 0, sizeof(qc));
 		snprintf(qc.ifname, sizeof(qc.ifname), "%s", arg);

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/ifname.h"
 #include "core/crypto.h"
 #include "daemon/log.h"
 #include "daemon/tun.h"
@@ -122,7 +123,7 @@ int wgc_uapi_server_open(struct wgc_uapi_server **out, const struct wgc_uapi_ser
 
 	*out = NULL;
 	set_err(err, "ok");
-	if (!cfg->handle || wgc_tun_name_valid(cfg->ifname) < 0) {
+	if (!cfg->handle || wgc_ifname_valid(cfg->ifname) < 0) {
 		set_err(err, "invalid UAPI server configuration");
 		return -EINVAL;
 	}

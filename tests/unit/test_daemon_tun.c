@@ -11,6 +11,7 @@
 
 #include "harness.h"
 #include "daemon_test_util.h"
+#include "common/ifname.h"
 #include "core/checksum.h"
 #include "core/messages.h"
 #include "daemon/offload.h"
@@ -30,10 +31,10 @@ static void test_name_validation(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-		CHECK(wgc_tun_name_valid(good[i]) == 0);
+		CHECK(wgc_ifname_valid(good[i]) == 0);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		CHECK(wgc_tun_name_valid(bad[i]) == -EINVAL);
-	CHECK(wgc_tun_name_valid(NULL) == -EINVAL);
+		CHECK(wgc_ifname_valid(bad[i]) == -EINVAL);
+	CHECK(wgc_ifname_valid(NULL) == -EINVAL);
 }
 
 static void test_open_defaults(void)
