@@ -179,7 +179,7 @@ static bool lan_prefixes(struct wgc_strbuf *list, const char *lan)
 		wgc_strbuf_printf(list, ", %s", pfx);
 		return true;
 	}
-	if (!wgc_quick_name_valid(lan, strlen(lan))) {
+	if (!wgc_ifname_quick_valid(lan, strlen(lan))) {
 		fprintf(stderr, "%s: hub init: --lan `%s' is neither an interface name nor a prefix\n", PROG_NAME, lan);
 		return false;
 	}
@@ -290,7 +290,7 @@ static bool build(struct wgc_hub_params *hp, struct init_opts *o, char *endpoint
 		struct wgc_allowed_ip ip;
 
 		/* it ends up in PostUp's shell text: only an interface name or a prefix */
-		if (!wgc_quick_name_valid(o->lan[i], strlen(o->lan[i])) && !wgc_prefix_parse(&ip, o->lan[i], true)) {
+		if (!wgc_ifname_quick_valid(o->lan[i], strlen(o->lan[i])) && !wgc_prefix_parse(&ip, o->lan[i], true)) {
 			fprintf(stderr, "%s: hub init: --lan `%s' is neither an interface name nor a prefix\n", PROG_NAME,
 				o->lan[i]);
 			return false;
@@ -337,7 +337,7 @@ static int cmd_init(int argc, const char *argv[])
 	if (!parse_flags(&o, argc, argv))
 		return 1;
 	dir = cli_hub_config_dir(o.dir);
-	if (!wgc_quick_name_valid(o.ifname, strlen(o.ifname))) {
+	if (!wgc_ifname_quick_valid(o.ifname, strlen(o.ifname))) {
 		fprintf(stderr, "%s: hub init: `%s' is not a valid interface name\n", PROG_NAME, o.ifname);
 		return 1;
 	}

@@ -37,7 +37,7 @@ bool cli_hub_load_quiet(struct cli_hub *hub, const char *dir, const char *ifname
 	char herr[WGC_HUB_ERRLEN];
 
 	memset(hub, 0, sizeof(*hub));
-	if (!wgc_quick_name_valid(ifname, strlen(ifname))) {
+	if (!wgc_ifname_quick_valid(ifname, strlen(ifname))) {
 		if (!quiet)
 			fprintf(stderr, "%s: `%s' is not a valid interface name\n", PROG_NAME, ifname);
 		return false;

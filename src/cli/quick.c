@@ -484,11 +484,11 @@ static int cmd_down(const char *arg)
 	int ret;
 
 	/* `down NAME' after `up /some/path/NAME.conf': the file `up' read */
-	if (wgc_quick_name_valid(arg, strlen(arg)) && wgc_quick_state_read(arg, &state) &&
+	if (wgc_ifname_quick_valid(arg, strlen(arg)) && wgc_quick_state_read(arg, &state) &&
 	    recorded_config(&state, recorded, sizeof(recorded)))
 		arg = recorded;
 	/* a record needs no config: `down NAME' still works after the file was removed */
-	else if (wgc_quick_name_valid(arg, strlen(arg)) && state.data &&
+	else if (wgc_ifname_quick_valid(arg, strlen(arg)) && state.data &&
 		 snprintf(path, sizeof(path), "%s/%s.conf", config_dir(), arg) > 0 && access(path, F_OK)) {
 		memset(&qc, 0, sizeof(qc));
 		snprintf(qc.ifname, sizeof(qc.ifname), "%s", arg);

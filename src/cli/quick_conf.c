@@ -12,24 +12,11 @@
 
 #include "cli/quick_conf.h"
 #include "common/config.h"
+#include "common/ifname.h"
 #include "core/crypto.h"
 
-#define NAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_=+.-"
-#define NAME_RULE "interface names have 1 to 15 characters from a-z, A-Z, 0-9 and _=+.-"
-
-bool wgc_quick_name_valid(const char *name, size_t len)
-{
-	if (len < 1 || len > 15)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		char c = name[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      strchr("_=+.-", c)) || c == '\0')
-			return false;
-	}
-	return true;
-}
+#define NAME_CHARS WGC_IFNAME_QUICK_CHARS
+#define NAME_RULE WGC_IFNAME_QUICK_RULE
 
 bool wgc_quick_locate(const char *arg, const char *confdir, char *path, size_t pathlen,
 		      char ifname[WGC_QUICK_IFNAMSIZ], char *err, size_t errlen)
@@ -38,7 +25,7 @@ bool wgc_quick_locate(const char *arg, const char *confdir, char *path, size_t p
 	const char *base, *dot;
 	struct stat st;
 
-	if (wgc_quick_name_valid(arg, strlen(arg)))
+	if (wgc_ifname_quick_valid(arg, strlen(arg)))
 		snprintf(given, sizeof(given), "%s/%s.conf", confdir ? confdir : "/etc/wireguard", arg);
 	else if (snprintf(given, sizeof(given), "%s", arg) >= (int)sizeof(given)) {
 		snprintf(err, errlen, "`%.64s...' is too long", arg);
@@ -62,7 +49,7 @@ bool wgc_quick_locate(const char *arg, const char *confdir, char *path, size_t p
 			 (int)(dot - base), base);
 		return false;
 	}
-	if (!dot || strcmp(dot, ".conf") || !wgc_quick_name_valid(base, (size_t)(dot - base))) {
+	if (!dot || strcmp(dot, ".conf") || !wgc_ifname_quick_valid(base, (size_t)(dot - base))) {
 		snprintf(err, errlen, "The config file must be a valid interface name, followed by .conf (" NAME_RULE ")");
 		return false;
 	}

@@ -21,9 +21,10 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "common/ifname.h"
 #include "common/strbuf.h"
 
-enum { WGC_QUICK_ERRLEN = 512, WGC_QUICK_IFNAMSIZ = 16 };
+enum { WGC_QUICK_ERRLEN = 512, WGC_QUICK_IFNAMSIZ = WGC_IFNAMSIZ };
 
 struct wgc_quick_strs {
 	char **v;
@@ -45,9 +46,6 @@ struct wgc_quick_conf {
 	struct wgc_strbuf wg_lines;       /* the same with blank lines in place of taken ones, so
 					     wg's parser reports the file's own line numbers */
 };
-
-/* wg-quick's interface name rule: ^[a-zA-Z0-9_=+.-]{1,15}$ */
-bool wgc_quick_name_valid(const char *name, size_t len);
 
 /*
  * From the command-line argument to the config path and interface name, as

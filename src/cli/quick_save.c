@@ -21,48 +21,6 @@
 #include "core/crypto.h"
 #include "core/encoding.h"
 
-void wgc_quick_format_showconf(struct wgc_strbuf *out, const struct wgc_device_model *dev)
-{
-	char k[WGC_KEY_B64_LEN], pfx[WGC_PREFIX_STRLEN];
-
-	wgc_strbuf_printf(out, "[Interface]\n");
-	if (dev->listen_port)
-		wgc_strbuf_printf(out, "ListenPort = %u\n", dev->listen_port);
-	if (dev->fwmark)
-		wgc_strbuf_printf(out, "FwMark = 0x%x\n", dev->fwmark);
-	if (dev->flags & WGC_DEVICE_HAS_PRIVATE_KEY) {
-		wgc_key_to_base64(k, dev->private_key);
-		wgc_strbuf_printf(out, "PrivateKey = %s\n", k);
-	}
-	wgc_strbuf_printf(out, "\n");
-	for (size_t n = 0; n < dev->n_peers; n++) {
-		const struct wgc_peer_model *p = &dev->peers[n];
-		bool first = true;
-
-		wgc_key_to_base64(k, p->public_key);
-		wgc_strbuf_printf(out, "[Peer]\nPublicKey = %s\n", k);
-		if (p->flags & WGC_PEER_HAS_PRESHARED_KEY) {
-			wgc_key_to_base64(k, p->preshared_key);
-			wgc_strbuf_printf(out, "PresharedKey = %s\n", k);
-		}
-		for (size_t i = 0; i < p->n_allowed_ips; i++) {
-			if (p->allowed_ips[i].family != AF_INET && p->allowed_ips[i].family != AF_INET6)
-				continue;
-			wgc_prefix_format(pfx, &p->allowed_ips[i]);
-			wgc_strbuf_printf(out, "%s%s", first ? "AllowedIPs = " : ", ", pfx);
-			first = false;
-		}
-		if (!first)
-			wgc_strbuf_printf(out, "\n");
-		wgc_show_endpoint_lines(out, p);
-		if (p->persistent_keepalive)
-			wgc_strbuf_printf(out, "PersistentKeepalive = %u\n", p->persistent_keepalive);
-		if (n + 1 < dev->n_peers)
-			wgc_strbuf_printf(out, "\n");
-	}
-	wgc_wipe(k, sizeof(k));
-}
-
 void wgc_quick_merge_saved(struct wgc_strbuf *out, const char *header, const char *showconf)
 {
 	size_t len = strlen(showconf);
@@ -306,7 +264,7 @@ bool wgc_quick_save(const struct wgc_quick_conf *qc, const char *path)
 		wgc_model_free(&dev);
 		goto out;
 	}
-	wgc_quick_format_showconf(&conf, &dev);
+	wgc_show_conf(&conf, &dev);
 	wgc_model_free(&dev);
 	wgc_quick_merge_saved(&file, header.data ? header.data : "", conf.data ? conf.data : "");
 	if (header.failed || conf.failed || file.failed) {

@@ -16,8 +16,6 @@
 #include "common/model.h"
 #include "common/strbuf.h"
 
-/* `wg showconf' text of a device state. */
-void wgc_quick_format_showconf(struct wgc_strbuf *out, const struct wgc_device_model *dev);
 
 /*
  * The file wg-quick would write: header holds the [Interface] lines that

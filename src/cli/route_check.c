@@ -329,7 +329,7 @@ int route_check_main(int argc, const char *argv[])
 			return 1;
 		}
 	}
-	if (wgc_quick_name_valid(argv[1], strlen(argv[1])) && is_up(argv[1]))
+	if (wgc_ifname_quick_valid(argv[1], strlen(argv[1])) && is_up(argv[1]))
 		return check_running(argv[1], argc, argv);
 	if (!wgc_quick_load(argv[1], &qc, &dev, path, sizeof(path)))
 		return 1;

@@ -92,7 +92,7 @@ static bool send_magic(const char *iface, const uint8_t mac[6])
 static const char *hub_lan_iface(const struct wgc_hub_file *hf)
 {
 	for (size_t i = 0; i < hf->n_lan; i++)
-		if (wgc_quick_name_valid(hf->lan[i], strlen(hf->lan[i])))
+		if (wgc_ifname_quick_valid(hf->lan[i], strlen(hf->lan[i])))
 			return hf->lan[i];
 	return NULL;
 }
@@ -117,7 +117,7 @@ static bool lookup_name(const char *dir, const char *name, uint8_t mac[6], char 
 		if (n < 6 || n - 5 >= sizeof(ifname) || strcmp(e->d_name + n - 5, ".conf"))
 			continue;
 		snprintf(ifname, sizeof(ifname), "%.*s", (int)(n - 5), e->d_name);
-		if (!wgc_quick_name_valid(ifname, strlen(ifname)))
+		if (!wgc_ifname_quick_valid(ifname, strlen(ifname)))
 			continue;
 		/* quietly: files that are not hubs are no business of ours */
 		if (!cli_hub_load_quiet(&hub, dir, ifname, true))

@@ -207,6 +207,48 @@ void wgc_show_endpoint_lines(struct wgc_strbuf *out, const struct wgc_peer_model
 	}
 }
 
+void wgc_show_conf(struct wgc_strbuf *out, const struct wgc_device_model *dev)
+{
+	char k[WGC_KEY_B64_LEN], pfx[WGC_PREFIX_STRLEN];
+
+	wgc_strbuf_printf(out, "[Interface]\n");
+	if (dev->listen_port)
+		wgc_strbuf_printf(out, "ListenPort = %u\n", dev->listen_port);
+	if (dev->fwmark)
+		wgc_strbuf_printf(out, "FwMark = 0x%x\n", dev->fwmark);
+	if (dev->flags & WGC_DEVICE_HAS_PRIVATE_KEY) {
+		wgc_key_to_base64(k, dev->private_key);
+		wgc_strbuf_printf(out, "PrivateKey = %s\n", k);
+	}
+	wgc_strbuf_printf(out, "\n");
+	for (size_t n = 0; n < dev->n_peers; n++) {
+		const struct wgc_peer_model *p = &dev->peers[n];
+		bool first = true;
+
+		wgc_key_to_base64(k, p->public_key);
+		wgc_strbuf_printf(out, "[Peer]\nPublicKey = %s\n", k);
+		if (p->flags & WGC_PEER_HAS_PRESHARED_KEY) {
+			wgc_key_to_base64(k, p->preshared_key);
+			wgc_strbuf_printf(out, "PresharedKey = %s\n", k);
+		}
+		for (size_t i = 0; i < p->n_allowed_ips; i++) {
+			if (p->allowed_ips[i].family != AF_INET && p->allowed_ips[i].family != AF_INET6)
+				continue;
+			wgc_prefix_format(pfx, &p->allowed_ips[i]);
+			wgc_strbuf_printf(out, "%s%s", first ? "AllowedIPs = " : ", ", pfx);
+			first = false;
+		}
+		if (!first)
+			wgc_strbuf_printf(out, "\n");
+		wgc_show_endpoint_lines(out, p);
+		if (p->persistent_keepalive)
+			wgc_strbuf_printf(out, "PersistentKeepalive = %u\n", p->persistent_keepalive);
+		if (n + 1 < dev->n_peers)
+			wgc_strbuf_printf(out, "\n");
+	}
+	wgc_wipe(k, sizeof(k));
+}
+
 static void key_text(char out[WGC_KEY_B64_LEN], const uint8_t key[WGC_KEY_LEN])
 {
 	wgc_key_to_base64(out, key);
@@ -221,10 +263,62 @@ static void allowed_ip_text(char out[WGC_PREFIX_STRLEN], const struct wgc_allowe
 		snprintf(out, WGC_PREFIX_STRLEN, "/%u", ip->cidr);
 }
 
+/* One peer of the human form; tmp is scratch space (its failure is the caller's to report). */
+static void pretty_peer(struct wgc_strbuf *out, const struct wgc_peer_model *p, time_t now, bool color,
+			bool hide_keys, struct wgc_strbuf *tmp)
+{
+	char k[WGC_KEY_B64_LEN], ep[WGC_ENDPOINT_STRLEN], pfx[WGC_PREFIX_STRLEN];
+
+	key_text(k, p->public_key);
+	tprintf(out, color, YELLOW BOLD "peer" RESET ": " YELLOW "%s" RESET "\n", k);
+	if (p->flags & WGC_PEER_HAS_PRESHARED_KEY) {
+		key_text(k, p->preshared_key);
+		tprintf(out, color, "  " BOLD "preshared key" RESET ": %s\n", hide_keys ? "(hidden)" : k);
+	}
+	if (has_endpoint(p)) {
+		wgc_endpoint_format(ep, &p->endpoint);
+		tprintf(out, color, "  " BOLD "endpoint" RESET ": %s\n", ep);
+	}
+	pretty_other_candidates(out, p, color);
+	tprintf(out, color, "  " BOLD "allowed ips" RESET ": ");
+	for (size_t i = 0; i < p->n_allowed_ips; i++) {
+		char *slash;
+
+		allowed_ip_text(pfx, &p->allowed_ips[i]);
+		slash = strrchr(pfx, '/');
+		*slash = '\0';
+		tprintf(out, color, "%s" CYAN "/" RESET "%s%s", pfx, slash + 1,
+			i + 1 < p->n_allowed_ips ? ", " : "\n");
+	}
+	if (!p->n_allowed_ips)
+		tprintf(out, color, "(none)\n");
+	if (p->last_handshake_sec) {
+		wgc_show_ago(tmp, p->last_handshake_sec, now);
+		tprintf(out, color, "  " BOLD "latest handshake" RESET ": %s\n", tmp->data ? tmp->data : "");
+		tmp->len = 0;
+	}
+	if (p->rx_bytes || p->tx_bytes) {
+		tprintf(out, color, "  " BOLD "transfer" RESET ": ");
+		wgc_show_bytes(tmp, p->rx_bytes);
+		tprintf(out, color, "%s received, ", tmp->data ? tmp->data : "");
+		tmp->len = 0;
+		wgc_show_bytes(tmp, p->tx_bytes);
+		tprintf(out, color, "%s sent\n", tmp->data ? tmp->data : "");
+		tmp->len = 0;
+	}
+	if (p->persistent_keepalive) {
+		wgc_strbuf_printf(tmp, "every ");
+		wgc_show_pretty_time(tmp, p->persistent_keepalive);
+		tprintf(out, color, "  " BOLD "persistent keepalive" RESET ": %s\n", tmp->data ? tmp->data : "");
+		tmp->len = 0;
+	}
+	wgc_wipe(k, sizeof(k)); /* held the preshared key */
+}
+
 void wgc_show_pretty(struct wgc_strbuf *out, const struct wgc_device_model *dev, time_t now, bool color,
 		     bool hide_keys)
 {
-	char k[WGC_KEY_B64_LEN], ep[WGC_ENDPOINT_STRLEN], pfx[WGC_PREFIX_STRLEN];
+	char k[WGC_KEY_B64_LEN];
 	struct wgc_strbuf tmp = { 0 };
 	size_t *order = NULL;
 
@@ -250,58 +344,14 @@ void wgc_show_pretty(struct wgc_strbuf *out, const struct wgc_device_model *dev,
 		tprintf(out, color, "\n");
 	}
 	for (size_t n = 0; n < dev->n_peers; n++) {
-		const struct wgc_peer_model *p = &dev->peers[order[n]];
-
-		key_text(k, p->public_key);
-		tprintf(out, color, YELLOW BOLD "peer" RESET ": " YELLOW "%s" RESET "\n", k);
-		if (p->flags & WGC_PEER_HAS_PRESHARED_KEY) {
-			key_text(k, p->preshared_key);
-			tprintf(out, color, "  " BOLD "preshared key" RESET ": %s\n", hide_keys ? "(hidden)" : k);
-		}
-		if (has_endpoint(p)) {
-			wgc_endpoint_format(ep, &p->endpoint);
-			tprintf(out, color, "  " BOLD "endpoint" RESET ": %s\n", ep);
-		}
-		pretty_other_candidates(out, p, color);
-		tprintf(out, color, "  " BOLD "allowed ips" RESET ": ");
-		for (size_t i = 0; i < p->n_allowed_ips; i++) {
-			char *slash;
-
-			allowed_ip_text(pfx, &p->allowed_ips[i]);
-			slash = strrchr(pfx, '/');
-			*slash = '\0';
-			tprintf(out, color, "%s" CYAN "/" RESET "%s%s", pfx, slash + 1,
-				i + 1 < p->n_allowed_ips ? ", " : "\n");
-		}
-		if (!p->n_allowed_ips)
-			tprintf(out, color, "(none)\n");
-		if (p->last_handshake_sec) {
-			wgc_show_ago(&tmp, p->last_handshake_sec, now);
-			tprintf(out, color, "  " BOLD "latest handshake" RESET ": %s\n", tmp.data ? tmp.data : "");
-			tmp.len = 0;
-		}
-		if (p->rx_bytes || p->tx_bytes) {
-			tprintf(out, color, "  " BOLD "transfer" RESET ": ");
-			wgc_show_bytes(&tmp, p->rx_bytes);
-			tprintf(out, color, "%s received, ", tmp.data ? tmp.data : "");
-			tmp.len = 0;
-			wgc_show_bytes(&tmp, p->tx_bytes);
-			tprintf(out, color, "%s sent\n", tmp.data ? tmp.data : "");
-			tmp.len = 0;
-		}
-		if (p->persistent_keepalive) {
-			wgc_strbuf_printf(&tmp, "every ");
-			wgc_show_pretty_time(&tmp, p->persistent_keepalive);
-			tprintf(out, color, "  " BOLD "persistent keepalive" RESET ": %s\n", tmp.data ? tmp.data : "");
-			tmp.len = 0;
-		}
+		pretty_peer(out, &dev->peers[order[n]], now, color, hide_keys, &tmp);
 		if (n + 1 < dev->n_peers)
 			tprintf(out, color, "\n");
 	}
 out:
 	if (tmp.failed)
 		out->failed = true;
-	wgc_wipe(k, sizeof(k)); /* held the private and preshared keys */
+	wgc_wipe(k, sizeof(k)); /* held the private key */
 	wgc_strbuf_free(&tmp);
 	free(order);
 }

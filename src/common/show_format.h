@@ -41,6 +41,11 @@ bool wgc_show_field(struct wgc_strbuf *out, const struct wgc_device_model *dev, 
  * else its one endpoint as wg prints it; nothing when it has none.
  */
 void wgc_show_endpoint_lines(struct wgc_strbuf *out, const struct wgc_peer_model *p);
+/*
+ * `wg showconf' text of a device state (also what `wgc-quick save' writes):
+ * [Interface] then each [Peer]; only IPv4/IPv6 allowed IPs are listed.
+ */
+void wgc_show_conf(struct wgc_strbuf *out, const struct wgc_device_model *dev);
 void wgc_show_json(struct wgc_strbuf *out, const struct wgc_device_model *dev, time_t now);
 
 #endif

@@ -26,6 +26,14 @@
 #include "common/model.h"
 #include "common/strbuf.h"
 
+/*
+ * Where userspace implementations put IFNAME.sock (wireguard-go, wg's
+ * ipc-uapi-unix.h SOCK_PATH): wgcd listens there, wgc looks there.
+ */
+#ifndef WGC_UAPI_SOCKET_DIR
+#define WGC_UAPI_SOCKET_DIR "/var/run/wireguard"
+#endif
+
 enum { WGC_UAPI_ERRLEN = 160 };
 
 /* CLI side: the whole set request, "set=1\n" through the final blank line. -ENOMEM or 0. */

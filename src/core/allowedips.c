@@ -33,6 +33,7 @@
 #include <sys/socket.h>
 
 #include "allowedips.h"
+#include "byteorder.h"
 
 #define NIL 0U
 #define CHUNK_SHIFT 8
@@ -95,21 +96,6 @@ static void mask_key(uint64_t key[2], unsigned cidr)
 		key[1] &= ~0ULL << (128 - cidr);
 }
 
-static uint64_t load_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static void store_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
 static void key_from_addr(uint64_t key[2], int family, const void *addr)
 {
 	const uint8_t *p = addr;
@@ -119,8 +105,8 @@ static void key_from_addr(uint64_t key[2], int family, const void *addr)
 			 ((uint64_t)p[3] << 32);
 		key[1] = 0;
 	} else {
-		key[0] = load_be64(p);
-		key[1] = load_be64(p + 8);
+		key[0] = wgc_load_be64(p);
+		key[1] = wgc_load_be64(p + 8);
 	}
 }
 
@@ -527,47 +513,43 @@ static void node_init(struct wgc_allowedips *t, uint32_t i, const uint64_t key[2
 	n->parent = parent;
 }
 
-static int insert(struct wgc_allowedips *t, int fam, const uint64_t key[2], unsigned cidr,
-		  void *peer)
+/*
+ * A host route (cidr == max_bits(fam)) goes into the host hash: a new entry
+ * takes the reserved node *a (set to NIL when used); an existing one only
+ * changes its peer.
+ */
+static void insert_host(struct wgc_allowedips *t, int fam, const uint64_t key[2], unsigned cidr, void *peer,
+			uint32_t *a)
 {
-	uint32_t a, b, parent = NIL, *slot = root_of(t, fam);
+	uint32_t h = host_hash(key);
+	struct wgc_aips_host_slot *s = host_find(t, fam, key, h);
 
-	if (!peer || cidr > max_bits(fam))
-		return -EINVAL;
-	/* Take everything that can fail up front, so failure changes nothing. */
-	a = node_alloc(t);
-	b = a ? node_alloc(t) : NIL;
-	if (!b || peer_reserve(t, peer) < 0 ||
-	    (cidr == max_bits(fam) && host_reserve(t, fam) < 0) ||
-	    (cidr < max_bits(fam) && pfx_reserve(t, fam) < 0)) {
-		if (b)
-			node_release(t, b);
-		if (a)
-			node_release(t, a);
-		peer_drop_if_empty(t, peer);
-		return -ENOMEM;
-	}
+	if (s) {
+		struct wgc_aips_node *n = node_at(t, s->node);
 
-	if (cidr == max_bits(fam)) {
-		uint32_t h = host_hash(key);
-		struct wgc_aips_host_slot *s = host_find(t, fam, key, h);
-
-		if (s) {
-			struct wgc_aips_node *n = node_at(t, s->node);
-
-			if (n->peer != peer) {
-				peer_unlink(t, s->node);
-				n->peer = peer;
-				peer_link(t, s->node);
-			}
-		} else {
-			node_init(t, a, key, cidr, fam, peer, NIL);
-			host_place(t->hosts[fam_index(fam)], t->cap_hosts[fam_index(fam)], a, h);
-			t->n_hosts[fam_index(fam)]++;
-			peer_link(t, a);
-			a = NIL;
+		if (n->peer != peer) {
+			peer_unlink(t, s->node);
+			n->peer = peer;
+			peer_link(t, s->node);
 		}
+	} else {
+		node_init(t, *a, key, cidr, fam, peer, NIL);
+		host_place(t->hosts[fam_index(fam)], t->cap_hosts[fam_index(fam)], *a, h);
+		t->n_hosts[fam_index(fam)]++;
+		peer_link(t, *a);
+		*a = NIL;
 	}
+}
+
+/*
+ * A shorter prefix goes into the trie: the reserved nodes *a and *b (set to
+ * NIL when used) become the new leaf or, where the paths part, a glue node
+ * and the leaf below it.
+ */
+static void insert_prefix(struct wgc_allowedips *t, int fam, const uint64_t key[2], unsigned cidr, void *peer,
+			  uint32_t *a, uint32_t *b)
+{
+	uint32_t parent = NIL, *slot = root_of(t, fam);
 
 	while (cidr < max_bits(fam)) {
 		uint32_t i = *slot;
@@ -575,11 +557,11 @@ static int insert(struct wgc_allowedips *t, int fam, const uint64_t key[2], unsi
 		unsigned cpl;
 
 		if (i == NIL) {
-			node_init(t, a, key, cidr, fam, peer, parent);
-			*slot = a;
-			peer_link(t, a);
-			pfx_add(t, a);
-			a = NIL;
+			node_init(t, *a, key, cidr, fam, peer, parent);
+			*slot = *a;
+			peer_link(t, *a);
+			pfx_add(t, *a);
+			*a = NIL;
 			break;
 		}
 		n = node_at(t, i);
@@ -606,33 +588,60 @@ static int insert(struct wgc_allowedips *t, int fam, const uint64_t key[2], unsi
 		}
 		if (cpl == cidr) {
 			/* the new prefix covers n: it goes in n's place, n below it */
-			struct wgc_aips_node *x = node_at(t, a);
+			struct wgc_aips_node *x = node_at(t, *a);
 
-			node_init(t, a, key, cidr, fam, peer, parent);
+			node_init(t, *a, key, cidr, fam, peer, parent);
 			x->child[key_bit(n->key, cidr)] = i;
-			n->parent = a;
-			*slot = a;
-			peer_link(t, a);
-			pfx_add(t, a);
-			a = NIL;
+			n->parent = *a;
+			*slot = *a;
+			peer_link(t, *a);
+			pfx_add(t, *a);
+			*a = NIL;
 			break;
 		}
 		/* they part at bit cpl: a glue node holds both */
 		{
-			struct wgc_aips_node *g = node_at(t, a);
+			struct wgc_aips_node *g = node_at(t, *a);
 
-			node_init(t, a, key, cpl, fam, NULL, parent);
-			node_init(t, b, key, cidr, fam, peer, a);
+			node_init(t, *a, key, cpl, fam, NULL, parent);
+			node_init(t, *b, key, cidr, fam, peer, *a);
 			g->child[key_bit(n->key, cpl)] = i;
-			g->child[key_bit(key, cpl)] = b;
-			n->parent = a;
-			*slot = a;
-			peer_link(t, b);
-			pfx_add(t, b);
-			a = b = NIL;
+			g->child[key_bit(key, cpl)] = *b;
+			n->parent = *a;
+			*slot = *a;
+			peer_link(t, *b);
+			pfx_add(t, *b);
+			*a = *b = NIL;
 		}
 		break;
 	}
+}
+
+static int insert(struct wgc_allowedips *t, int fam, const uint64_t key[2], unsigned cidr,
+		  void *peer)
+{
+	uint32_t a, b;
+
+	if (!peer || cidr > max_bits(fam))
+		return -EINVAL;
+	/* Take everything that can fail up front, so failure changes nothing. */
+	a = node_alloc(t);
+	b = a ? node_alloc(t) : NIL;
+	if (!b || peer_reserve(t, peer) < 0 ||
+	    (cidr == max_bits(fam) && host_reserve(t, fam) < 0) ||
+	    (cidr < max_bits(fam) && pfx_reserve(t, fam) < 0)) {
+		if (b)
+			node_release(t, b);
+		if (a)
+			node_release(t, a);
+		peer_drop_if_empty(t, peer);
+		return -ENOMEM;
+	}
+
+	if (cidr == max_bits(fam))
+		insert_host(t, fam, key, cidr, peer, &a);
+	else
+		insert_prefix(t, fam, key, cidr, peer, &a, &b);
 	if (b)
 		node_release(t, b);
 	if (a)
@@ -864,8 +873,8 @@ int wgc_allowedips_walk_by_peer(const struct wgc_allowedips *t, void *peer,
 	for (uint32_t k = 0; k < n && !ret; k++) {
 		uint8_t addr[16];
 
-		store_be64(addr, nodes[k]->key[0]);
-		store_be64(addr + 8, nodes[k]->key[1]);
+		wgc_store_be64(addr, nodes[k]->key[0]);
+		wgc_store_be64(addr + 8, nodes[k]->key[1]);
 		ret = fn(ctx, nodes[k]->family == 4 ? AF_INET : AF_INET6, addr, nodes[k]->cidr);
 	}
 	if (nodes != stack_buf)

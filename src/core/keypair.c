@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "byteorder.h"
 #include "crypto.h"
 #include "secmem.h"
 
@@ -205,14 +206,14 @@ size_t wgc_transport_inner_len(const uint8_t *plain, size_t plain_len)
 	case 4:
 		if (plain_len < 20)
 			return 0;
-		len = (size_t)plain[2] << 8 | plain[3];
+		len = wgc_load_be16(plain + 2);
 		if (len < 20)
 			return 0;
 		break;
 	case 6:
 		if (plain_len < 40)
 			return 0;
-		len = ((size_t)plain[4] << 8 | plain[5]) + 40;
+		len = (size_t)wgc_load_be16(plain + 4) + 40;
 		break;
 	default:
 		return 0;

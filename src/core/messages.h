@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "byteorder.h"
+
 enum wgc_crypto_sizes {
 	WGC_KEY_LEN = 32,           /* X25519 keys, symmetric keys */
 	WGC_HASH_LEN = 32,          /* BLAKE2s-256 output */
@@ -129,44 +131,6 @@ enum wgc_transport_overhead {
 	WGC_DEFAULT_MTU = 1420,
 	WGC_DEFAULT_PORT = 51820,
 };
-
-static inline uint32_t wgc_load_le32(const uint8_t p[4])
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static inline void wgc_store_le32(uint8_t p[4], uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static inline uint64_t wgc_load_le64(const uint8_t p[8])
-{
-	return (uint64_t)wgc_load_le32(p) | (uint64_t)wgc_load_le32(p + 4) << 32;
-}
-
-static inline void wgc_store_le64(uint8_t p[8], uint64_t v)
-{
-	wgc_store_le32(p, (uint32_t)v);
-	wgc_store_le32(p + 4, (uint32_t)(v >> 32));
-}
-
-static inline void wgc_store_be32(uint8_t p[4], uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static inline void wgc_store_be64(uint8_t p[8], uint64_t v)
-{
-	wgc_store_be32(p, (uint32_t)(v >> 32));
-	wgc_store_be32(p + 4, (uint32_t)v);
-}
 
 /* The message type, or WGC_MSG_INVALID when the reserved bytes are not zero. */
 static inline enum wgc_message_type wgc_message_type(const uint8_t *buf, size_t len)

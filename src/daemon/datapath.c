@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/byteorder.h"
 #include "core/crypto.h"
 #include "core/endpoint_candidates.h"
 #include "daemon/candidates.h"
@@ -213,11 +214,6 @@ struct lane_buffers {
 	uint8_t icmp[1280];
 };
 
-static uint16_t load_be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 /*
  * Whether pkt, read from our TUN and routed to a peer, is one of our own
  * UDP datagrams to that very peer's endpoint: the endpoint is reachable
@@ -234,17 +230,17 @@ static bool own_looped_packet(const uint8_t *pkt, size_t len, const union wgc_en
 		return false;
 	if (pkt[0] >> 4 == 4 && ep->addr.sa_family == AF_INET) {
 		size_t ihl = (size_t)(pkt[0] & 0x0f) * 4;
-		if (len < 20 || ihl < 20 || len < ihl + 8 || pkt[9] != IPPROTO_UDP || (load_be16(pkt + 6) & 0x1fff) ||
+		if (len < 20 || ihl < 20 || len < ihl + 8 || pkt[9] != IPPROTO_UDP || (wgc_load_be16(pkt + 6) & 0x1fff) ||
 		    memcmp(pkt + 16, &ep->addr4.sin_addr, 4))
 			return false;
 		udp = pkt + ihl;
-		return load_be16(udp) == our_port && load_be16(udp + 2) == ntohs(ep->addr4.sin_port);
+		return wgc_load_be16(udp) == our_port && wgc_load_be16(udp + 2) == ntohs(ep->addr4.sin_port);
 	}
 	if (pkt[0] >> 4 == 6 && ep->addr.sa_family == AF_INET6) {
 		if (len < 40 + 8 || pkt[6] != IPPROTO_UDP || memcmp(pkt + 24, &ep->addr6.sin6_addr, 16))
 			return false;
 		udp = pkt + 40;
-		return load_be16(udp) == our_port && load_be16(udp + 2) == ntohs(ep->addr6.sin6_port);
+		return wgc_load_be16(udp) == our_port && wgc_load_be16(udp + 2) == ntohs(ep->addr6.sin6_port);
 	}
 	return false;
 }

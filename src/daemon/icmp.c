@@ -10,6 +10,9 @@
 
 #include <string.h>
 
+#include "core/byteorder.h"
+#include "core/checksum.h"
+
 enum {
 	IPV4_HDR = 20,
 	IPV6_HDR = 40,
@@ -17,30 +20,6 @@ enum {
 	ICMP4_QUOTE = 548,  /* keeps the reply within 576 bytes */
 	ICMP6_QUOTE = 1232, /* keeps the reply within the IPv6 minimum MTU */
 };
-
-static uint32_t sum16(const uint8_t *p, size_t len, uint32_t acc)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		acc += (uint32_t)p[i] << 8 | p[i + 1];
-	if (len & 1)
-		acc += (uint32_t)p[len - 1] << 8;
-	return acc;
-}
-
-static uint16_t fold(uint32_t acc)
-{
-	while (acc >> 16)
-		acc = (acc & 0xffff) + (acc >> 16);
-	return (uint16_t)~acc;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 static size_t icmp4(uint8_t *out, size_t cap, const uint8_t *pkt, size_t len)
 {
@@ -59,16 +38,17 @@ static size_t icmp4(uint8_t *out, size_t cap, const uint8_t *pkt, size_t len)
 		return 0;
 	memset(out, 0, IPV4_HDR + ICMP_HDR);
 	out[0] = 0x45;
-	put16(out + 2, (uint16_t)total);
+	wgc_store_be16(out + 2, (uint16_t)total);
 	out[8] = 64;
 	out[9] = 1;
 	memcpy(out + 12, pkt + 16, 4); /* from the unreachable destination */
 	memcpy(out + 16, pkt + 12, 4); /* to the sender */
-	put16(out + 10, fold(sum16(out, IPV4_HDR, 0)));
+	wgc_store_be16(out + 10, (uint16_t)~wgc_csum_fold(wgc_csum_add(0, out, IPV4_HDR)));
 	out[IPV4_HDR] = 3;     /* destination unreachable */
 	out[IPV4_HDR + 1] = 1; /* host unreachable */
 	memcpy(out + IPV4_HDR + ICMP_HDR, pkt, quote);
-	put16(out + IPV4_HDR + 2, fold(sum16(out + IPV4_HDR, ICMP_HDR + quote, 0)));
+	wgc_store_be16(out + IPV4_HDR + 2,
+		       (uint16_t)~wgc_csum_fold(wgc_csum_add(0, out + IPV4_HDR, ICMP_HDR + quote)));
 	return total;
 }
 
@@ -76,7 +56,7 @@ static size_t icmp6(uint8_t *out, size_t cap, const uint8_t *pkt, size_t len)
 {
 	size_t quote, payload, total;
 	uint8_t pseudo[40];
-	uint32_t acc;
+	uint64_t acc;
 
 	if (len < IPV6_HDR)
 		return 0;
@@ -91,7 +71,7 @@ static size_t icmp6(uint8_t *out, size_t cap, const uint8_t *pkt, size_t len)
 		return 0;
 	memset(out, 0, IPV6_HDR + ICMP_HDR);
 	out[0] = 0x60;
-	put16(out + 4, (uint16_t)payload);
+	wgc_store_be16(out + 4, (uint16_t)payload);
 	out[6] = 58;
 	out[7] = 64;
 	memcpy(out + 8, pkt + 24, 16);
@@ -101,12 +81,11 @@ static size_t icmp6(uint8_t *out, size_t cap, const uint8_t *pkt, size_t len)
 	memcpy(out + IPV6_HDR + ICMP_HDR, pkt, quote);
 	memcpy(pseudo, out + 8, 32);
 	memset(pseudo + 32, 0, 8);
-	pseudo[34] = (uint8_t)(payload >> 8);
-	pseudo[35] = (uint8_t)payload;
+	wgc_store_be16(pseudo + 34, (uint16_t)payload);
 	pseudo[39] = 58;
-	acc = sum16(pseudo, sizeof(pseudo), 0);
-	acc = sum16(out + IPV6_HDR, payload, acc);
-	put16(out + IPV6_HDR + 2, fold(acc));
+	acc = wgc_csum_add(0, pseudo, sizeof(pseudo));
+	acc = wgc_csum_add(acc, out + IPV6_HDR, payload);
+	wgc_store_be16(out + IPV6_HDR + 2, (uint16_t)~wgc_csum_fold(acc));
 	return total;
 }
 

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/ifname.h"
 #include "core/crypto.h"
 #include "daemon/daemonize.h"
 #include "daemon/log.h"
@@ -118,7 +119,7 @@ static bool preflight(const struct options *o)
 	wgc_log_init(o->ifname, wgc_log_level_parse(o->log_env));
 	if (wgcd_protect_memory())
 		fprintf(stderr, "wgcd: warning: cannot disable core dumps: %s\n", strerror(errno));
-	if (wgc_tun_name_valid(o->ifname)) {
+	if (wgc_ifname_valid(o->ifname)) {
 		fprintf(stderr, "wgcd: invalid interface name '%s'\n", o->ifname);
 		return false;
 	}

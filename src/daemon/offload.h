@@ -102,10 +102,4 @@ struct wgc_offload_unit {
 unsigned wgc_offload_coalesce(uint8_t *const pkts[], const size_t lens[], unsigned n,
 			      struct wgc_offload_unit units[], struct iovec iov[]);
 
-/* Internet checksum helpers, exported for the tests and the data path. */
-/* Adds len bytes as big-endian 16-bit words (an odd tail padded with zero). */
-uint64_t wgc_offload_csum_add(uint64_t sum, const uint8_t *p, size_t len);
-/* Folds to 16 bits, not complemented. */
-uint16_t wgc_offload_csum_fold(uint64_t sum);
-
 #endif

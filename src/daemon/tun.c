@@ -13,6 +13,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "common/ifname.h"
 #include "core/messages.h"
 #include "daemon/offload.h"
 #include "daemon/tun.h"
@@ -24,22 +25,6 @@
 #ifndef TUN_F_USO6
 #define TUN_F_USO6 0x40
 #endif
-
-int wgc_tun_name_valid(const char *name)
-{
-	size_t len;
-
-	if (!name)
-		return -EINVAL;
-	len = strnlen(name, IFNAMSIZ);
-	if (len == 0 || len >= IFNAMSIZ || !strcmp(name, ".") || !strcmp(name, ".."))
-		return -EINVAL;
-	for (; *name; name++) {
-		if (*name == '/' || *name == ':' || *name == '%' || isspace((unsigned char)*name))
-			return -EINVAL;
-	}
-	return 0;
-}
 
 /* ioctls on interfaces need some socket of the current namespace. */
 static int ifreq_ioctl(const char *name, unsigned long req, struct ifreq *ifr)
@@ -109,7 +94,7 @@ int wgc_tun_open(struct wgc_tun *tun, const char *name, unsigned n_queues, unsig
 	memset(tun, 0, sizeof(*tun));
 	for (i = 0; i < WGC_TUN_MAX_QUEUES; i++)
 		tun->fds[i] = -1;
-	if (wgc_tun_name_valid(name) < 0 || n_queues == 0 || n_queues > WGC_TUN_MAX_QUEUES ||
+	if (wgc_ifname_valid(name) < 0 || n_queues == 0 || n_queues > WGC_TUN_MAX_QUEUES ||
 	    (n_queues > 1 && !(flags & WGC_TUN_MULTI_QUEUE)) || mtu < 0)
 		return -EINVAL;
 	tun->flags = flags;

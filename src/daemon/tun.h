@@ -44,14 +44,6 @@ struct wgc_tun {
 };
 
 /*
- * 0 if the kernel would accept name as an interface name and it is safe as
- * a socket file name: 1..15 bytes, not "." or "..", no '/', ':', '%' or
- * whitespace (the kernel expands '%d' itself; we refuse it so that the UAPI
- * socket name always equals the interface name). -EINVAL otherwise.
- */
-int wgc_tun_name_valid(const char *name);
-
-/*
  * Creates (or attaches to an existing, unused TUN device of) the interface
  * name with n_queues queues (1 unless WGC_TUN_MULTI_QUEUE) and sets its MTU
  * (mtu 0: WGC_DEFAULT_MTU). The fds are close-on-exec. On failure nothing

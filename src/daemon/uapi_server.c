@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/ifname.h"
 #include "core/crypto.h"
 #include "daemon/log.h"
 #include "daemon/tun.h"
@@ -111,18 +112,73 @@ static bool socket_alive(const struct sockaddr_un *sa)
 	return alive;
 }
 
+/*
+ * Creates dir, binds s->listen_fd to s->path (replacing a stale socket file
+ * whose owner is gone, never a live one nor a non-socket) and listens;
+ * records the file's device and inode. 0, or -errno with err set; on
+ * failure no socket file of ours is left behind.
+ */
+static int bind_listen(struct wgc_uapi_server *s, const char *dir, char err[WGC_UAPI_SERVER_ERRLEN])
+{
+	struct sockaddr_un sa;
+	struct stat st;
+	int ret;
+
+	ret = make_dir(dir);
+	if (ret < 0) {
+		set_err(err, "cannot create %s: %s", dir, strerror(-ret));
+		return ret;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, s->path, sizeof(s->path));
+	s->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s->listen_fd < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	ret = try_bind(s->listen_fd, &sa);
+	if (ret == -EADDRINUSE) {
+		if (lstat(s->path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+			set_err(err, "%s exists and is not a socket", s->path);
+			return -EEXIST;
+		}
+		if (socket_alive(&sa)) {
+			set_err(err, "%s: interface in use by another process", s->path);
+			return -EADDRINUSE;
+		}
+		/* Stale: its owner died without cleaning up. */
+		if (unlink(s->path) < 0 && errno != ENOENT) {
+			ret = -errno;
+			goto fail;
+		}
+		ret = try_bind(s->listen_fd, &sa);
+	}
+	if (ret < 0)
+		goto fail;
+	if (listen(s->listen_fd, 16) < 0 || lstat(s->path, &st) < 0) {
+		ret = -errno;
+		unlink(s->path);
+		goto fail;
+	}
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	return 0;
+fail:
+	set_err(err, "UAPI socket %s: %s", s->path, strerror(-ret));
+	return ret;
+}
+
 int wgc_uapi_server_open(struct wgc_uapi_server **out, const struct wgc_uapi_server_config *cfg,
 			 char err[WGC_UAPI_SERVER_ERRLEN])
 {
 	struct wgc_uapi_server *s;
-	struct sockaddr_un sa;
-	struct stat st;
 	const char *dir = cfg->dir ? cfg->dir : WGC_UAPI_SOCKET_DIR;
 	int ret;
 
 	*out = NULL;
 	set_err(err, "ok");
-	if (!cfg->handle || wgc_tun_name_valid(cfg->ifname) < 0) {
+	if (!cfg->handle || wgc_ifname_valid(cfg->ifname) < 0) {
 		set_err(err, "invalid UAPI server configuration");
 		return -EINVAL;
 	}
@@ -144,47 +200,9 @@ int wgc_uapi_server_open(struct wgc_uapi_server **out, const struct wgc_uapi_ser
 		ret = -EINVAL;
 		goto fail;
 	}
-	ret = make_dir(dir);
-	if (ret < 0) {
-		set_err(err, "cannot create %s: %s", dir, strerror(-ret));
-		goto fail;
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, s->path, sizeof(s->path));
-	s->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (s->listen_fd < 0) {
-		ret = -errno;
-		goto fail_errno;
-	}
-	ret = try_bind(s->listen_fd, &sa);
-	if (ret == -EADDRINUSE) {
-		if (lstat(s->path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
-			set_err(err, "%s exists and is not a socket", s->path);
-			ret = -EEXIST;
-			goto fail;
-		}
-		if (socket_alive(&sa)) {
-			set_err(err, "%s: interface in use by another process", s->path);
-			ret = -EADDRINUSE;
-			goto fail;
-		}
-		/* Stale: its owner died without cleaning up. */
-		if (unlink(s->path) < 0 && errno != ENOENT) {
-			ret = -errno;
-			goto fail_errno;
-		}
-		ret = try_bind(s->listen_fd, &sa);
-	}
+	ret = bind_listen(s, dir, err);
 	if (ret < 0)
-		goto fail_errno;
-	if (listen(s->listen_fd, 16) < 0 || lstat(s->path, &st) < 0) {
-		ret = -errno;
-		unlink(s->path);
-		goto fail_errno;
-	}
-	s->dev = st.st_dev;
-	s->ino = st.st_ino;
+		goto fail;
 	/* Failing to watch is not fatal: only `rm` of the socket goes unnoticed. */
 	s->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (s->inotify_fd >= 0 &&
@@ -372,6 +390,81 @@ static bool socket_gone(const struct wgc_uapi_server *s)
 	return lstat(s->path, &st) < 0 || st.st_dev != s->dev || st.st_ino != s->ino;
 }
 
+/*
+ * Fills pfd: the wake pipe, the inotify watch, one slot per client (fd -1
+ * when free) and the listening socket last, unless every slot is taken (a
+ * full house leaves new clients waiting in the backlog). Sets *n to the
+ * count; returns the poll timeout in ms: the nearest idle deadline, -1 for none.
+ */
+static int64_t build_pollset(const struct wgc_uapi_server *s, struct pollfd *pfd, unsigned *n)
+{
+	unsigned max = s->cfg.max_clients, active = 0, k = 0;
+	int64_t now = now_ms(), timeout = -1;
+
+	pfd[k++] = (struct pollfd){ .fd = s->wake[0], .events = POLLIN };
+	pfd[k++] = (struct pollfd){ .fd = s->inotify_fd, .events = POLLIN };
+	for (unsigned i = 0; i < max; i++) {
+		const struct client *c = &s->clients[i];
+		int64_t left;
+
+		if (c->fd < 0) {
+			pfd[k++] = (struct pollfd){ .fd = -1 };
+			continue;
+		}
+		active++;
+		pfd[k++] = (struct pollfd){ .fd = c->fd, .events = c->out.len ? POLLOUT : POLLIN };
+		left = c->last_ms + s->cfg.idle_timeout_ms - now;
+		if (left < 0)
+			left = 0;
+		if (timeout < 0 || left < timeout)
+			timeout = left;
+	}
+	pfd[k++] = (struct pollfd){ .fd = active < max ? s->listen_fd : -1, .events = POLLIN };
+	*n = k;
+	return timeout;
+}
+
+/* Reads, writes or drops (error, hang-up, idle too long) each client after a poll. */
+static void service_clients(struct wgc_uapi_server *s, const struct pollfd *pfd)
+{
+	int64_t now = now_ms();
+
+	for (unsigned i = 0; i < s->cfg.max_clients; i++) {
+		struct client *c = &s->clients[i];
+		short re = pfd[2 + i].revents;
+		bool keep = true;
+
+		if (c->fd < 0)
+			continue;
+		if (re & POLLOUT)
+			keep = client_write(s, c);
+		else if (re & (POLLIN | POLLHUP | POLLERR))
+			keep = client_read(s, c);
+		else if (now - c->last_ms >= s->cfg.idle_timeout_ms)
+			keep = false;
+		if (keep && c->out.len && !(re & POLLOUT))
+			keep = client_write(s, c); /* try at once, usually completes */
+		if (!keep)
+			drop_client(c);
+	}
+}
+
+/* Takes one waiting connection into the first free client slot, if any. */
+static void accept_client(struct wgc_uapi_server *s)
+{
+	unsigned max = s->cfg.max_clients, i;
+
+	for (i = 0; i < max && s->clients[i].fd >= 0; i++)
+		;
+	if (i < max) {
+		int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0) {
+			s->clients[i].fd = fd;
+			s->clients[i].last_ms = now_ms();
+		}
+	}
+}
+
 static void *serve(void *arg)
 {
 	struct wgc_uapi_server *s = arg;
@@ -383,29 +476,9 @@ static void *serve(void *arg)
 	if (!pfd)
 		return NULL;
 	while (!atomic_load(&s->stop) && !gone) {
-		unsigned n = 0, active = 0;
-		int64_t now = now_ms(), timeout = -1;
+		unsigned n;
+		int64_t timeout = build_pollset(s, pfd, &n);
 
-		pfd[n++] = (struct pollfd){ .fd = s->wake[0], .events = POLLIN };
-		pfd[n++] = (struct pollfd){ .fd = s->inotify_fd, .events = POLLIN };
-		for (i = 0; i < max; i++) {
-			struct client *c = &s->clients[i];
-			int64_t left;
-
-			if (c->fd < 0) {
-				pfd[n++] = (struct pollfd){ .fd = -1 };
-				continue;
-			}
-			active++;
-			pfd[n++] = (struct pollfd){ .fd = c->fd, .events = c->out.len ? POLLOUT : POLLIN };
-			left = c->last_ms + s->cfg.idle_timeout_ms - now;
-			if (left < 0)
-				left = 0;
-			if (timeout < 0 || left < timeout)
-				timeout = left;
-		}
-		/* A full house leaves new clients waiting in the backlog. */
-		pfd[n++] = (struct pollfd){ .fd = active < max ? s->listen_fd : -1, .events = POLLIN };
 		if (poll(pfd, n, (int)timeout) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -420,36 +493,9 @@ static void *serve(void *arg)
 			while (read(s->inotify_fd, ev, sizeof(ev)) > 0)
 				;
 		}
-		now = now_ms();
-		for (i = 0; i < max; i++) {
-			struct client *c = &s->clients[i];
-			short re = pfd[2 + i].revents;
-			bool keep = true;
-
-			if (c->fd < 0)
-				continue;
-			if (re & POLLOUT)
-				keep = client_write(s, c);
-			else if (re & (POLLIN | POLLHUP | POLLERR))
-				keep = client_read(s, c);
-			else if (now - c->last_ms >= s->cfg.idle_timeout_ms)
-				keep = false;
-			if (keep && c->out.len && !(re & POLLOUT))
-				keep = client_write(s, c); /* try at once, usually completes */
-			if (!keep)
-				drop_client(c);
-		}
-		if (pfd[n - 1].revents & POLLIN) {
-			for (i = 0; i < max && s->clients[i].fd >= 0; i++)
-				;
-			if (i < max) {
-				int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-				if (fd >= 0) {
-					s->clients[i].fd = fd;
-					s->clients[i].last_ms = now_ms();
-				}
-			}
-		}
+		service_clients(s, pfd);
+		if (pfd[n - 1].revents & POLLIN)
+			accept_client(s);
 	}
 	for (i = 0; i < max; i++)
 		drop_client(&s->clients[i]);

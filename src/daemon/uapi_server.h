@@ -41,8 +41,7 @@
 #include <stddef.h>
 
 #include "common/strbuf.h"
-
-#define WGC_UAPI_SOCKET_DIR "/var/run/wireguard"
+#include "common/uapi.h"
 
 enum {
 	/* wg can send a large setconf; 1 MiB holds about 7000 peers with a few allowed IPs */

@@ -23,7 +23,7 @@ static int sock_path(struct sockaddr_un *addr, const char *ifname)
 	addr->sun_family = AF_UNIX;
 	if (strchr(ifname, '/'))
 		return -EINVAL;
-	if ((size_t)snprintf(addr->sun_path, sizeof(addr->sun_path), WGC_UAPI_SOCK_DIR "/%s.sock", ifname) >=
+	if ((size_t)snprintf(addr->sun_path, sizeof(addr->sun_path), WGC_UAPI_SOCKET_DIR "/%s.sock", ifname) >=
 	    sizeof(addr->sun_path))
 		return -EINVAL;
 	return 0;
@@ -205,7 +205,7 @@ char *wgc_uapi_client_list(void)
 	DIR *dir;
 
 	wgc_strbuf_append(&list, "", 0);
-	dir = opendir(WGC_UAPI_SOCK_DIR);
+	dir = opendir(WGC_UAPI_SOCKET_DIR);
 	if (!dir) {
 		if (errno != ENOENT) {
 			wgc_strbuf_free(&list);

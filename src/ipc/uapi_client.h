@@ -11,15 +11,7 @@
 #include <stddef.h>
 
 #include "common/model.h"
-
-#ifndef WGC_UAPI_SOCK_DIR
-#define WGC_UAPI_SOCK_DIR "/var/run/wireguard"/*
- * The pid of the process serving IFNAME's socket (SO_PEERCRED), or -errno
- * (-ENOENT: no socket): `wgc down' waits for that process to be gone.
- */
-int wgc_uapi_client_pid(const char *ifname);
-
-#endif
+#include "common/uapi.h"
 
 /*
  * Names of every IFNAME.sock in the socket directory with a live listener,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "harness.h"
+#include "core/checksum.h"
 #include "daemon/offload.h"
 
 #ifndef VIRTIO_NET_HDR_GSO_UDP_L4

@@ -11,6 +11,8 @@
 
 #include "harness.h"
 #include "daemon_test_util.h"
+#include "common/ifname.h"
+#include "core/checksum.h"
 #include "core/messages.h"
 #include "daemon/offload.h"
 #include "daemon/tun.h"
@@ -29,10 +31,10 @@ static void test_name_validation(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-		CHECK(wgc_tun_name_valid(good[i]) == 0);
+		CHECK(wgc_ifname_valid(good[i]) == 0);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		CHECK(wgc_tun_name_valid(bad[i]) == -EINVAL);
-	CHECK(wgc_tun_name_valid(NULL) == -EINVAL);
+		CHECK(wgc_ifname_valid(bad[i]) == -EINVAL);
+	CHECK(wgc_ifname_valid(NULL) == -EINVAL);
 }
 
 static void test_open_defaults(void)
@@ -413,7 +415,7 @@ static size_t peer_packet(uint8_t *b, uint8_t proto, uint16_t sport, uint16_t dp
 	b[9] = proto;
 	memcpy(b + 12, off_peer, 4);
 	memcpy(b + 16, off_me, 4);
-	wr16(b + 10, (uint16_t)~wgc_offload_csum_fold(wgc_offload_csum_add(0, b, 20)));
+	wr16(b + 10, (uint16_t)~wgc_csum_fold(wgc_csum_add(0, b, 20)));
 	wr16(t, sport);
 	wr16(t + 2, dport);
 	if (proto == IPPROTO_TCP) {
@@ -431,9 +433,9 @@ static size_t peer_packet(uint8_t *b, uint8_t proto, uint16_t sport, uint16_t dp
 	}
 	if (dlen)
 		memcpy(t + l4h, data, dlen);
-	sum = wgc_offload_csum_add(0, b + 12, 8) + proto + l4h + dlen;
-	sum = wgc_offload_csum_add(sum, t, l4h + dlen);
-	wr16(t + (proto == IPPROTO_TCP ? 16 : 6), (uint16_t)~wgc_offload_csum_fold(sum));
+	sum = wgc_csum_add(0, b + 12, 8) + proto + l4h + dlen;
+	sum = wgc_csum_add(sum, t, l4h + dlen);
+	wr16(t + (proto == IPPROTO_TCP ? 16 : 6), (uint16_t)~wgc_csum_fold(sum));
 	return len;
 }
 
@@ -561,10 +563,10 @@ static void test_offload_tcp(void)
 				const uint8_t *s = bufs[j] + 16;
 				size_t dl = lens[j] - 40;
 				uint32_t off = rd32(s + 24) - (isn + 1);
-				uint64_t sum = wgc_offload_csum_add(0, s + 12, 8) + IPPROTO_TCP + lens[j] - 20;
+				uint64_t sum = wgc_csum_add(0, s + 12, 8) + IPPROTO_TCP + lens[j] - 20;
 
-				CHECK(wgc_offload_csum_fold(wgc_offload_csum_add(0, s, 20)) == 0xffff);
-				CHECK(wgc_offload_csum_fold(wgc_offload_csum_add(sum, s + 20, lens[j] - 20)) == 0xffff);
+				CHECK(wgc_csum_fold(wgc_csum_add(0, s, 20)) == 0xffff);
+				CHECK(wgc_csum_fold(wgc_csum_add(sum, s + 20, lens[j] - 20)) == 0xffff);
 				CHECK(lens[j] <= 1420 && off + dl <= sizeof(rx));
 				if (off + dl <= sizeof(rx) && off == have) {
 					memcpy(rx + off, s + 40, dl);
@@ -613,7 +615,7 @@ static void test_offload_udp(void)
 		data[k] = (uint8_t)(k * 3);
 	len = peer_packet(pkt, IPPROTO_UDP, 40001, 7778, 0, 0, 0, data, sizeof(data));
 	/* partial checksum: the pseudo-header sum only, as the kernel expects */
-	wr16(pkt + 26, wgc_offload_csum_fold(wgc_offload_csum_add(0, pkt + 12, 8) + IPPROTO_UDP + len - 20));
+	wr16(pkt + 26, wgc_csum_fold(wgc_csum_add(0, pkt + 12, 8) + IPPROTO_UDP + len - 20));
 	memset(&u.hdr, 0, sizeof(u.hdr));
 	u.hdr.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	u.hdr.gso_type = 5; /* VIRTIO_NET_HDR_GSO_UDP_L4 */

@@ -143,14 +143,14 @@ static void test_expand(void)
 
 static void test_names_and_modes(void)
 {
-	CHECK(wgc_quick_name_valid("wg0", 3));
-	CHECK(wgc_quick_name_valid("a_b=c+d.e-f", 11));
-	CHECK(wgc_quick_name_valid("123456789012345", 15));
-	CHECK(!wgc_quick_name_valid("1234567890123456", 16));
-	CHECK(!wgc_quick_name_valid("", 0));
-	CHECK(!wgc_quick_name_valid("wg 0", 4));
-	CHECK(!wgc_quick_name_valid("wg/0", 4));
-	CHECK(!wgc_quick_name_valid("wg0\0x", 5));
+	CHECK(wgc_ifname_quick_valid("wg0", 3));
+	CHECK(wgc_ifname_quick_valid("a_b=c+d.e-f", 11));
+	CHECK(wgc_ifname_quick_valid("123456789012345", 15));
+	CHECK(!wgc_ifname_quick_valid("1234567890123456", 16));
+	CHECK(!wgc_ifname_quick_valid("", 0));
+	CHECK(!wgc_ifname_quick_valid("wg 0", 4));
+	CHECK(!wgc_ifname_quick_valid("wg/0", 4));
+	CHECK(!wgc_ifname_quick_valid("wg0\0x", 5));
 	CHECK(!wgc_quick_world_accessible(0600, 0755));
 	CHECK(wgc_quick_world_accessible(0644, 0755));
 	CHECK(!wgc_quick_world_accessible(0644, 0750));

@@ -88,7 +88,7 @@ static void test_showconf(void)
 	ip->family = AF_INET6;
 	ip->cidr = 0;
 	p->persistent_keepalive = 25;
-	wgc_quick_format_showconf(&out, &dev);
+	wgc_show_conf(&out, &dev);
 	CHECK(out.data && !strcmp(out.data, "[Interface]\nListenPort = 51820\nFwMark = 0xca6c\n\n[Peer]\n"
 					    "PublicKey = AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"
 					    "AllowedIPs = 10.55.0.0/24, ::/0\nPersistentKeepalive = 25\n"));
