@@ -502,13 +502,29 @@ static bool endpoint_equal(const union wgc_endpoint *a, const union wgc_endpoint
 	       !memcmp(&a->addr6.sin6_addr, &b->addr6.sin6_addr, sizeof(a->addr6.sin6_addr));
 }
 
-/* An ICMP port unreachable for dst: counted on every peer whose endpoint or candidate it is. */
+/* The error-queue drain of one reader: how many peer walks it may still make. */
+struct icmp_drain {
+	struct wgcd *d;
+	unsigned walks_left;
+};
+
+/*
+ * An ICMP port unreachable for dst: counted on every peer whose endpoint or
+ * candidate it is. The walk holds the device lock, and ICMP errors can be
+ * forged in bulk, so a drain walks for its first few errors only and the
+ * reader drains with walks at most every ICMP_WALK_INTERVAL_MS (the rest
+ * are read off the queue and dropped): a diagnostic, not worth a lock storm.
+ */
 static void note_port_unreachable(void *ctx, const union wgc_endpoint *dst)
 {
-	struct wgcd *d = ctx;
+	struct icmp_drain *drain = ctx;
+	struct wgcd *d = drain->d;
 	struct timespec ts;
 	struct wgc_peer *peer;
 
+	if (!drain->walks_left)
+		return;
+	drain->walks_left--;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	pthread_mutex_lock(&d->lock);
 	for (peer = wgc_device_first_peer(d->core); peer; peer = wgc_peer_next(peer)) {
@@ -523,11 +539,26 @@ static void note_port_unreachable(void *ctx, const union wgc_endpoint *dst)
 	pthread_mutex_unlock(&d->lock);
 }
 
+enum { ICMP_WALK_INTERVAL_MS = 100, ICMP_WALKS_PER_DRAIN = 4 };
+
+static void drain_icmp_errors(struct wgcd_udp_reader *r, uint64_t *last_walk_ms)
+{
+	struct icmp_drain drain = { .d = r->d, .walks_left = 0 };
+	uint64_t now = wgcd_now_ms();
+
+	if (now - *last_walk_ms >= ICMP_WALK_INTERVAL_MS) {
+		drain.walks_left = ICMP_WALKS_PER_DRAIN;
+		*last_walk_ms = now;
+	}
+	wgc_udp_read_errors(r->fd, note_port_unreachable, &drain);
+}
+
 static void *reader_main(void *arg)
 {
 	struct wgcd_udp_reader *r = arg;
 	struct wgcd *d = r->d;
 	struct reader_buffers *b = malloc(sizeof(*b));
+	uint64_t last_walk_ms = 0;
 	unsigned i;
 
 	if (!b) {
@@ -550,7 +581,7 @@ static void *reader_main(void *arg)
 			if (n == -EBADF || n == -ENOTSOCK)
 				break;
 			/* ICMP errors surface as ECONNREFUSED and the like: read them off the error queue */
-			wgc_udp_read_errors(r->fd, note_port_unreachable, d);
+			drain_icmp_errors(r, &last_walk_ms);
 			continue;
 		}
 		process_udp_batch(d, b, (unsigned)n);
