@@ -93,7 +93,8 @@ Endpoint = 192.0.2.8:51820
 EOF
 chmod 600 "$CONF"
 push_cleanup "ip netns exec '$NS' '$WGC' down '$CONF' >/dev/null 2>&1"
-out=$(nsx "$NS" "$WGC" up "$CONF" 2>&1)
+# without lib.sh's WGC_USERSPACE=1, so that up itself chooses wgcd for the candidates
+out=$(WGC_USERSPACE= nsx "$NS" "$WGC" up "$CONF" 2>&1)
 if grep -q "has endpoint candidates.*using .*wgcd" <<<"$out"; then
 	ok "up says it uses wgcd for candidates"
 else
