@@ -33,11 +33,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		wgc_strbuf_free(&b);
 	}
 	{
-		struct wgc_strbuf c = { 0 }, d = { 0 };
+		struct wgc_strbuf d = { 0 };
 
-		wgc_hub_carry_names(&c, buf, size, buf, size);
 		wgc_hub_append(&d, buf, size, "[Peer]\n# friendly_name = x\n");
-		wgc_strbuf_free(&c);
 		wgc_strbuf_free(&d);
 	}
 	wgc_hub_file_free(&hf);

@@ -351,12 +351,18 @@ static const char *quotable_line(const struct ctx *c, char out[4 * 80 + 16])
 	size_t i = 0, o = 0, n = c->raw_len > 80 ? 80 : c->raw_len;
 	const char *p = c->raw;
 
-	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+	static const char *const secret_keys[] = { "PrivateKey", "PresharedKey" };
+
+	while (i < c->raw_len && (p[i] == ' ' || p[i] == '\t'))
 		i++;
-	if (!strncasecmp(p + i, "PrivateKey", 10) || !strncasecmp(p + i, "PresharedKey", 12)) {
-		snprintf(out, 4 * 80 + 16, "%s... (value not shown)",
-			 !strncasecmp(p + i, "PrivateKey", 10) ? "PrivateKey" : "PresharedKey");
-		return out;
+	/* the raw line is not NUL-terminated: compare within raw_len only */
+	for (size_t k = 0; k < sizeof(secret_keys) / sizeof(secret_keys[0]); k++) {
+		size_t kl = strlen(secret_keys[k]);
+
+		if (c->raw_len - i >= kl && !strncasecmp(p + i, secret_keys[k], kl)) {
+			snprintf(out, 4 * 80 + 16, "%s... (value not shown)", secret_keys[k]);
+			return out;
+		}
 	}
 	for (i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)p[i];

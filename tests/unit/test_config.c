@@ -2,6 +2,7 @@
 /* The config-file and `set` argument parsers: valid input, every error path, warnings, round trips. */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/addr.h"
@@ -456,6 +457,19 @@ static void test_errors_hide_secrets_and_controls(void)
 		CHECK(!parse(&dev, secret_lines[i], false, err));
 		CHECK(!strstr(err, "yAnz5TF") && !strstr(err, "xTIBA5r") && (strstr(err, ":2:") || strstr(err, ":3:")));
 		CHECK(strstr(err, "value not shown") != NULL);
+	}
+	/* fuzz_config: a short last line with no newline at the very end of the buffer (no NUL after it) */
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const tails[] = { "[Interface]\nP", "[Interface]\n  Pri", "[Peer]\n[P" };
+		size_t n = strlen(tails[i]);
+		char *exact = malloc(n);
+
+		if (!exact)
+			abort();
+		memcpy(exact, tails[i], n);
+		memset(&dev, 0, sizeof(dev));
+		CHECK(!wgc_config_parse(&dev, exact, n, "wg0.conf", false, &hooks, err));
+		free(exact);
 	}
 	memset(&dev, 0, sizeof(dev));
 	CHECK(!parse(&dev, "[Interface]\n\033]0;HACKED\007\n", false, err));

@@ -437,6 +437,7 @@ static void test_bom_and_bounds(void)
 {
 	char err[WGC_QUICK_ERRLEN], *name = malloc(4096), *text = malloc(70000);
 	struct wgc_quick_conf qc;
+	size_t hdr;
 
 	CHECK(parse(&qc, "\xef\xbb\xbf[Interface]\nMTU = 1400\nPrivateKey = " K1 "\n", err));
 	CHECK(qc.mtu == 1400 && !strncmp(qc.wg.data, "[Interface]\n", 12));
@@ -446,8 +447,9 @@ static void test_bom_and_bounds(void)
 	memset(name, 'a', 4095);
 	name[4095] = '\0';
 	strcpy(text, "[Interface]\nMTU = ");
-	memset(text + strlen(text), '9', 65536);
-	strcpy(text + 19 + 65536, "\n");
+	hdr = strlen(text);
+	memset(text + hdr, '9', 65536);
+	strcpy(text + hdr + 65536, "\n");
 	memset(&qc, 0, sizeof(qc));
 	CHECK(!wgc_quick_conf_parse(&qc, text, strlen(text), name, err));
 	CHECK(strlen(err) < WGC_QUICK_ERRLEN);
