@@ -327,27 +327,34 @@ static void host_place(struct wgc_aips_host_slot *slots, uint32_t cap, uint32_t 
 	slots[i] = (struct wgc_aips_host_slot){ .node = node, .hash = h };
 }
 
-/* Room for one more host route, so that the insertion itself cannot fail. */
+/* Grows an open-addressing table (n used of *cap) so one more entry fits: insertions then cannot fail. */
+static int slots_reserve(struct wgc_aips_host_slot **tab, uint32_t *cap, uint32_t n)
+{
+	uint32_t grown = *cap ? *cap * 2 : 16;
+	struct wgc_aips_host_slot *slots;
+
+	if ((n + 1) * 2 <= *cap)
+		return 0;
+	if (grown == 0)
+		return -ENOMEM;
+	slots = calloc(grown, sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	for (uint32_t j = 0; j < *cap; j++)
+		if ((*tab)[j].node)
+			host_place(slots, grown, (*tab)[j].node, (*tab)[j].hash);
+	free(*tab);
+	*tab = slots;
+	*cap = grown;
+	return 0;
+}
+
+/* Room for one more host route. */
 static int host_reserve(struct wgc_allowedips *t, int fam)
 {
 	unsigned f = fam_index(fam);
-	uint32_t cap = t->cap_hosts[f] ? t->cap_hosts[f] * 2 : 16;
-	struct wgc_aips_host_slot *slots;
 
-	if ((t->n_hosts[f] + 1) * 2 <= t->cap_hosts[f])
-		return 0;
-	if (cap == 0)
-		return -ENOMEM;
-	slots = calloc(cap, sizeof(*slots));
-	if (!slots)
-		return -ENOMEM;
-	for (uint32_t j = 0; j < t->cap_hosts[f]; j++)
-		if (t->hosts[f][j].node)
-			host_place(slots, cap, t->hosts[f][j].node, t->hosts[f][j].hash);
-	free(t->hosts[f]);
-	t->hosts[f] = slots;
-	t->cap_hosts[f] = cap;
-	return 0;
+	return slots_reserve(&t->hosts[f], &t->cap_hosts[f], t->n_hosts[f]);
 }
 
 static void host_delete(struct wgc_allowedips *t, int fam, struct wgc_aips_host_slot *slot)
@@ -398,27 +405,12 @@ static struct wgc_aips_host_slot *pfx_find(const struct wgc_allowedips *t, unsig
 	}
 }
 
-/* Room for one more hashed prefix, so that the insertion itself cannot fail. */
+/* Room for one more hashed prefix. */
 static int pfx_reserve(struct wgc_allowedips *t, int fam)
 {
 	unsigned f = fam_index(fam);
-	uint32_t cap = t->cap_pfx[f] ? t->cap_pfx[f] * 2 : 16;
-	struct wgc_aips_host_slot *slots;
 
-	if ((t->n_pfx[f] + 1) * 2 <= t->cap_pfx[f])
-		return 0;
-	if (cap == 0)
-		return -ENOMEM;
-	slots = calloc(cap, sizeof(*slots));
-	if (!slots)
-		return -ENOMEM;
-	for (uint32_t j = 0; j < t->cap_pfx[f]; j++)
-		if (t->pfx[f][j].node)
-			host_place(slots, cap, t->pfx[f][j].node, t->pfx[f][j].hash);
-	free(t->pfx[f]);
-	t->pfx[f] = slots;
-	t->cap_pfx[f] = cap;
-	return 0;
+	return slots_reserve(&t->pfx[f], &t->cap_pfx[f], t->n_pfx[f]);
 }
 
 /* Trie node i (masked key) just got a peer where it had none. Room reserved. */
