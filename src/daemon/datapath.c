@@ -32,6 +32,7 @@
 #include "daemon/candidates.h"
 #include "daemon/log.h"
 #include "daemon/offload.h"
+#include "daemon/pktbuf.h"
 
 enum {
 	/*
@@ -378,7 +379,7 @@ static void *lane_main(void *arg)
 {
 	struct wgcd_lane *lane = arg;
 	struct wgcd *d = lane->d;
-	struct lane_buffers *b = malloc(sizeof(*b));
+	struct lane_buffers *b = wgcd_pktbuf_alloc(sizeof(*b));
 	unsigned i;
 
 	if (!b) {
@@ -399,7 +400,7 @@ static void *lane_main(void *arg)
 		if (n > 0)
 			process_tun_batch(d, lane->index, b, (unsigned)n);
 	}
-	free(b);
+	wgcd_pktbuf_free(b, sizeof(*b));
 	return NULL;
 }
 
@@ -557,7 +558,7 @@ static void *reader_main(void *arg)
 {
 	struct wgcd_udp_reader *r = arg;
 	struct wgcd *d = r->d;
-	struct reader_buffers *b = malloc(sizeof(*b));
+	struct reader_buffers *b = wgcd_pktbuf_alloc(sizeof(*b));
 	uint64_t last_walk_ms = 0;
 	unsigned i;
 
@@ -586,8 +587,7 @@ static void *reader_main(void *arg)
 		}
 		process_udp_batch(d, b, (unsigned)n);
 	}
-	wgc_wipe(b, sizeof(*b));
-	free(b);
+	wgcd_pktbuf_free(b, sizeof(*b));
 	return NULL;
 }
 

@@ -4,7 +4,7 @@
 #  - 200 back-to-back down/up cycles, 0 failures; at the instant down
 #    returns the interface and the UAPI socket are gone (and the daemon)
 #  - after `ip link del' the daemon is gone and its socket removed quickly:
-#    the distribution is measured and reported, a bound asserted
+#    the distribution is reported; the median within 50 ms, every one within 2 s
 #  - down of a full tunnel someone already deleted, or whose file was edited
 #    to Table = off in between, removes exactly the rules and nft table up
 #    added (state file); without a state file down falls back to the config
@@ -104,10 +104,20 @@ note "ip link del -> daemon and socket gone, us (n=${#times[@]}): min $(head -1 
 within50=$(awk '$1 != "timeout" && $1 <= 50000' <<<"$sorted" | wc -l)
 note "$within50 of ${#times[@]} within 50 ms"
 worst=$(tail -1 <<<"$sorted")
-if [ "$worst" != timeout ] && [ "$worst" -le $((DEL_BOUND_MS * 1000)) ]; then
+# gone_after prints nothing after its 10 s limit: a "timeout" sorts first numerically, so count them apart
+timeouts=$(grep -c timeout <<<"$sorted")
+median=$(sed -n "$(( (${#times[@]} + 1) / 2 ))p" <<<"$sorted")
+# The issue's 50 ms holds for the median of the 20; a single outlier on a
+# loaded machine is bounded by the scheduler, not by us, hence the wide worst case.
+if [ "$timeouts" -eq 0 ] && [ "$median" -le 50000 ]; then
+	ok "after ip link del the daemon is gone and its socket removed within 50 ms (median of ${#times[@]}: $median us)"
+else
+	not_ok "after ip link del: median $median us to daemon and socket gone (bound 50 ms)"
+fi
+if [ "$timeouts" -eq 0 ] && [ "$worst" -le $((DEL_BOUND_MS * 1000)) ]; then
 	ok "after ip link del the daemon is gone and its socket removed within $DEL_BOUND_MS ms (worst $((worst / 1000)) ms)"
 else
-	not_ok "after ip link del: daemon or socket left for $worst us (bound $DEL_BOUND_MS ms)"
+	not_ok "after ip link del: daemon or socket left for $worst us, $timeouts timeouts (bound $DEL_BOUND_MS ms)"
 fi
 
 # --- state file: down after someone deleted the interface; file edited -----

@@ -6,6 +6,8 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +15,7 @@
 #include "harness.h"
 #include "daemon/daemonize.h"
 #include "daemon/log.h"
+#include "daemon/pktbuf.h"
 
 static size_t fmt(char *out, size_t cap, enum wgc_log_level l, const char *ifname, const char *f, ...)
 	__attribute__((format(printf, 5, 6)));
@@ -224,6 +227,34 @@ static void test_signals(void)
 	close(fd);
 }
 
+/* Packet buffers: touched pages are wiped, untouched ones are not faulted in (teardown speed, issue 10). */
+static void test_pktbuf_wipe(void)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), size = 64 * page + 100;
+	unsigned char resident[65] = { 0 };
+	uint8_t *b = wgcd_pktbuf_alloc(size);
+	size_t i, nonzero = 0;
+
+	CHECK(b != NULL);
+	if (!b)
+		return;
+	CHECK(((uintptr_t)b & (page - 1)) == 0);
+	memset(b + 3 * page + 10, 0xa5, 100);     /* one page */
+	memset(b + 10 * page - 5, 0x5a, 10);      /* straddles two pages */
+	memset(b + 64 * page, 0xee, 100);         /* the partial last page */
+	CHECK(wgcd_pktbuf_wipe(b, size) == 3 * page + 100);
+	CHECK(mincore(b, size, resident) == 0);
+	for (i = 0; i < 65; i++)
+		nonzero += resident[i] & 1;
+	CHECK(nonzero == 4); /* the wipe faulted in none of the 61 untouched pages */
+	for (i = 0; i < size; i++)
+		if (b[i])
+			break;
+	CHECK(i == size);
+	wgcd_pktbuf_free(b, size);
+	wgcd_pktbuf_free(NULL, size);
+}
+
 int main(void)
 {
 	RUN_TEST(test_log_levels);
@@ -233,5 +264,6 @@ int main(void)
 	RUN_TEST(test_env_helpers);
 	RUN_TEST(test_daemonize);
 	RUN_TEST(test_signals);
+	RUN_TEST(test_pktbuf_wipe);
 	return harness_exit_code();
 }
