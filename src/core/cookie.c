@@ -49,13 +49,18 @@ static bool make_cookie(struct wgc_cookie_checker *c, uint8_t cookie[WGC_COOKIE_
 	} else {
 		return false;
 	}
+	wgc_cookie_checker_refresh(c, now_ms);
+	wgc_blake2s_mac(cookie, c->secret, sizeof(c->secret), input, len);
+	return true;
+}
+
+void wgc_cookie_checker_refresh(struct wgc_cookie_checker *c, uint64_t now_ms)
+{
 	if (!c->has_secret || expired(c->secret_birth_ms, WGC_COOKIE_SECRET_MAX_AGE, now_ms)) {
 		wgc_random_bytes(c->secret, sizeof(c->secret));
 		c->secret_birth_ms = now_ms;
 		c->has_secret = true;
 	}
-	wgc_blake2s_mac(cookie, c->secret, sizeof(c->secret), input, len);
-	return true;
 }
 
 void wgc_cookie_checker_init(struct wgc_cookie_checker *c, const uint8_t our_public[WGC_KEY_LEN])

@@ -44,6 +44,12 @@ enum wgc_mac_state {
 void wgc_cookie_checker_init(struct wgc_cookie_checker *c, const uint8_t our_public[WGC_KEY_LEN]);
 void wgc_cookie_checker_wipe(struct wgc_cookie_checker *c);
 /*
+ * Renews the cookie secret when it is older than two minutes or unset
+ * (whitepaper 5.4.7); validate and create_reply do it themselves. A copy
+ * refreshed at now_ms is used unchanged by both at that same now_ms.
+ */
+void wgc_cookie_checker_refresh(struct wgc_cookie_checker *c, uint64_t now_ms);
+/*
  * Checks mac1 of a handshake message (msg_len is its exact size) and, when
  * check_cookie is set, mac2 against the cookie for `src` (an AF_INET or
  * AF_INET6 sockaddr).

@@ -106,7 +106,11 @@ struct wgc_device_ops {
 	 * call wgc_device_tick sooner. Under the device lock.
 	 */
 	void (*deadline_changed)(void *ctx, uint64_t deadline);
-	/* Optional: a handshake event; peer is NULL when not known. Under the device lock. */
+	/*
+	 * Optional: a handshake event; peer is NULL when not known. Under the
+	 * device lock, except the cookie replies of wgc_handshake_screen
+	 * (peer NULL), which come from a thread that does not hold it.
+	 */
 	void (*event)(void *ctx, struct wgc_peer *peer, const struct wgc_event *ev);
 };
 
@@ -227,6 +231,7 @@ struct wgc_hs_item {
 	bool under_load;
 	enum wgc_rx_verdict verdict;
 	wgc_drop_reason reason;
+	uint8_t reply[WGC_MSG_COOKIE_LEN]; /* the cookie reply, when verdict is WGC_RX_COOKIE_SENT */
 	_Alignas(16) unsigned char work[WGC_HS_WORK_SIZE];
 };
 
@@ -234,8 +239,10 @@ struct wgc_hs_item {
  * Handshake processing in five phases, so that no X25519 and no AEAD of an
  * initiation or a response runs under the device lock:
  *  1. wgc_handshake_begin (lock): exact length, mac1, under load mac2 (a
- *     cookie reply goes out instead) and the per-source rate limit; a
- *     cookie reply is consumed here whole (one 16-byte XChaCha20 open);
+ *     cookie reply is made instead, into the item, and sent with
+ *     wgc_handshake_send_replies after the lock is released, so a flood's
+ *     send system calls never hold it) and the per-source rate limit; a
+ *     received cookie reply is consumed here whole (one 16-byte XChaCha20 open);
  *     our identity, or the state of our initiation a response answers,
  *     is copied into the item.
  *  2. wgc_handshake_open (no lock): initiation: e, es and the sender's
@@ -252,6 +259,31 @@ struct wgc_hs_item {
  * checks and bookkeeping only.
  */
 void wgc_handshake_begin(struct wgc_device *dev, struct wgc_hs_item *items, unsigned n, uint64_t now_ms);
+/*
+ * Optional phase 0, for floods: under load most handshake messages need
+ * only their macs checked and a cookie reply, which depend on the cookie
+ * checker alone, so they need not hold the device lock at all.
+ * wgc_handshake_screen_begin (lock; constant time) copies the checker into
+ * *s, renewing its secret when due. wgc_handshake_screen (no lock) then
+ * answers every under-load initiation or response that has a valid mac1
+ * but no valid mac2 with a cookie reply made in the item (verdict
+ * WGC_RX_COOKIE_SENT, counted, sent by wgc_handshake_send_replies); phase
+ * 1 leaves those alone and checks every other item from scratch. *s holds
+ * the cookie secret: wgc_handshake_screen wipes it before returning. It
+ * returns the items left for phases 1-5; with 0 left the caller may skip
+ * them (only wgc_handshake_send_replies remains). A zeroed *s settles
+ * nothing (no lock needed then). Phase 1 trusts the marks of phase 0, so
+ * items reused across batches go through phase 0 or phase 5 each time.
+ */
+enum { WGC_HS_SCREEN_SIZE = 160 };
+struct wgc_hs_screen {
+	_Alignas(16) unsigned char opaque[WGC_HS_SCREEN_SIZE];
+};
+void wgc_handshake_screen_begin(struct wgc_device *dev, struct wgc_hs_screen *s, uint64_t now_ms);
+unsigned wgc_handshake_screen(struct wgc_device *dev, struct wgc_hs_screen *s, struct wgc_hs_item *items, unsigned n,
+			      uint64_t now_ms);
+/* No lock: sends, through ops->send_reply, the cookie replies phases 0 and 1 made (verdict WGC_RX_COOKIE_SENT). */
+void wgc_handshake_send_replies(const struct wgc_device *dev, const struct wgc_hs_item *items, unsigned n);
 void wgc_handshake_open(struct wgc_hs_item *items, unsigned n);
 void wgc_handshake_match(struct wgc_device *dev, struct wgc_hs_item *items, unsigned n);
 void wgc_handshake_compute(struct wgc_hs_item *items, unsigned n, uint64_t now_ms);

@@ -24,6 +24,7 @@ enum stage {
 	STAGE_INIT_COMMIT,
 	STAGE_RESP_OPEN,    /* response: the Noise step */
 	STAGE_RESP_COMMIT,
+	STAGE_SCREENED,     /* answered with a cookie reply by phase 0: phase 1 skips it */
 };
 
 /* What the core keeps in an item between phases. */
@@ -77,7 +78,8 @@ static void receive_cookie(struct wgc_device *dev, struct wgc_hs_item *it, uint6
 }
 
 /* Under load, a message without a valid mac2 is answered with a cookie instead of processed. */
-static void answer_with_cookie(struct wgc_device *dev, struct wgc_hs_item *it, uint64_t now_ms)
+static void answer_with_cookie_from(struct wgc_device *dev, struct wgc_cookie_checker *checker,
+				    struct wgc_hs_item *it, uint64_t now_ms)
 {
 	struct wgc_msg_cookie reply;
 	/* sender_index sits at the same offset in both handshake messages */
@@ -87,12 +89,18 @@ static void answer_with_cookie(struct wgc_device *dev, struct wgc_hs_item *it, u
 	it->reason = WGC_DEV_REJECTED_INVALID_MAC2;
 	it->verdict = WGC_RX_DROP;
 	if (!dev->ops->send_reply ||
-	    !wgc_cookie_create_reply(&dev->cookie_checker, &reply, it->msg, it->len, sender, src_of(it), now_ms))
+	    !wgc_cookie_create_reply(checker, &reply, it->msg, it->len, sender, src_of(it), now_ms))
 		return;
-	dev->ops->send_reply(dev->ops_ctx, it->src_info, (const uint8_t *)&reply, sizeof(reply));
+	/* sent by wgc_handshake_send_replies, after the lock: a flood's system calls never hold it */
+	memcpy(it->reply, &reply, sizeof(reply));
 	wgc_counters_add(&dev->counters, WGC_DEV_COOKIE_REPLIES_SENT, 1);
 	wgc_device_event(dev, NULL, WGC_EVENT_COOKIE_SENT, 0, src_of(it));
 	it->verdict = WGC_RX_COOKIE_SENT;
+}
+
+static void answer_with_cookie(struct wgc_device *dev, struct wgc_hs_item *it, uint64_t now_ms)
+{
+	answer_with_cookie_from(dev, &dev->cookie_checker, it, now_ms);
 }
 
 /* mac1 always, and under load mac2 and the per-source rate limit: WGC_DROP_NONE when it may go on. */
@@ -159,6 +167,8 @@ static void begin_one(struct wgc_device *dev, struct wgc_hs_item *it, uint64_t n
 	wgc_drop_reason r;
 	bool needs_cookie = false;
 
+	if (work_of(it)->stage == STAGE_SCREENED)
+		return;
 	memset(it->work, 0, sizeof(it->work));
 	it->verdict = WGC_RX_QUEUED;
 	it->reason = WGC_DROP_NONE;
@@ -181,6 +191,66 @@ void wgc_handshake_begin(struct wgc_device *dev, struct wgc_hs_item *items, unsi
 {
 	for (unsigned i = 0; i < n; i++)
 		begin_one(dev, &items[i], now_ms);
+}
+
+/* Phase 0's state: the batch's copy of the cookie checker and whether the device was up. */
+struct hs_screen {
+	struct wgc_cookie_checker checker;
+	bool up, has_identity;
+};
+static_assert(sizeof(struct hs_screen) <= WGC_HS_SCREEN_SIZE, "WGC_HS_SCREEN_SIZE too small");
+
+void wgc_handshake_screen_begin(struct wgc_device *dev, struct wgc_hs_screen *s, uint64_t now_ms)
+{
+	struct hs_screen *hs = (struct hs_screen *)(void *)s->opaque;
+
+	wgc_cookie_checker_refresh(&dev->cookie_checker, now_ms);
+	hs->checker = dev->cookie_checker;
+	hs->up = dev->up;
+	hs->has_identity = dev->identity.has_identity;
+}
+
+/* Phase 0 for one item: true when it is settled (a cookie reply, or dropped when none could be made). */
+static bool screen_one(struct wgc_device *dev, struct hs_screen *hs, struct wgc_hs_item *it, uint64_t now_ms)
+{
+	enum wgc_message_type type = wgc_message_type(it->msg, it->len);
+
+	if (!it->under_load || !hs->up || !hs->has_identity || !dev->ops->send_reply ||
+	    (type != WGC_MSG_HANDSHAKE_INITIATION && type != WGC_MSG_HANDSHAKE_RESPONSE) ||
+	    it->len > sizeof(it->msg) || !wgc_message_length_ok(type, it->len) ||
+	    wgc_cookie_validate(&hs->checker, it->msg, it->len, src_of(it), true, now_ms) != WGC_MAC_VALID_NO_COOKIE)
+		return false;
+	answer_with_cookie_from(dev, &hs->checker, it, now_ms);
+	return true;
+}
+
+unsigned wgc_handshake_screen(struct wgc_device *dev, struct wgc_hs_screen *s, struct wgc_hs_item *items, unsigned n,
+			      uint64_t now_ms)
+{
+	struct hs_screen *hs = (struct hs_screen *)(void *)s->opaque;
+	unsigned left = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct wgc_hs_item *it = &items[i];
+
+		if (screen_one(dev, hs, it, now_ms)) {
+			work_of(it)->stage = STAGE_SCREENED;
+		} else {
+			left++;
+			it->verdict = WGC_RX_QUEUED;
+			it->reason = WGC_DROP_NONE;
+			work_of(it)->stage = STAGE_DONE;
+		}
+	}
+	wgc_wipe(hs, sizeof(*hs));
+	return left;
+}
+
+void wgc_handshake_send_replies(const struct wgc_device *dev, const struct wgc_hs_item *items, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (items[i].verdict == WGC_RX_COOKIE_SENT)
+			dev->ops->send_reply(dev->ops_ctx, items[i].src_info, items[i].reply, sizeof(items[i].reply));
 }
 
 void wgc_handshake_open(struct wgc_hs_item *items, unsigned n)
@@ -360,6 +430,7 @@ enum wgc_rx_verdict wgc_device_receive_handshake(struct wgc_device *dev, const u
 	if (src && (src->sa_family == AF_INET || src->sa_family == AF_INET6))
 		memcpy(&it.src, src, src->sa_family == AF_INET ? sizeof(it.src.in4) : sizeof(it.src.in6));
 	wgc_handshake_begin(dev, &it, 1, now_ms);
+	wgc_handshake_send_replies(dev, &it, 1);
 	wgc_handshake_open(&it, 1);
 	wgc_handshake_match(dev, &it, 1);
 	wgc_handshake_compute(&it, 1, now_ms);

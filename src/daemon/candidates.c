@@ -312,6 +312,8 @@ static void *ticker_main(void *arg)
 	struct wgcd_cand *c = d->cand;
 	struct timespec ts;
 
+	wgcd_name_thread("candidates");
+
 	pthread_mutex_lock(&c->mu);
 	while (!c->stopping) {
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -395,6 +397,8 @@ static void *resolver_main(void *arg)
 	struct wgcd *d = arg;
 	struct wgcd_cand *c = d->cand;
 	struct resolve_job j;
+
+	wgcd_name_thread("resolver");
 	union wgc_sockaddr addr;
 	bool ok;
 

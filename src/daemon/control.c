@@ -43,6 +43,14 @@ void wgcd_deadline_changed(void *ctx, uint64_t deadline)
 }
 
 /* An absolute CLOCK_MONOTONIC time for pthread_cond_timedwait, from ms as wgcd_now_ms counts. */
+void wgcd_name_thread(const char *what)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "wgcd-%s", what);
+	pthread_setname_np(pthread_self(), name);
+}
+
 static struct timespec monotonic_at(uint64_t ms)
 {
 	struct timespec ts = { .tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L };
@@ -59,6 +67,8 @@ static struct timespec monotonic_at(uint64_t ms)
 static void *timer_main(void *arg)
 {
 	struct wgcd *d = arg;
+
+	wgcd_name_thread("timer");
 
 	pthread_mutex_lock(&d->lock);
 	while (!atomic_load(&d->stopping)) {
@@ -253,6 +263,11 @@ static int snapshot_counters(struct wgcd *d, struct wgc_device_model *m)
 
 	for (unsigned c = 0; c < WGC_DEVICE_COUNTER_COUNT && !ret; c++)
 		ret = wgc_model_add_counter(&m->counters, wgc_device_counter_name(c), wgc_device_counter_get(d->core, c));
+	if (!ret)
+		ret = wgc_model_add_counter(&m->counters, "datapath_lock_waits", atomic_load(&d->datapath_lock_waits));
+	if (!ret)
+		ret = wgc_model_add_counter(&m->counters, "datapath_lock_wait_us",
+					    atomic_load(&d->datapath_lock_wait_ns) / 1000);
 	for (unsigned c = 0; c < WGC_DEVICE_COUNTER_COUNT && !ret; c++) {
 		unsigned n = wgc_device_rejected_sources(d->core, c, src);
 		for (unsigned i = 0; i < n && !ret; i++) {

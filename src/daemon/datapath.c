@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -201,6 +202,21 @@ const struct wgc_device_ops wgcd_core_ops = {
 
 /* ---- TUN -> network ---- */
 
+void wgcd_datapath_lock(struct wgcd *d)
+{
+	struct timespec t0, t1;
+
+	if (!pthread_mutex_trylock(&d->lock))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pthread_mutex_lock(&d->lock);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	atomic_fetch_add_explicit(&d->datapath_lock_waits, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&d->datapath_lock_wait_ns,
+				  (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec)),
+				  memory_order_relaxed);
+}
+
 struct lane_buffers {
 	uint8_t slot[BATCH][SLOT];
 	uint8_t *slot_ptr[BATCH];
@@ -360,7 +376,7 @@ static void process_tun_batch(struct wgcd *d, unsigned q, struct lane_buffers *b
 		b->items[i].len = b->len[i];
 		b->items[i].user = &b->tx[i];
 	}
-	pthread_mutex_lock(&d->lock);
+	wgcd_datapath_lock(d);
 	wgc_tx_prepare(d->core, b->items, n, wgcd_now_ms());
 	pthread_mutex_unlock(&d->lock);
 	wgc_tx_encrypt(d->core, b->items, n);
@@ -380,7 +396,11 @@ static void *lane_main(void *arg)
 	struct wgcd_lane *lane = arg;
 	struct wgcd *d = lane->d;
 	struct lane_buffers *b = wgcd_pktbuf_alloc(sizeof(*b));
+	char name[8];
 	unsigned i;
+
+	snprintf(name, sizeof(name), "lane%u", lane->index);
+	wgcd_name_thread(name);
 
 	if (!b) {
 		wgc_log(WGC_LOG_ERROR, "lane %u: out of memory", lane->index);
@@ -472,7 +492,7 @@ static void process_udp_batch(struct wgcd *d, struct reader_buffers *b, unsigned
 		b->items[i] = (struct wgc_rx_item){ .msg = b->slot[i], .len = b->rx[i].truncated ? 0 : b->rx[i].len,
 						    .src = &b->origin[i].from.addr, .src_info = &b->origin[i] };
 	}
-	pthread_mutex_lock(&d->lock);
+	wgcd_datapath_lock(d);
 	wgc_rx_classify(d->core, b->items, n);
 	pthread_mutex_unlock(&d->lock);
 	for (i = 0; i < n; i++) {
@@ -486,7 +506,7 @@ static void process_udp_batch(struct wgcd *d, struct reader_buffers *b, unsigned
 	wgc_rx_decrypt(b->items, n, now);
 	b->delivered.n = 0;
 	current_delivery = &b->delivered;
-	pthread_mutex_lock(&d->lock);
+	wgcd_datapath_lock(d);
 	wgc_rx_commit(d->core, b->items, n, now);
 	pthread_mutex_unlock(&d->lock);
 	current_delivery = NULL;
@@ -527,7 +547,7 @@ static void note_port_unreachable(void *ctx, const union wgc_endpoint *dst)
 		return;
 	drain->walks_left--;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	pthread_mutex_lock(&d->lock);
+	wgcd_datapath_lock(d);
 	for (peer = wgc_device_first_peer(d->core); peer; peer = wgc_peer_next(peer)) {
 		struct wgcd_peer *wp = wgc_peer_user(peer);
 
@@ -561,6 +581,8 @@ static void *reader_main(void *arg)
 	struct reader_buffers *b = wgcd_pktbuf_alloc(sizeof(*b));
 	uint64_t last_walk_ms = 0;
 	unsigned i;
+
+	wgcd_name_thread(r->fd == d->udp.fd6 ? "rx6" : "rx4");
 
 	if (!b) {
 		wgc_log(WGC_LOG_ERROR, "UDP reader: out of memory");

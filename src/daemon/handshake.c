@@ -135,6 +135,8 @@ static void process_batch(struct wgcd *d, struct wgcd_handshake_item *batch, str
 			  unsigned depth)
 {
 	uint64_t now = wgcd_now_ms();
+	struct wgc_hs_screen screen;
+	bool any_under_load = false;
 	unsigned i;
 
 	for (i = 0; i < n; i++) {
@@ -148,10 +150,23 @@ static void process_batch(struct wgcd *d, struct wgcd_handshake_item *batch, str
 		batch[i].origin.handshake = true; /* roam() then records the TTL */
 		it->src_info = &batch[i].origin;
 		it->under_load = under_load(d, depth > i ? depth - i : 0, now);
+		any_under_load |= it->under_load;
+	}
+	/* a flood under load is settled here, its cookie replies made with no lock held */
+	memset(&screen, 0, sizeof(screen));
+	if (any_under_load) {
+		pthread_mutex_lock(&d->lock);
+		wgc_handshake_screen_begin(d->core, &screen, now);
+		pthread_mutex_unlock(&d->lock);
+	}
+	if (!wgc_handshake_screen(d->core, &screen, items, n, now)) {
+		wgc_handshake_send_replies(d->core, items, n);
+		return;
 	}
 	pthread_mutex_lock(&d->lock);
 	wgc_handshake_begin(d->core, items, n, now);
 	pthread_mutex_unlock(&d->lock);
+	wgc_handshake_send_replies(d->core, items, n);
 	wgc_handshake_open(items, n);
 	pthread_mutex_lock(&d->lock);
 	wgc_handshake_match(d->core, items, n);
@@ -169,6 +184,7 @@ void *wgcd_handshake_main(void *arg)
 	struct wgc_hs_item *items = calloc(BATCH, sizeof(*items));
 	unsigned n, depth = 0;
 
+	wgcd_name_thread("handshake");
 	if (!batch || !items) {
 		wgc_log(WGC_LOG_ERROR, "handshake thread: out of memory");
 		free(batch);

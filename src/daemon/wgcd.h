@@ -108,6 +108,8 @@ struct wgcd {
 	pthread_t handshake_threads[WGCD_MAX_HANDSHAKE_WORKERS];
 	unsigned n_handshake_threads; /* started */
 	_Atomic uint64_t last_under_load_ms; /* handshake workers */
+	/* the data path's contended takes of `lock' and the time they waited (wgcd_datapath_lock) */
+	_Atomic uint64_t datapath_lock_waits, datapath_lock_wait_ns;
 	struct wgcd_cand *cand;       /* endpoint candidates' intervals and threads (candidates.c) */
 };
 
@@ -129,6 +131,16 @@ void wgcd_link_changed(struct wgcd *d, bool up, int mtu);
 int wgcd_uapi_handle(void *ctx, const char *req, size_t len, struct wgc_strbuf *reply);
 
 /* Data path (datapath.c) */
+/*
+ * Takes d->lock for a data-path thread (lane or UDP reader), counting the
+ * takes that had to wait and the nanoseconds waited: the part of what a
+ * handshake flood costs the data path that is lock waiting rather than CPU
+ * share (issue 11). A trylock comes first, so an uncontended take costs
+ * what pthread_mutex_lock costs. Released with pthread_mutex_unlock.
+ */
+void wgcd_datapath_lock(struct wgcd *d);
+/* Names the calling thread "wgcd-WHAT" (15 bytes at most, truncated), as top -H and /proc show it. */
+void wgcd_name_thread(const char *what);
 /* One packet to the TUN, with an empty virtio header when offloads are on. */
 int wgcd_tun_write(struct wgcd *d, unsigned q, const uint8_t *pkt, size_t len);
 extern const struct wgc_device_ops wgcd_core_ops;

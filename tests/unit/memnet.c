@@ -147,13 +147,49 @@ enum wgc_rx_verdict memnet_deliver(struct memnet *n, struct memnet_host *from, s
 	return v;
 }
 
+/* The handshake messages of a batch through wgcd's handshake worker's phases, in one batch as it does. */
+static void deliver_handshakes(struct memnet *n, struct memnet_host *from, struct memnet_host *to,
+			       const struct memnet_msg *msgs, struct wgc_rx_item *items, unsigned count, bool under_load)
+{
+	static struct wgc_hs_item hs[MEMNET_QUEUE];
+	struct wgc_hs_screen screen;
+	unsigned i, k = 0, map[MEMNET_QUEUE];
+
+	for (i = 0; i < count; i++) {
+		if (items[i].verdict != WGC_RX_QUEUED || msgs[i].len > sizeof(hs[k].msg))
+			continue;
+		memset(&hs[k], 0, sizeof(hs[k]));
+		memcpy(hs[k].msg, msgs[i].data, msgs[i].len);
+		hs[k].len = msgs[i].len;
+		memcpy(&hs[k].src, &from->addr, sizeof(from->addr) < sizeof(hs[k].src) ? sizeof(from->addr) : sizeof(hs[k].src));
+		hs[k].src_info = from;
+		hs[k].under_load = under_load;
+		map[k++] = i;
+	}
+	memset(&screen, 0, sizeof(screen));
+	if (under_load)
+		wgc_handshake_screen_begin(&to->dev, &screen, n->now_ms);
+	if (wgc_handshake_screen(&to->dev, &screen, hs, k, n->now_ms)) {
+		wgc_handshake_begin(&to->dev, hs, k, n->now_ms);
+		wgc_handshake_open(hs, k);
+		wgc_handshake_match(&to->dev, hs, k);
+		wgc_handshake_compute(hs, k, n->now_ms);
+		wgc_handshake_commit(&to->dev, hs, k, n->now_ms);
+	}
+	wgc_handshake_send_replies(&to->dev, hs, k);
+	for (i = 0; i < k; i++) {
+		items[map[i]].verdict = hs[i].verdict;
+		items[map[i]].reason = hs[i].reason;
+	}
+}
+
 void memnet_deliver_batch(struct memnet *n, struct memnet_host *from, struct memnet_host *to,
 			  const struct memnet_msg *msgs, unsigned count, bool under_load, enum wgc_rx_verdict *verdicts)
 {
 	/* the same phases as wgcd's UDP readers: classify, handshakes, decrypt, commit */
 	static struct memnet_msg copy[MEMNET_QUEUE];
 	struct wgc_rx_item items[MEMNET_QUEUE];
-	unsigned i;
+	unsigned i, n_hs = 0;
 
 	if (count > MEMNET_QUEUE)
 		count = MEMNET_QUEUE;
@@ -165,8 +201,9 @@ void memnet_deliver_batch(struct memnet *n, struct memnet_host *from, struct mem
 	wgc_rx_classify(&to->dev, items, count);
 	for (i = 0; i < count; i++)
 		if (items[i].verdict == WGC_RX_QUEUED)
-			items[i].verdict = wgc_device_receive_handshake(&to->dev, msgs[i].data, msgs[i].len, items[i].src,
-									 from, under_load, n->now_ms, &items[i].reason);
+			n_hs++;
+	if (n_hs)
+		deliver_handshakes(n, from, to, msgs, items, count, under_load);
 	wgc_rx_decrypt(items, count, n->now_ms);
 	wgc_rx_commit(&to->dev, items, count, n->now_ms);
 	for (i = 0; verdicts && i < count; i++)

@@ -273,6 +273,90 @@ static void test_cookie_under_load(void)
 	memnet_free(&net);
 }
 
+/*
+ * Under load the cookie reply is made by the locked phase 1 but sent only by
+ * wgc_handshake_send_replies, which wgcd calls after releasing the device
+ * lock (issue 11: a flood's send system calls held the lock the data path needs).
+ */
+static void test_cookie_reply_sent_after_begin(void)
+{
+	static struct wgc_hs_item it;
+	struct memnet_msg m;
+
+	memnet_init(&net, NULL, NULL);
+	send_ab(&net.a, 1, 2, 1);
+	CHECK(memnet_pop(&net.a, &m) && m.len == WGC_MSG_INITIATION_LEN);
+	memset(&it, 0, sizeof(it));
+	memcpy(it.msg, m.data, m.len);
+	it.len = m.len;
+	memcpy(&it.src, &net.a.addr, sizeof(net.a.addr));
+	it.src_info = &net.a;
+	it.under_load = true;
+	net.b.n_out = 0;
+	wgc_handshake_begin(&net.b.dev, &it, 1, net.now_ms);
+	CHECK(it.verdict == WGC_RX_COOKIE_SENT);
+	CHECK(net.b.n_out == 0); /* nothing sent from the locked phase */
+	CHECK(DEV_COUNT(&net.b, COOKIE_REPLIES_SENT) == 1);
+	wgc_handshake_send_replies(&net.b.dev, &it, 1);
+	CHECK(net.b.n_out == 1);
+	CHECK(memnet_pop(&net.b, &m) && m.len == WGC_MSG_COOKIE_LEN);
+	CHECK(memnet_deliver(&net, &net.b, &net.a, &m, false) == WGC_RX_HANDSHAKE);
+	/* a verdict other than a cookie reply sends nothing */
+	it.verdict = WGC_RX_DROP;
+	wgc_handshake_send_replies(&net.b.dev, &it, 1);
+	CHECK(net.b.n_out == 0);
+	memnet_free(&net);
+}
+
+/*
+ * Phase 0 (issue 11): under load a flood's cookie replies are made with no
+ * lock; the items it settles are skipped by phase 1 (counted once), the
+ * others left for it whole.
+ */
+static void test_handshake_screen(void)
+{
+	static struct wgc_hs_item it[3];
+	struct wgc_hs_screen screen;
+	struct memnet_msg m;
+	unsigned i;
+
+	memnet_init(&net, NULL, NULL);
+	send_ab(&net.a, 1, 2, 1);
+	CHECK(memnet_pop(&net.a, &m) && m.len == WGC_MSG_INITIATION_LEN);
+	memset(it, 0, sizeof(it));
+	for (i = 0; i < 3; i++) {
+		memcpy(it[i].msg, m.data, m.len);
+		it[i].len = m.len;
+		memcpy(&it[i].src, &net.a.addr, sizeof(net.a.addr));
+		it[i].src_info = &net.a;
+		it[i].under_load = true;
+	}
+	it[1].msg[WGC_MAC1_OFFSET(m.len)] ^= 1; /* a bad mac1: for phase 1 to reject */
+	it[2].under_load = false;               /* not under load: processed in full */
+	/* a zeroed screen settles nothing */
+	memset(&screen, 0, sizeof(screen));
+	CHECK(wgc_handshake_screen(&net.b.dev, &screen, it, 3, net.now_ms) == 3);
+	wgc_handshake_screen_begin(&net.b.dev, &screen, net.now_ms);
+	net.b.n_out = 0;
+	CHECK(wgc_handshake_screen(&net.b.dev, &screen, it, 3, net.now_ms) == 2);
+	CHECK(wgc_is_zero(screen.opaque, sizeof(screen.opaque))); /* the secret's copy is wiped */
+	CHECK(it[0].verdict == WGC_RX_COOKIE_SENT && it[1].verdict == WGC_RX_QUEUED && it[2].verdict == WGC_RX_QUEUED);
+	CHECK(net.b.n_out == 0);
+	wgc_handshake_begin(&net.b.dev, it, 3, net.now_ms);
+	wgc_handshake_open(it, 3);
+	wgc_handshake_match(&net.b.dev, it, 3);
+	wgc_handshake_compute(it, 3, net.now_ms);
+	wgc_handshake_commit(&net.b.dev, it, 3, net.now_ms);
+	CHECK(net.b.n_out == 1); /* the response to it[2]; the cookie reply is not sent yet */
+	wgc_handshake_send_replies(&net.b.dev, it, 3);
+	CHECK(net.b.n_out == 2);
+	CHECK(it[0].verdict == WGC_RX_COOKIE_SENT && it[1].verdict == WGC_RX_DROP && it[2].verdict == WGC_RX_HANDSHAKE);
+	CHECK(DEV_COUNT(&net.b, COOKIE_REPLIES_SENT) == 1 && DEV_COUNT(&net.b, REJECTED_INVALID_MAC2) == 1);
+	CHECK(DEV_COUNT(&net.b, REJECTED_INVALID_MAC1) == 1);
+	CHECK(net.b.out[0].len == WGC_MSG_RESPONSE_LEN && net.b.out[1].len == WGC_MSG_COOKIE_LEN);
+	memnet_free(&net);
+}
+
 static void test_replayed_initiation(void)
 {
 	struct memnet_msg init, init2;
@@ -595,6 +679,8 @@ int main(void)
 	RUN_TEST(test_tamper_cookie_reply);
 	RUN_TEST(test_tamper_data);
 	RUN_TEST(test_cookie_under_load);
+	RUN_TEST(test_cookie_reply_sent_after_begin);
+	RUN_TEST(test_handshake_screen);
 	RUN_TEST(test_replayed_initiation);
 	RUN_TEST(test_batch_verdicts);
 	RUN_TEST(test_cached_keys_wiped_with_keypair);
