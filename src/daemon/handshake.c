@@ -126,10 +126,12 @@ static unsigned take_batch(struct wgcd_handshake_queue *q, struct wgcd_handshake
 }
 
 /*
- * The core's five phases (core/device.h): the device lock is taken three
- * times per batch, for lookups and bookkeeping; X25519 and AEAD run
- * between, with no lock, so data-path batches are never kept waiting by
- * handshake crypto.
+ * The core's phases (core/device.h): under load, phase 0 settles a flood
+ * (mac checks and cookie replies) from a copy of the cookie checker taken
+ * in one short locked step; the rest take the device lock three times per
+ * batch, for lookups and bookkeeping; X25519 and AEAD run between, with no
+ * lock, and replies are sent after it is released, so data-path batches
+ * are never kept waiting by handshake crypto or a flood's system calls.
  */
 static void process_batch(struct wgcd *d, struct wgcd_handshake_item *batch, struct wgc_hs_item *items, unsigned n,
 			  unsigned depth)
