@@ -13,7 +13,9 @@
  *    cookie checker, the index table, the allowed-IPs trie, the rate
  *    limiter, and per peer its handshake, timers, staged packets, keypair
  *    slots (current / previous / next), the replay windows, byte counts and
- *    the latest handshake time. Callbacks (ops) run with it held.
+ *    the latest handshake time. Callbacks (ops) run with it held, except
+ *    send_reply from wgc_handshake_send_replies and the cookie events of
+ *    wgc_handshake_screen (peer NULL), which run without it.
  *  - Per keypair, lock-free: the keys (written once when the session is
  *    derived, wiped when the last reference goes), the send counter, the
  *    validity flags and the reference count (atomics). A thread that holds
@@ -21,7 +23,8 @@
  *  - Counters (counters.h) are relaxed atomics: any thread, no lock.
  *  - No lock held: wgc_rx_decrypt, wgc_tx_encrypt (they touch only the
  *    keypairs they hold references to and the packets they were given),
- *    wgc_device_count_drop and the counter readers.
+ *    wgc_handshake_screen, _open, _compute and _send_replies (the items
+ *    they were given), wgc_device_count_drop and the counter readers.
  *
  * The data path is phased so that the work under the lock is short and
  * free of crypto: a batch is classified (receive: index lookup, a
@@ -31,8 +34,9 @@
  * locked step is O(batch) table lookups and bookkeeping, so several lanes
  * and readers can share one device lock now and a later split (per-peer
  * locks for timers/replay, a read-mostly lock for the tables) changes no
- * caller. Handshake messages are processed by wgc_device_receive_handshake
- * under the lock.
+ * caller. Handshake messages go through their own phases (below), where
+ * the locked steps are lookups, mac checks and bookkeeping, and a flood
+ * under load is settled with no lock at all.
  */
 #ifndef WGC_DEVICE_H
 #define WGC_DEVICE_H
