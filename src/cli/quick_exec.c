@@ -440,7 +440,7 @@ static bool run_step(struct wgc_quick_exec *ex, const struct wgc_quick_step *s)
 			return false;
 		err = wgc_ipc_set(ex->config, ifname);
 		if (err)
-			fprintf(stderr, "Unable to modify interface: %s\n", strerror(-err));
+			fprintf(stderr, "Unable to modify interface %s: %s\n", ifname, strerror(-err));
 		return !err;
 	case WGC_QS_SET_FWMARK:
 		echo(s, ifname);
@@ -450,7 +450,7 @@ static bool run_step(struct wgc_quick_exec *ex, const struct wgc_quick_step *s)
 		change.fwmark = s->value;
 		err = wgc_ipc_set(&change, ifname);
 		if (err)
-			fprintf(stderr, "Unable to modify interface: %s\n", strerror(-err));
+			fprintf(stderr, "Unable to modify interface %s: %s\n", ifname, strerror(-err));
 		return !err;
 	case WGC_QS_ROUTE:
 		if (shows(NULL, "ip", s->family == 6 ? "-6" : "-4", "route", "show", "dev", ifname, "match", s->match,

@@ -95,6 +95,18 @@ both "syncconf with no peers in file" syncconf @ "$T/c.conf"
 both "setconf bad file fails" setconf @ "$T/bad2.conf"
 both "setconf missing file fails" setconf @ "$T/nonexistent.conf"
 
+# A failed change names the interface (wg says only "Unable to modify interface: ...").
+M=nosuch$$
+for cmd in "set $M listen-port 1" "setconf $M $T/b.conf" "addconf $M $T/b.conf" "syncconf $M /dev/null"; do
+	# shellcheck disable=SC2086
+	"$WGC" $cmd 2>"$T/err"; rc=$?
+	if [ $rc -eq 1 ] && grep -q "^Unable to modify interface $M: " "$T/err"; then cli_ok "${cmd%% *} error names the interface"; else
+		cli_notok "${cmd%% *} error names the interface (rc $rc)"; sed 's/^/# /' "$T/err"; fi
+done
+"$WGC" syncconf "$M" "$T/b.conf" 2>"$T/err"; rc=$?
+if [ $rc -eq 1 ] && grep -q "^Unable to retrieve current configuration of interface $M: " "$T/err"; then
+	cli_ok "syncconf read error names the interface"; else cli_notok "syncconf read error names the interface (rc $rc)"; sed 's/^/# /' "$T/err"; fi
+
 # wgc's own messages: file, line and text.
 "$WGC" setconf "$X" "$T/bad.conf" 2>"$T/err"
 if grep -q "bad.conf:2: ListenPort: '70000'" "$T/err"; then cli_ok "error names file and line"; else cli_notok "error names file and line"; sed 's/^/# /' "$T/err"; fi
