@@ -15,6 +15,9 @@
  * is changed instead of half-way through `up'. What needs the system (a
  * table name in rt_tables, resolvconf) is checked by the plan
  * (quick_plan.h), still before anything is changed.
+ *
+ * The parser and the rt_tables reader take buffers; fuzz/fuzz_quick_conf.c
+ * fuzzes both.
  */
 #ifndef WGC_CLI_QUICK_CONF_H
 #define WGC_CLI_QUICK_CONF_H
