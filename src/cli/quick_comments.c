@@ -324,12 +324,7 @@ static void emit_section(struct wgc_strbuf *out, struct section *g, struct secti
 		wgc_strbuf_append(out, "\n", 1);
 }
 
-/*
- * The sections in the old file's order (a peer is its PublicKey), then the
- * new ones in the generated order. The blank lines after the Nth section
- * written are those after the Nth generated one, so a reordered peer does
- * not carry the file's last-section "no blank line" into the middle.
- */
+/* g stands for o: the [Interface], or the [Peer] with the same PublicKey */
 static bool same_section(const struct section *g, const struct section *o)
 {
 	if (g->kind != o->kind)
@@ -338,6 +333,12 @@ static bool same_section(const struct section *g, const struct section *o)
 					!memcmp(g->pubkey.p, o->pubkey.p, o->pubkey.n));
 }
 
+/*
+ * The sections in the old file's order (a peer is its PublicKey), then the
+ * new ones in the generated order. The blank lines after the Nth section
+ * written are those after the Nth generated one, so a reordered peer does
+ * not carry the file's last-section "no blank line" into the middle.
+ */
 static void emit_sections(struct wgc_strbuf *out, struct file *old, struct file *gen)
 {
 	size_t at = 1;
