@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -225,9 +226,11 @@ static bool peer_names(const char *spec, char names[][WGC_HUB_NAME_MAX + 1], siz
 				PROG_NAME, t, WGC_HUB_NAME_MAX);
 			return false;
 		}
+		/* one name, one peer, whatever the case (as `peer add') */
 		for (size_t j = 0; j < *n; j++)
-			if (!strcmp(names[j], t)) {
-				fprintf(stderr, "%s: hub init: PEERS: `%s' is given twice\n", PROG_NAME, t);
+			if (!strcasecmp(names[j], t)) {
+				fprintf(stderr, "%s: hub init: PEERS: `%s' is given twice%s\n", PROG_NAME, t,
+					strcmp(names[j], t) ? " (names that differ only in case are not told apart)" : "");
 				return false;
 			}
 		snprintf(names[(*n)++], WGC_HUB_NAME_MAX + 1, "%s", t);

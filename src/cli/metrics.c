@@ -87,22 +87,29 @@ static bool add_device(struct wgc_device_model **devs, struct wgc_peer_names **n
 	return true;
 }
 
-/* The whole exposition for one scrape into out. */
-static void collect(struct wgc_strbuf *out, const struct metrics_opts *o)
+/*
+ * The whole exposition for one scrape into out: every device that could be
+ * read. false when a named interface could not be read or the list could
+ * not be had, each said on stderr.
+ */
+static bool collect(struct wgc_strbuf *out, const struct metrics_opts *o)
 {
 	struct wgc_device_model *devs = NULL;
 	struct wgc_peer_names *names = NULL;
 	char *all = NULL;
 	size_t n = 0;
+	bool ok = true;
 
 	if (o->n_ifnames) {
 		for (int i = 0; i < o->n_ifnames; i++)
-			add_device(&devs, &names, &n, o->ifnames[i], o->config_dir);
+			ok &= add_device(&devs, &names, &n, o->ifnames[i], o->config_dir);
 	} else if ((all = wgc_ipc_list())) {
+		/* as `wg show all': one that vanished since the list is said, not a failure */
 		for (char *name = all; *name; name += strlen(name) + 1)
 			add_device(&devs, &names, &n, name, o->config_dir);
 	} else {
 		fprintf(stderr, "%s: unable to list interfaces: %s\n", PROG_NAME, strerror(errno));
+		ok = false;
 	}
 	wgc_metrics_format(out, devs, n, names, time(NULL));
 	for (size_t i = 0; i < n; i++) {
@@ -112,6 +119,7 @@ static void collect(struct wgc_strbuf *out, const struct metrics_opts *o)
 	free(devs);
 	free(names);
 	free(all);
+	return ok;
 }
 
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -127,6 +135,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 		status = MHD_HTTP_METHOD_NOT_ALLOWED;
 		wgc_strbuf_printf(&body, "only GET\n");
 	} else if (!strcmp(url, "/metrics")) {
+		/* a device that cannot be read is said on stderr; the others are still served */
 		collect(&body, o);
 	} else if (!strcmp(url, "/")) {
 		wgc_strbuf_printf(&body, "wgc metrics: see /metrics\n");
@@ -212,8 +221,10 @@ int metrics_main(int argc, const char *argv[])
 	o.n_ifnames = argc - i;
 	if (!o.once)
 		return serve(&o);
-	collect(&out, &o);
-	ret = cli_write_stdout(&out) ? 0 : 1;
+	/* like `wg show nosuchif': a named interface that cannot be read fails the command */
+	ret = collect(&out, &o) ? 0 : 1;
+	if (!cli_write_stdout(&out))
+		ret = 1;
 	wgc_strbuf_free(&out);
 	return ret;
 }

@@ -409,10 +409,12 @@ static bool add_prepare(const struct cli_peer_opts *o, struct cli_hub *hub, stru
 	}
 	if (!cli_hub_load(hub, o->dir, o->ifname))
 		return false;
-	dup = wgc_hub_find(&hub->hf, o->name);
+	/* names identify peers (peer show/remove, wake, metrics): one name, one peer, whatever the case */
+	dup = wgc_hub_find_next(&hub->hf, o->name, NULL, true);
 	if (dup) {
-		fprintf(stderr, "%s: peer add: %s already has a peer named `%s' (line %u)\n", PROG_NAME, hub->path,
-			o->name, dup->line);
+		fprintf(stderr, "%s: peer add: %s already has a peer named `%s' (line %u)%s; choose another name\n",
+			PROG_NAME, hub->path, dup->name, dup->line,
+			strcmp(dup->name, o->name) ? ": names that differ only in case are not told apart" : "");
 		return false;
 	}
 	if (!allocate(hub, o->name, np))
@@ -476,13 +478,22 @@ out:
 	return ok ? 0 : 1;
 }
 
-/* The peer named name in the hub, or NULL with a message. */
+/* The one peer named name in the hub, or NULL with a message (none, or two sections with that name). */
 static const struct wgc_hub_peer *find_named(const struct cli_hub *hub, const char *name, const char *cmd)
 {
-	const struct wgc_hub_peer *p = wgc_hub_find(&hub->hf, name);
+	const struct wgc_hub_peer *p = wgc_hub_find(&hub->hf, name), *twin;
 
-	if (!p)
+	if (!p) {
 		fprintf(stderr, "%s: peer %s: %s has no peer named `%s'\n", PROG_NAME, cmd, hub->path, name);
+		return NULL;
+	}
+	twin = wgc_hub_find_next(&hub->hf, name, p, false);
+	if (twin) {
+		fprintf(stderr, "%s: peer %s: %s has two peers named `%s' (lines %u and %u): rename one "
+				"(its `# friendly_name = ' line) first\n",
+			PROG_NAME, cmd, hub->path, name, p->line, twin->line);
+		return NULL;
+	}
 	return p;
 }
 

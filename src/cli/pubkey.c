@@ -32,8 +32,19 @@ int pubkey_main(int argc, const char *argv[])
 			goto out;
 		}
 	}
-	if (!wgc_key_from_base64(key, b64) || !wgc_x25519_public(pub, key)) {
+	if (!wgc_key_from_base64(key, b64)) {
 		fprintf(stderr, "%s: Key is not the correct length or format\n", PROG_NAME);
+		goto out;
+	}
+	/*
+	 * As wg's curve25519_generate_public: any 32 bytes are a private key once
+	 * clamped (X25519 clamps anyway, so the result is the same). Clamping here
+	 * also makes an all-zero key (which the core refuses as "no identity", as
+	 * the kernel does) the valid scalar 2^254, so `wg pubkey` and this agree.
+	 */
+	wgc_x25519_clamp(key);
+	if (!wgc_x25519_public(pub, key)) {
+		fprintf(stderr, "%s: Unable to compute the public key\n", PROG_NAME);
 		goto out;
 	}
 	wgc_key_to_base64(b64, pub);

@@ -21,6 +21,7 @@ struct keyline {
 	struct span key, value, trail; /* trail: from '#' on, "" when none */
 	unsigned occ;                  /* the how-manieth line of this key in its section */
 	struct spans above;            /* comment lines right above it */
+	struct keyline *match;         /* old file: the generated line that replaces it */
 	bool used;
 };
 
@@ -235,55 +236,81 @@ static void put_lines(struct wgc_strbuf *out, const struct spans *s)
 		put_line(out, s->v[i]);
 }
 
-static struct section *old_section(struct file *old, const struct section *g)
+/* The generated line that is the occ-th line of key in g, not yet written; NULL when none. */
+static struct keyline *gen_key(struct section *g, struct span key, unsigned occ)
 {
-	for (size_t i = 0; i < old->n; i++) {
-		struct section *o = &old->v[i];
-
-		if (o->used || o->kind != g->kind)
-			continue;
-		if (g->kind == INTERFACE || (g->kind == PEER && o->pubkey.n && g->pubkey.n == o->pubkey.n &&
-					     !memcmp(g->pubkey.p, o->pubkey.p, o->pubkey.n)))
-			return o;
-	}
+	for (size_t i = 0; i < g->n_keys; i++)
+		if (!g->keys[i].used && g->keys[i].occ == occ && same_key(g->keys[i].key, key))
+			return &g->keys[i];
 	return NULL;
 }
 
-static struct keyline *old_key(struct section *o, const struct keyline *k)
+/* One generated key line k, with the comments of the old line ok (may be NULL). */
+static void emit_key(struct wgc_strbuf *out, struct keyline *k, struct keyline *ok)
 {
-	for (size_t i = 0; o && i < o->n_keys; i++)
-		if (!o->keys[i].used && o->keys[i].occ == k->occ && same_key(o->keys[i].key, k->key))
-			return &o->keys[i];
-	return NULL;
+	struct span line = { k->key.p, k->key.n };
+
+	k->used = true;
+	if (k->value.n)
+		line.n = (size_t)(k->value.p + k->value.n - k->key.p);
+	if (ok) {
+		ok->used = true;
+		put_lines(out, &ok->above);
+		if (ok->trail.n && !same_value(ok->value, k->value))
+			put_line(out, ok->trail);
+	}
+	wgc_strbuf_append(out, line.p, line.n);
+	if (ok && ok->trail.n && same_value(ok->value, k->value)) {
+		wgc_strbuf_append(out, " ", 1);
+		wgc_strbuf_append(out, ok->trail.p, ok->trail.n);
+	}
+	wgc_strbuf_append(out, "\n", 1);
+}
+
+/* true when a line of o after the j-th, of the same key, is replaced by a generated one */
+static bool matched_later(const struct section *o, size_t j)
+{
+	for (size_t i = j + 1; i < o->n_keys; i++)
+		if (o->keys[i].match && same_key(o->keys[i].key, o->keys[j].key))
+			return true;
+	return false;
+}
+
+/*
+ * The key lines of g in the order of the old file o: each line that was in
+ * the file where it was (the Nth line of a key replaces the Nth), further
+ * lines of a key the file has right after its last one, and keys the file
+ * did not have at the end in the generated (wg-quick's) order.
+ */
+static void emit_keys(struct wgc_strbuf *out, struct section *g, struct section *o)
+{
+	for (size_t j = 0; o && j < o->n_keys; j++)
+		o->keys[j].match = gen_key(g, o->keys[j].key, o->keys[j].occ);
+	for (size_t j = 0; o && j < o->n_keys; j++) {
+		struct keyline *ok = &o->keys[j];
+
+		if (!ok->match)
+			continue;
+		emit_key(out, ok->match, ok);
+		if (matched_later(o, j))
+			continue;
+		for (size_t i = 0; i < g->n_keys; i++)
+			if (!g->keys[i].used && same_key(g->keys[i].key, ok->key))
+				emit_key(out, &g->keys[i], NULL);
+	}
+	for (size_t i = 0; i < g->n_keys; i++)
+		if (!g->keys[i].used)
+			emit_key(out, &g->keys[i], NULL);
 }
 
 /* One generated section with the comments of its old counterpart o (may be NULL). */
-static void emit_section(struct wgc_strbuf *out, const struct section *g, struct section *o)
+static void emit_section(struct wgc_strbuf *out, struct section *g, struct section *o, unsigned blanks)
 {
 	if (o)
 		put_lines(out, &o->lead);
 	if (g->header.n)
 		put_line(out, g->header);
-	for (size_t i = 0; i < g->n_keys; i++) {
-		const struct keyline *k = &g->keys[i];
-		struct keyline *ok = old_key(o, k);
-		struct span line = { k->key.p, k->key.n };
-
-		if (k->value.n)
-			line.n = (size_t)(k->value.p + k->value.n - k->key.p);
-		if (ok) {
-			ok->used = true;
-			put_lines(out, &ok->above);
-			if (ok->trail.n && !same_value(ok->value, k->value))
-				put_line(out, ok->trail);
-		}
-		wgc_strbuf_append(out, line.p, line.n);
-		if (ok && ok->trail.n && same_value(ok->value, k->value)) {
-			wgc_strbuf_append(out, " ", 1);
-			wgc_strbuf_append(out, ok->trail.p, ok->trail.n);
-		}
-		wgc_strbuf_append(out, "\n", 1);
-	}
+	emit_keys(out, g, o);
 	for (size_t i = 0; o && i < o->n_keys; i++) {
 		if (o->keys[i].used)
 			continue;
@@ -293,8 +320,47 @@ static void emit_section(struct wgc_strbuf *out, const struct section *g, struct
 	}
 	if (o)
 		put_lines(out, &o->tail);
-	for (unsigned i = 0; i < g->blanks; i++)
+	for (unsigned i = 0; i < blanks; i++)
 		wgc_strbuf_append(out, "\n", 1);
+}
+
+/* g stands for o: the [Interface], or the [Peer] with the same PublicKey */
+static bool same_section(const struct section *g, const struct section *o)
+{
+	if (g->kind != o->kind)
+		return false;
+	return g->kind == INTERFACE || (g->kind == PEER && o->pubkey.n && g->pubkey.n == o->pubkey.n &&
+					!memcmp(g->pubkey.p, o->pubkey.p, o->pubkey.n));
+}
+
+/*
+ * The sections in the old file's order (a peer is its PublicKey), then the
+ * new ones in the generated order. The blank lines after the Nth section
+ * written are those after the Nth generated one, so a reordered peer does
+ * not carry the file's last-section "no blank line" into the middle.
+ */
+static void emit_sections(struct wgc_strbuf *out, struct file *old, struct file *gen)
+{
+	size_t at = 1;
+
+	/* the generated text starts with its first header: its preamble is empty, written first anyway */
+	emit_section(out, &gen->v[0], NULL, gen->v[0].blanks);
+	for (size_t i = 1; i < old->n; i++) {
+		struct section *o = &old->v[i];
+
+		for (size_t k = 1; k < gen->n; k++) {
+			struct section *g = &gen->v[k];
+
+			if (g->used || !same_section(g, o))
+				continue;
+			g->used = o->used = true;
+			emit_section(out, g, o, gen->v[at++].blanks);
+			break;
+		}
+	}
+	for (size_t k = 1; k < gen->n; k++)
+		if (!gen->v[k].used)
+			emit_section(out, &gen->v[k], NULL, gen->v[at++].blanks);
 }
 
 bool wgc_quick_keep_comments(struct wgc_strbuf *out, const char *old_text, size_t old_len, const char *generated)
@@ -313,13 +379,7 @@ bool wgc_quick_keep_comments(struct wgc_strbuf *out, const char *old_text, size_
 	put_lines(out, &old.v[0].tail);
 	for (size_t i = 0; i < old.v[0].n_keys; i++)
 		put_lines(out, &old.v[0].keys[i].above);
-	for (size_t i = 0; i < gen.n; i++) {
-		struct section *g = &gen.v[i], *o = g->kind == PREAMBLE ? NULL : old_section(&old, g);
-
-		if (o)
-			o->used = true;
-		emit_section(out, g, o);
-	}
+	emit_sections(out, &old, &gen);
 	free_sections(&old);
 	free_sections(&gen);
 	return !out->failed;

@@ -19,7 +19,11 @@
  *    unchanged (blanks ignored); when the value changed it becomes a comment
  *    line above it, so no comment is ever lost while its section exists;
  *  - a peer added at run time is appended without comments; a peer removed
- *    at run time disappears with its comments.
+ *    at run time disappears with its comments;
+ *  - the file's order is kept: key lines the file has stay in its order (a
+ *    further line of such a key follows its last one), keys it did not have
+ *    end their section in the generated (wg-quick's) order, and sections
+ *    keep the file's order, new peers last.
  *
  * Pure (buffers in, buffer out), so it is unit-tested and fuzzed.
  */

@@ -128,14 +128,18 @@ static bool fail(struct ctx *c, const char *fmt, ...)
 static bool push(struct ctx *c, struct wgc_quick_strs *s, const char *v, size_t len)
 {
 	char **grown = realloc(s->v, (s->n + 1) * sizeof(*s->v));
+	size_t *lines = grown ? realloc(s->lines, (s->n + 1) * sizeof(*s->lines)) : NULL;
 	char *copy = strndup(v, len);
 
 	if (grown)
 		s->v = grown;
-	if (!grown || !copy) {
+	if (lines)
+		s->lines = lines;
+	if (!grown || !lines || !copy) {
 		free(copy);
 		return fail(c, "out of memory");
 	}
+	s->lines[s->n] = c->line;
 	s->v[s->n++] = copy;
 	return true;
 }
@@ -169,6 +173,30 @@ static bool valid_address(const char *s)
 	errno = 0;
 	cidr = strtoul(slash + 1, &end, 10);
 	return !*end && !errno && cidr <= (v6 ? 128U : 32U);
+}
+
+/* addr[/cidr] (valid_address) to its family, bytes and prefix length (absent: the full length) */
+static int address_key(const char *s, unsigned char bytes[16], unsigned long *cidr)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	size_t hlen = strcspn(s, "/");
+	int af = memchr(s, ':', hlen) ? AF_INET6 : AF_INET;
+
+	snprintf(host, sizeof(host), "%.*s", (int)hlen, s);
+	memset(bytes, 0, 16);
+	if (inet_pton(af, host, bytes) != 1)
+		return 0;
+	*cidr = s[hlen] ? strtoul(s + hlen + 1, NULL, 10) : af == AF_INET6 ? 128 : 32;
+	return af;
+}
+
+bool wgc_quick_address_clash(const char *a, const char *b)
+{
+	unsigned char x[16], y[16];
+	unsigned long xl, yl;
+	int af = address_key(a, x, &xl);
+
+	return af && af == address_key(b, y, &yl) && !memcmp(x, y, 16) && (af == AF_INET6 || xl == yl);
 }
 
 /* Address and DNS: wg-quick turns commas into blanks and splits on blanks. */
@@ -210,14 +238,60 @@ static bool split_list(struct ctx *c, const char *key, const char *value, bool d
 	}
 }
 
+bool wgc_quick_table_is_number(const char *t)
+{
+	unsigned long long id;
+	char *end;
+
+	if (!t[0] || !strchr("0123456789", t[0]))
+		return false;
+	errno = 0;
+	id = strtoull(t, &end, 0);
+	return !*end && !errno && id <= 0xffffffffULL;
+}
+
+bool wgc_quick_table_is_name(const char *t)
+{
+	return t[0] && strcmp(t, "auto") && strcmp(t, "off") && !wgc_quick_table_is_number(t);
+}
+
+bool wgc_quick_rt_tables_has(const char *text, size_t len, const char *name)
+{
+	size_t pos = 0, want = strlen(name);
+
+	while (pos < len) {
+		const char *line = text + pos, *nl = memchr(line, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - line) : len - pos, i = 0, id, nm;
+
+		pos += n + (nl ? 1 : 0);
+		while (i < n && is_blank(line[i]))
+			i++;
+		/* "ID NAME [# ...]": the ID is a number, the NAME the next blank-separated word */
+		for (id = i; i < n && !is_blank(line[i]) && line[i] != '#'; i++)
+			;
+		if (i == id || !strchr("0123456789", line[id]))
+			continue;
+		while (i < n && is_blank(line[i]))
+			i++;
+		for (nm = i; i < n && !is_blank(line[i]) && line[i] != '#'; i++)
+			;
+		if (i - nm == want && want && !memcmp(line + nm, name, want))
+			return true;
+	}
+	return false;
+}
+
 static bool parse_table(struct ctx *c, const char *v)
 {
 	size_t n = strlen(v);
 
+	/* a number is whole; a name is one word of safe characters (it goes to ip(8) as an argument) */
 	if (!n || n >= sizeof(c->qc->table) || v[0] == '-' ||
-	    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n)
+	    (!wgc_quick_table_is_number(v) &&
+	     strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n))
 		return fail(c, "Table: '%.100s' is not auto, off, a table number or a table name", v);
 	memcpy(c->qc->table, v, n + 1);
+	c->qc->table_line = c->line;
 	return true;
 }
 
@@ -231,6 +305,7 @@ static bool parse_mtu(struct ctx *c, const char *v)
 	if (!*v || *end || errno || !strchr("0123456789", v[0]) || mtu < 68 || mtu > 65535)
 		return fail(c, "MTU: '%.100s' is not a number from 68 to 65535", v);
 	c->qc->mtu = (unsigned)mtu;
+	c->qc->mtu_line = c->line;
 	return true;
 }
 
@@ -385,7 +460,9 @@ static void free_strs(struct wgc_quick_strs *s)
 	for (size_t i = 0; i < s->n; i++)
 		free(s->v[i]);
 	free(s->v);
+	free(s->lines);
 	s->v = NULL;
+	s->lines = NULL;
 	s->n = 0;
 }
 
@@ -404,6 +481,7 @@ void wgc_quick_conf_free(struct wgc_quick_conf *qc)
 	qc->file = NULL;
 	qc->dns_line = 0;
 	qc->mtu = 0;
+	qc->mtu_line = qc->table_line = 0;
 	qc->table[0] = '\0';
 	qc->save_config = false;
 }

@@ -10,9 +10,14 @@
  * case-insensitively and only inside [Interface]; the lines kept are
  * copied (trimmed, comments included) with a newline each.
  *
- * Unlike wg-quick, values are checked here (Address, MTU, Table,
+ * Unlike wg-quick, values are checked here (Address, DNS, MTU, Table,
  * SaveConfig), so a bad file fails with "FILE:LINE: ..." before anything
- * is changed instead of half-way through `up'.
+ * is changed instead of half-way through `up'. What needs the system (a
+ * table name in rt_tables, resolvconf) is checked by the plan
+ * (quick_plan.h), still before anything is changed.
+ *
+ * The parser and the rt_tables reader take buffers; fuzz/fuzz_quick_conf.c
+ * fuzzes both.
  */
 #ifndef WGC_CLI_QUICK_CONF_H
 #define WGC_CLI_QUICK_CONF_H
@@ -29,6 +34,7 @@ enum { WGC_QUICK_ERRLEN = 512, WGC_QUICK_IFNAMSIZ = WGC_IFNAMSIZ };
 struct wgc_quick_strs {
 	char **v;
 	size_t n;
+	size_t *lines; /* the file's line of each v[i]; NULL when not read from a file */
 };
 
 struct wgc_quick_conf {
@@ -39,6 +45,7 @@ struct wgc_quick_conf {
 	struct wgc_quick_strs pre_up, post_up, pre_down, post_down; /* as written, %i unexpanded */
 	unsigned mtu;                     /* 0: automatic */
 	char table[64];                   /* "": unset (auto) */
+	size_t mtu_line, table_line;      /* the lines of the (last) MTU and Table keys, 0 when none */
 	bool save_config;
 	char *file;                       /* the file name given to the parser, for messages */
 	size_t dns_line;                  /* the line of the first DNS key, 0 when none */
@@ -71,6 +78,32 @@ char *wgc_quick_expand(const char *hook, const char *ifname);
 
 /* True for a DNS= entry that is a nameserver address, by wg-quick's test (digits and dots, or any ':'). */
 bool wgc_quick_dns_is_addr(const char *v);
+
+/*
+ * Table values, as ip(8) reads them (rtnl_rttable_a2n): a number is what
+ * strtoul base 0 reads whole (decimal, 0x hex, 0 octal) up to 2^32-1;
+ * anything else other than auto and off is a table name, which must be in
+ * rt_tables (wgc_quick_rt_tables_has). Names and numbers are case-sensitive,
+ * and so are auto and off (wg-quick compares them exactly).
+ */
+bool wgc_quick_table_is_number(const char *table);
+/* A Table value that names a table (not auto, off or a number). */
+bool wgc_quick_table_is_name(const char *table);
+
+/*
+ * Whether an rt_tables file (len bytes, iproute2's format: "ID NAME" lines,
+ * ID decimal or 0x hex, '#' comments) defines name. Pure: the caller reads
+ * /etc/iproute2/rt_tables and rt_tables.d/ *.conf.
+ */
+bool wgc_quick_rt_tables_has(const char *text, size_t len, const char *name);
+
+/*
+ * Whether the kernel refuses Address a beside b ("Address already
+ * assigned", half-way through up): IPv4 the same address with the same
+ * prefix length (none: /32), IPv6 the same address whatever the length.
+ * Both as the parser accepted them ("addr" or "addr/cidr").
+ */
+bool wgc_quick_address_clash(const char *a, const char *b);
 
 void wgc_quick_conf_free(struct wgc_quick_conf *qc);
 

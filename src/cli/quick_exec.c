@@ -2,6 +2,7 @@
 /* Running the steps of a plan: processes, UAPI calls, wg-quick's "while still there" loops. */
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,11 +226,52 @@ static const char *system_resolvconf_prefix(void *arg)
 	return prefix;
 }
 
+/* The rt_tables files iproute2 reads (/usr/share/iproute2 since 6.5, when /etc has none). */
+static bool rt_tables_file_has(const char *path, const char *name)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = fopen(path, "re");
+	bool found;
+
+	if (!f)
+		return false;
+	found = getdelim(&buf, &len, '\0', f) > 0 && wgc_quick_rt_tables_has(buf, strlen(buf), name);
+	free(buf);
+	fclose(f);
+	return found;
+}
+
+static bool system_table_named(void *arg, const char *name)
+{
+	static const char *const dirs[] = { "/etc/iproute2", "/usr/share/iproute2", "/usr/lib/iproute2" };
+	char path[256];
+	glob_t g;
+	bool found = false;
+
+	(void)arg;
+	/* ip's own names, whatever the files say */
+	if (!strcmp(name, "main") || !strcmp(name, "local") || !strcmp(name, "default"))
+		return true;
+	for (size_t d = 0; !found && d < sizeof(dirs) / sizeof(dirs[0]); d++) {
+		snprintf(path, sizeof(path), "%s/rt_tables", dirs[d]);
+		found = rt_tables_file_has(path, name);
+		snprintf(path, sizeof(path), "%s/rt_tables.d/*.conf", dirs[d]);
+		memset(&g, 0, sizeof(g));
+		if (!found && !glob(path, 0, NULL, &g))
+			for (size_t i = 0; !found && i < g.gl_pathc; i++)
+				found = rt_tables_file_has(g.gl_pathv[i], name);
+		globfree(&g);
+	}
+	return found;
+}
+
 const struct wgc_quick_probe wgc_quick_system_probe = {
 	.route_mtu = system_route_mtu,
 	.table_used = system_table_used,
 	.have = system_have,
 	.resolvconf_prefix = system_resolvconf_prefix,
+	.table_named = system_table_named,
 };
 
 static void echo(const struct wgc_quick_step *s, const char *ifname)
@@ -440,7 +482,7 @@ static bool run_step(struct wgc_quick_exec *ex, const struct wgc_quick_step *s)
 			return false;
 		err = wgc_ipc_set(ex->config, ifname);
 		if (err)
-			fprintf(stderr, "Unable to modify interface: %s\n", strerror(-err));
+			fprintf(stderr, "Unable to modify interface %s: %s\n", ifname, strerror(-err));
 		return !err;
 	case WGC_QS_SET_FWMARK:
 		echo(s, ifname);
@@ -450,7 +492,7 @@ static bool run_step(struct wgc_quick_exec *ex, const struct wgc_quick_step *s)
 		change.fwmark = s->value;
 		err = wgc_ipc_set(&change, ifname);
 		if (err)
-			fprintf(stderr, "Unable to modify interface: %s\n", strerror(-err));
+			fprintf(stderr, "Unable to modify interface %s: %s\n", ifname, strerror(-err));
 		return !err;
 	case WGC_QS_ROUTE:
 		if (shows(NULL, "ip", s->family == 6 ? "-6" : "-4", "route", "show", "dev", ifname, "match", s->match,

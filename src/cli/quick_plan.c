@@ -306,6 +306,67 @@ static const char *resolvconf_name(const struct wgc_quick_conf *qc, const struct
 	return buf;
 }
 
+/* What up would do for IPv6: an IPv6 Address, or an IPv6 allowed IP it routes. */
+static const char *uses_ipv6(const struct wgc_quick_conf *qc, const struct wgc_device_model *dev)
+{
+	for (size_t i = 0; i < qc->addresses.n; i++)
+		if (strchr(qc->addresses.v[i], ':'))
+			return "Address";
+	for (size_t p = 0; strcmp(qc->table, "off") && dev && p < dev->n_peers; p++)
+		for (size_t i = 0; i < dev->peers[p].n_allowed_ips; i++)
+			if (!dev->peers[p].allowed_ips[i].remove && dev->peers[p].allowed_ips[i].family == AF_INET6)
+				return "AllowedIPs routes";
+	return NULL;
+}
+
+/*
+ * What wg-quick would find only half-way through up, found before anything
+ * is changed (FILE:LINE of the key when there is one): DNS without
+ * resolvconf, a default route without nft, a Table name ip(8) does not know
+ * ("ip route add ... table bogus" fails after the link and addresses), an
+ * Address given twice ("Address already assigned"), an MTU under 1280 with
+ * IPv6 (the kernel turns IPv6 off on the link: its addresses vanish and
+ * IPv6 routes fail with "No such device").
+ */
+static bool check_up(const struct wgc_quick_conf *qc, const struct wgc_device_model *dev,
+		     const struct wgc_quick_probe *probe, char *err, size_t errlen)
+{
+	const char *file = qc->file ? qc->file : "(config)", *v6;
+
+	if (qc->dns.n && !(probe->have && probe->have(probe->arg, "resolvconf"))) {
+		snprintf(err, errlen, "%.200s:%zu: DNS is set but resolvconf(8) is not installed; install resolvconf or "
+				      "openresolv, or remove DNS from the config", file, qc->dns_line);
+		return false;
+	}
+	if (wgc_quick_wants_policy(qc, dev) && !(probe->have && probe->have(probe->arg, "nft"))) {
+		snprintf(err, errlen, "a default route with Table = auto needs nft(8) (package nftables)");
+		return false;
+	}
+	if (wgc_quick_table_is_name(qc->table) && probe->table_named && !probe->table_named(probe->arg, qc->table)) {
+		snprintf(err, errlen, "%.200s:%zu: Table: '%s' is not auto, off, a table number (0 to 4294967295) or a "
+				      "table name from /etc/iproute2/rt_tables or rt_tables.d/*.conf", file, qc->table_line,
+			 qc->table);
+		return false;
+	}
+	for (size_t i = 0; i < qc->addresses.n; i++)
+		for (size_t j = 0; j < i; j++)
+			if (wgc_quick_address_clash(qc->addresses.v[i], qc->addresses.v[j])) {
+				snprintf(err, errlen, "%.200s:%zu: Address: '%.100s' repeats '%.100s'%s: the kernel would "
+						      "refuse it half-way through up", file,
+					 qc->addresses.lines ? qc->addresses.lines[i] : 0, qc->addresses.v[i],
+					 qc->addresses.v[j],
+					 strchr(qc->addresses.v[i], ':') ? " (an IPv6 address, whatever the prefix length)" : "");
+				return false;
+			}
+	if (qc->mtu && qc->mtu < 1280 && (v6 = uses_ipv6(qc, dev))) {
+		snprintf(err, errlen, "%.200s:%zu: MTU: %u is under 1280, the minimum of IPv6, and the interface has IPv6 "
+				      "(%s): the kernel would turn IPv6 off on it half-way through up; use 1280 or more, "
+				      "or only IPv4", file, qc->mtu_line, qc->mtu, v6);
+		return false;
+	}
+	return true;
+}
+
 bool wgc_quick_plan_up(struct wgc_quick_plan *plan, const struct wgc_quick_conf *qc,
 		       const struct wgc_device_model *dev, const struct wgc_quick_up_opts *opts,
 		       const struct wgc_quick_probe *probe, char *err, size_t errlen)
@@ -316,16 +377,8 @@ bool wgc_quick_plan_up(struct wgc_quick_plan *plan, const struct wgc_quick_conf 
 	size_t n;
 
 	memset(plan, 0, sizeof(*plan));
-	if (qc->dns.n && !(probe->have && probe->have(probe->arg, "resolvconf"))) {
-		snprintf(err, errlen, "%.200s:%zu: DNS is set but resolvconf(8) is not installed; install resolvconf or "
-				      "openresolv, or remove DNS from the config", qc->file ? qc->file : "(config)",
-			 qc->dns_line);
+	if (!check_up(qc, dev, probe, err, errlen))
 		return false;
-	}
-	if (wgc_quick_wants_policy(qc, dev) && !(probe->have && probe->have(probe->arg, "nft"))) {
-		snprintf(err, errlen, "a default route with Table = auto needs nft(8) (package nftables)");
-		return false;
-	}
 	hooks(plan, &qc->pre_up, qc->ifname);
 	s = cmd(plan, opts->userspace ? WGC_QS_USERSPACE : WGC_QS_ADD_IF);
 	set_argv(plan, s, opts->impl, qc->ifname, (char *)NULL);

@@ -65,6 +65,8 @@ struct wgc_quick_probe {
 	bool (*have)(void *arg, const char *prog);
 	/* resolvconf's interface prefix ("tun." on Debian), "" for none. */
 	const char *(*resolvconf_prefix)(void *arg);
+	/* Whether ip(8) knows a routing table by this name (rt_tables); NULL: not checked. */
+	bool (*table_named)(void *arg, const char *name);
 	void *arg;
 };
 
@@ -75,8 +77,10 @@ struct wgc_quick_up_opts {
 
 /*
  * up: dev is the parsed stripped config (for endpoints, allowed IPs and
- * FwMark). Fails (err set) on what wg-quick would only find half-way, like
- * DNS without resolvconf.
+ * FwMark). Fails (err set, FILE:LINE first) on what wg-quick would only
+ * find half-way: DNS without resolvconf, a default route without nft, a
+ * Table name not in rt_tables, an Address given twice, an MTU under 1280
+ * with IPv6.
  */
 bool wgc_quick_plan_up(struct wgc_quick_plan *plan, const struct wgc_quick_conf *qc,
 		       const struct wgc_device_model *dev, const struct wgc_quick_up_opts *opts,

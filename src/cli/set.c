@@ -30,7 +30,7 @@ int set_main(int argc, const char *argv[])
 	ret = wgc_ipc_set(&dev, argv[1]);
 	wgc_model_free(&dev);
 	if (ret) {
-		fprintf(stderr, "Unable to modify interface: %s\n", strerror(-ret));
+		fprintf(stderr, "Unable to modify interface %s: %s\n", argv[1], strerror(-ret));
 		return 1;
 	}
 	return 0;

@@ -45,7 +45,8 @@ static bool sync_conf(struct wgc_device_model *file)
 		return true;
 	err = wgc_ipc_get(&run, file->name);
 	if (err) {
-		fprintf(stderr, "Unable to retrieve current interface configuration: %s\n", strerror(-err));
+		fprintf(stderr, "Unable to retrieve current configuration of interface %s: %s\n", file->name,
+			strerror(-err));
 		return false;
 	}
 	if (!run.n_peers) {
@@ -124,7 +125,7 @@ int setconf_main(int argc, const char *argv[])
 	ret = wgc_ipc_set(&dev, argv[1]);
 	wgc_model_free(&dev);
 	if (ret) {
-		fprintf(stderr, "Unable to modify interface: %s\n", strerror(-ret));
+		fprintf(stderr, "Unable to modify interface %s: %s\n", argv[1], strerror(-ret));
 		return 1;
 	}
 	return 0;

@@ -98,21 +98,67 @@ static const char *hub_lan_iface(const struct wgc_hub_file *hf)
 }
 
 /* Finds NAME in the hubs of dir: its MAC and the hub's LAN interface (copied to lan). */
+/* A peer after p, in the same file, with p's name and another MAC (or none): the name says no one machine. */
+static const struct wgc_hub_peer *other_machine(const struct wgc_hub_file *hf, const struct wgc_hub_peer *p)
+{
+	const struct wgc_hub_peer *q = p;
+
+	while ((q = wgc_hub_find_next(hf, p->name, q, false)))
+		if (q->has_mac != p->has_mac || memcmp(q->mac, p->mac, 6))
+			return q;
+	return NULL;
+}
+
+struct wake_match {
+	bool found, nomac, clash;
+	uint8_t mac[6];
+	char lan[WGC_HUB_VALUE_MAX], where[64]; /* where: "IF line N" of the first match */
+};
+
+/* The peers named name in one hub file, into m; a second machine of that name (here or in an earlier hub) is a clash. */
+static void match_hub(struct wake_match *m, const struct cli_hub *hub, const char *ifname, const char *name)
+{
+	for (const struct wgc_hub_peer *p = NULL; (p = wgc_hub_find_next(&hub->hf, name, p, false));) {
+		const char *l = hub_lan_iface(&hub->hf);
+		char macs[18];
+
+		if (!p->has_mac) {
+			m->nomac = true;
+			continue;
+		}
+		if (m->found && memcmp(m->mac, p->mac, 6)) {
+			wgc_mac_format(macs, p->mac);
+			fprintf(stderr, "%s: wake: `%s' names more than one machine: %s and %s line %u (%s); wake by MAC\n",
+				PROG_NAME, name, m->where, ifname, p->line, macs);
+			m->clash = true;
+			return;
+		}
+		if (m->found)
+			continue;
+		memcpy(m->mac, p->mac, 6);
+		snprintf(m->lan, sizeof(m->lan), "%s", l ? l : "");
+		wgc_mac_format(macs, p->mac);
+		snprintf(m->where, sizeof(m->where), "%s line %u (%s)", ifname, p->line, macs);
+		m->found = true;
+	}
+}
+
+/* The MAC of the machine named name in the hubs of dir: one machine, or an error (none, no MAC, several). */
 static bool lookup_name(const char *dir, const char *name, uint8_t mac[6], char *lan, size_t lancap)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
-	bool found = false, nomac = false;
+	struct wake_match m = { 0 };
 
 	if (!d) {
 		fprintf(stderr, "%s: wake: %s: %s\n", PROG_NAME, dir, strerror(errno));
 		return false;
 	}
-	while (!found && (e = readdir(d))) {
+	/* every hub is read: a name two hubs give to different machines is refused, not guessed */
+	while (!m.clash && (e = readdir(d))) {
 		size_t n = strlen(e->d_name);
 		struct cli_hub hub;
 		char ifname[16];
-		const struct wgc_hub_peer *p;
 
 		if (n < 6 || n - 5 >= sizeof(ifname) || strcmp(e->d_name + n - 5, ".conf"))
 			continue;
@@ -122,23 +168,18 @@ static bool lookup_name(const char *dir, const char *name, uint8_t mac[6], char 
 		/* quietly: files that are not hubs are no business of ours */
 		if (!cli_hub_load_quiet(&hub, dir, ifname, true))
 			continue;
-		p = wgc_hub_find(&hub.hf, name);
-		if (p && p->has_mac) {
-			const char *l = hub_lan_iface(&hub.hf);
-
-			memcpy(mac, p->mac, 6);
-			snprintf(lan, lancap, "%s", l ? l : "");
-			found = true;
-		} else if (p) {
-			nomac = true;
-		}
+		match_hub(&m, &hub, ifname, name);
 		cli_hub_free(&hub);
 	}
 	closedir(d);
-	if (!found)
+	if (m.clash)
+		return false;
+	if (!m.found)
 		fprintf(stderr, "%s: wake: %s\n", PROG_NAME,
-			nomac ? "that peer has no `# mac = ' line (use `peer learn-mac')" : "no hub peer has that name");
-	return found;
+			m.nomac ? "that peer has no `# mac = ' line (use `peer learn-mac')" : "no hub peer has that name");
+	memcpy(mac, m.mac, 6);
+	snprintf(lan, lancap, "%s", m.lan);
+	return m.found;
 }
 
 static int wake_local(const char *target, const char *iface, const char *dir)
@@ -267,6 +308,8 @@ static void serve_one(const char *dir, const char *ifname, const char *iface, co
 		snprintf(reply, cap, "refused %s is not a peer of %s\n", ep, ifname);
 	else if (!target)
 		snprintf(reply, cap, "refused unknown name %s\n", name);
+	else if (other_machine(&hub.hf, target))
+		snprintf(reply, cap, "refused %s names more than one peer\n", name);
 	else if (!target->has_mac)
 		snprintf(reply, cap, "refused %s has no MAC address\n", name);
 	else {

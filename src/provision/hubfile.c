@@ -363,12 +363,19 @@ void wgc_hub_file_free(struct wgc_hub_file *hf)
 	wgc_wipe(hf, sizeof(*hf));
 }
 
-const struct wgc_hub_peer *wgc_hub_find(const struct wgc_hub_file *hf, const char *name)
+const struct wgc_hub_peer *wgc_hub_find_next(const struct wgc_hub_file *hf, const char *name,
+					     const struct wgc_hub_peer *after, bool any_case)
 {
-	for (size_t i = 0; i < hf->n_peers; i++)
-		if (hf->peers[i].name[0] && !strcmp(hf->peers[i].name, name))
+	for (size_t i = after ? (size_t)(after - hf->peers) + 1 : 0; i < hf->n_peers; i++)
+		if (hf->peers[i].name[0] &&
+		    !(any_case ? strcasecmp(hf->peers[i].name, name) : strcmp(hf->peers[i].name, name)))
 			return &hf->peers[i];
 	return NULL;
+}
+
+const struct wgc_hub_peer *wgc_hub_find(const struct wgc_hub_file *hf, const char *name)
+{
+	return wgc_hub_find_next(hf, name, NULL, false);
 }
 
 void wgc_hub_splice_out(struct wgc_strbuf *out, const char *buf, size_t len, const struct wgc_hub_peer *peer)

@@ -85,6 +85,17 @@ void wgc_hub_file_free(struct wgc_hub_file *hf);
 /* The peer named name (exact, case-sensitive), or NULL. */
 const struct wgc_hub_peer *wgc_hub_find(const struct wgc_hub_file *hf, const char *name);
 
+/*
+ * The first peer after `after' (one of hf's peers; NULL: from the first)
+ * named name, exactly or (any_case) with ASCII case ignored; NULL when
+ * none. A second match is how callers find a name that does not identify
+ * one peer: `peer add' refuses a name that matches in any case (phone and
+ * Phone would be told apart by nobody, and their profile files clash on a
+ * case-insensitive file system); lookups refuse a name two sections share.
+ */
+const struct wgc_hub_peer *wgc_hub_find_next(const struct wgc_hub_file *hf, const char *name,
+					     const struct wgc_hub_peer *after, bool any_case);
+
 /* Whether name is a valid peer name (see WGC_HUB_NAME_MAX). */
 bool wgc_hub_name_valid(const char *name);
 

@@ -95,6 +95,18 @@ both "syncconf with no peers in file" syncconf @ "$T/c.conf"
 both "setconf bad file fails" setconf @ "$T/bad2.conf"
 both "setconf missing file fails" setconf @ "$T/nonexistent.conf"
 
+# A failed change names the interface (wg says only "Unable to modify interface: ...").
+M=nosuch$$
+for cmd in "set $M listen-port 1" "setconf $M $T/b.conf" "addconf $M $T/b.conf" "syncconf $M /dev/null"; do
+	# shellcheck disable=SC2086
+	"$WGC" $cmd 2>"$T/err"; rc=$?
+	if [ $rc -eq 1 ] && grep -q "^Unable to modify interface $M: " "$T/err"; then cli_ok "${cmd%% *} error names the interface"; else
+		cli_notok "${cmd%% *} error names the interface (rc $rc)"; sed 's/^/# /' "$T/err"; fi
+done
+"$WGC" syncconf "$M" "$T/b.conf" 2>"$T/err"; rc=$?
+if [ $rc -eq 1 ] && grep -q "^Unable to retrieve current configuration of interface $M: " "$T/err"; then
+	cli_ok "syncconf read error names the interface"; else cli_notok "syncconf read error names the interface (rc $rc)"; sed 's/^/# /' "$T/err"; fi
+
 # wgc's own messages: file, line and text.
 "$WGC" setconf "$X" "$T/bad.conf" 2>"$T/err"
 if grep -q "bad.conf:2: ListenPort: '70000'" "$T/err"; then cli_ok "error names file and line"; else cli_notok "error names file and line"; sed 's/^/# /' "$T/err"; fi
@@ -107,6 +119,18 @@ if grep -q "warn.conf:3: warning: .*non-zero host part" "$T/err" && grep -q "war
 # genkey and pubkey agree with wg.
 k=$("$WGC" genkey)
 if [ "$(echo "$k" | "$WGC" pubkey)" == "$(echo "$k" | "$WG" pubkey)" ] && [ ${#k} -eq 44 ]; then cli_ok "genkey/pubkey"; else cli_notok "genkey/pubkey"; fi
+# Any 32 bytes are a private key once clamped, as in wg: the all-zero key
+# (refused as an interface's identity) still has a public key, and so do an
+# unclamped all-ones key and a genpsk output.
+for key in AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= //////////////////////////////////////////8= \
+	"$("$WGC" genpsk)" "$("$WG" genpsk)" "$("$WG" genkey)"; do
+	a=$(echo "$key" | "$WG" pubkey 2>&1; echo "rc=${PIPESTATUS[1]}")
+	b=$(echo "$key" | "$WGC" pubkey 2>&1; echo "rc=${PIPESTATUS[1]}")
+	if [ "$a" == "$b" ] && [ "${a%rc=0}" != "$a" ]; then cli_ok "pubkey of $key as wg"; else
+		cli_notok "pubkey of $key as wg"; echo "# $a / $b"; fi
+done
+a=$("$WGC" genpsk | "$WGC" pubkey) && b=$("$WGC" genkey | "$WGC" pubkey) && [ ${#a} -eq 44 ] && [ ${#b} -eq 44 ] &&
+	cli_ok "genpsk|pubkey and genkey|pubkey" || cli_notok "genpsk|pubkey and genkey|pubkey"
 for bad in "" "short" "$k junk" "${k%=}A"; do
 	a=$(printf '%s' "$bad" | "$WG" pubkey 2>&1 | sed 's/^wg:/X:/'; echo "rc=${PIPESTATUS[1]}")
 	b=$(printf '%s' "$bad" | "$WGC" pubkey 2>&1 | sed "s|^$WGC:|X:|"; echo "rc=${PIPESTATUS[1]}")

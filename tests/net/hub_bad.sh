@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Bad input to hub init and peer add: an existing config, a subnet too
-# small, an endpoint without a host, a duplicate peer name, names with
-# characters that are not allowed. Each fails with a clear error and
+# small, an endpoint without a host, a duplicate peer name (in any case),
+# names with characters that are not allowed, a name that two sections or
+# two hubs share (peer show/remove/learn-mac and wake refuse it). Each fails with a clear error and
 # leaves every file as it was (the config dir compared byte for byte).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon_lib.sh"
@@ -56,6 +57,10 @@ bad "--lan that is neither interface nor prefix" "neither an interface name nor 
 bad "--lan interface that does not exist" "does not exist" "$WGC" hub init "$IFC" --endpoint h.example --lan nosuchif0
 bad "bad interface name" "not a valid interface name" "$WGC" hub init "a/b" --endpoint h.example
 bad "duplicate peer name" "already has a peer named \`phone'" "$WGC" peer add "$IFB" phone --out "$TEST_TMP/x.conf"
+bad "peer name differing only in case" "already has a peer named \`phone' (line [0-9]*): names that differ only in case" \
+	"$WGC" peer add "$IFB" PHONE --out "$TEST_TMP/x.conf"
+bad "PEERS with a name twice in another case" "\`Phone' is given twice (names that differ only in case" \
+	"$WGC" hub init "$IFC" --endpoint h.example --peers phone,Phone --out-dir "$TEST_TMP/peers-out"
 for name in 'a b' 'bad/name' '-dash' 'semi;colon' 'ünicode' "$(printf 'x%.0s' {1..33})" ''; do
 	bad "peer name '$name'" "is not allowed" "$WGC" peer add "$IFB" --out "$TEST_TMP/x.conf" -- "$name"
 done
@@ -65,3 +70,24 @@ check "/dev/null is still the character device" test -c /dev/null
 bad "remove of an unknown peer" "has no peer named" "$WGC" peer remove "$IFB" nobody
 bad "peer add to a file that is not a hub" "not a hub" bash -c "printf '[Interface]\nPrivateKey = %s\n' \$(wg genkey) >'$TEST_TMP/plain.conf' && chmod 600 '$TEST_TMP/plain.conf' && WGC_CONFIG_DIR='$TEST_TMP' '$WGC' peer add plain x --out '$TEST_TMP/x.conf'"
 check "no partial output files left" bash -c "[ ! -e '$TEST_TMP/x.conf' ]"
+
+# A file edited by hand so that two sections carry one name: the name no longer says which
+# peer, so show/remove/learn-mac refuse (naming both lines) instead of taking the first.
+"$WGC" peer add "$IFB" tablet --out "$TEST_TMP/tablet.conf" 2>/dev/null
+sed -i 's/^# friendly_name = tablet$/# friendly_name = phone/' "$D/$IFB.conf"
+before=$(snapshot)
+for cmd in "show" "remove" "learn-mac"; do
+	# shellcheck disable=SC2086
+	bad "peer $cmd of a name two sections share" "has two peers named \`phone' (lines [0-9]* and [0-9]*): rename one" \
+		"$WGC" peer $cmd "$IFB" phone $([ "$cmd" = learn-mac ] && echo --mac 02:00:00:00:00:09)
+done
+# wake by a name that two hubs give to different machines: refused, never a guess
+new_ifname IFW
+"$WGC" hub init "$IFW" --endpoint h2.example --subnet 10.14.14.0/24 --port 51821 2>/dev/null &&
+	"$WGC" peer add "$IFW" desk --out "$TEST_TMP/desk1.conf" 2>/dev/null &&
+	"$WGC" peer learn-mac "$IFW" desk --mac 02:00:00:00:00:01 2>/dev/null &&
+	"$WGC" peer add "$IFB" desk --out "$TEST_TMP/desk2.conf" 2>/dev/null &&
+	"$WGC" peer learn-mac "$IFB" desk --mac 02:00:00:00:00:02 2>/dev/null || not_ok "two hubs with a peer named desk"
+before=$(snapshot)
+bad "wake by a name two hubs give to different machines" "\`desk' names more than one machine: .* wake by MAC" \
+	"$WGC" wake desk --iface lo

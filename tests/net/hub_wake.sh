@@ -77,6 +77,14 @@ nsx "$NS_C1" "$WGC" wake --via "$HUB_ADDR" nosuch 2>"$TEST_TMP/err"
 check "unknown name refused" bash -c "[ $? -ne 0 ] && grep -q 'refused unknown name nosuch' '$TEST_TMP/err'"
 nsx "$NS_C1" "$WGC" wake --via "$HUB_ADDR" c2 2>"$TEST_TMP/err"
 check "name without a MAC refused" bash -c "[ $? -ne 0 ] && grep -q 'has no MAC' '$TEST_TMP/err'"
+# a name two sections share (the file edited by hand: c2 renamed nas) says no one machine
+c2_line=$(grep -n '^# friendly_name = c2$' "$HUBDIR/$IF_HUB.conf" | cut -d: -f1)
+sed -i "${c2_line}s/.*/# friendly_name = nas/" "$HUBDIR/$IF_HUB.conf"
+lines=$(wc -l <"$CAP")
+nsx "$NS_C1" "$WGC" wake --via "$HUB_ADDR" nas 2>"$TEST_TMP/err"
+check "a name two peers share refused" bash -c "[ $? -ne 0 ] && grep -q 'refused nas names more than one peer' '$TEST_TMP/err'"
+check "... and no magic packet sent" test "$(wc -l <"$CAP")" = "$lines"
+sed -i "${c2_line}s/.*/# friendly_name = c2/" "$HUBDIR/$IF_HUB.conf"
 
 # a host that is not a peer: the LAN host, routed to the tunnel address through the hub
 hubc peer learn-mac "$IF_HUB" pc --mac "$M4" 2>/dev/null

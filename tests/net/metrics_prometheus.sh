@@ -29,6 +29,13 @@ check_fails "--once runs clean under the sanitizers" grep -q Sanitizer "$TEST_TM
 check "promtool check metrics passes on --once output" promtool check metrics <"$TEST_TMP/once.txt"
 check "--once names peer B" grep -q "friendly_name=\"peer \\\\\"B\\\\\"\"" "$TEST_TMP/once.txt"
 check_fails "--once shows no private key" grep -q "$(nsx "$NS_A" "$WG" show "$IF_A" private-key)" "$TEST_TMP/once.txt"
+# A named interface that does not exist fails, naming it, as `wg show nosuchif' does;
+# the ones that exist are still printed.
+nsx "$NS_A" "$WGC" metrics --once "$IF_A" "nosuch$$" >"$TEST_TMP/missing.txt" 2>"$TEST_TMP/missing.err"
+rc=$?
+[ $rc -ne 0 ] && grep -q "interface nosuch$$" "$TEST_TMP/missing.err" && grep -q "^wireguard_sent_bytes_total{interface=\"$IF_A\"" "$TEST_TMP/missing.txt" &&
+	ok "--once with a missing interface fails and names it" ||
+	{ not_ok "--once with a missing interface fails and names it (rc $rc)"; sed 's/^/#   /' "$TEST_TMP/missing.err"; }
 
 # `ip netns exec' (not the nsx function) so that $! is the program's own pid.
 ip netns exec "$NS_A" "$WGC" metrics --listen 127.0.0.1:9586 --config-dir "$TEST_TMP/conf" "$IF_A" \

@@ -4,7 +4,8 @@
 # clean, bounded message naming what is wrong; no crash with paths just
 # under PATH_MAX (components of 255 bytes) and 64 KB values (run it with
 # BUILD=build-asan for the ASan/UBSan check). Nothing here changes the
-# network: every command fails before it would.
+# network: every command fails before it would. (One table name is put in
+# /etc/iproute2/rt_tables.d/wgc-test-PID.conf for a moment, and removed.)
 . "$(dirname "$0")/lib.sh"
 require_root_and_tools
 WGC=$BUILD/wgc
@@ -81,6 +82,36 @@ else
 	expect "DNS refusal prefixed with FILE:LINE of the DNS key" 1 "$IFE.conf:4: DNS is set but resolvconf" \
 		"$WGC" up --dry-run "$TEST_TMP/$IFE.conf"
 fi
+
+# what ip(8) would refuse half-way through up, refused by --dry-run with FILE:LINE
+PEERS=$(printf '[Peer]\nPublicKey = %s\nAllowedIPs = 10.77.0.0/24, fd77::/64\n' "$(wg genkey | wg pubkey)")
+printf '[Interface]\nPrivateKey = %s\nTable = bogus\n%s\n' "$KEY" "$PEERS" >"$TEST_TMP/$IFE.conf"
+expect "up --dry-run: Table = bogus refused with FILE:LINE" 1 \
+	"$IFE.conf:3: Table: 'bogus' is not auto, off, a table number .* or a table name from /etc/iproute2/rt_tables" \
+	"$WGC" up --dry-run "$TEST_TMP/$IFE.conf"
+expect "up: Table = bogus refused before anything is changed" 1 "$IFE.conf:3: Table: 'bogus'" \
+	"$WGC" up "$TEST_TMP/$IFE.conf"
+check "Table = bogus: no $IFE interface was created" bash -c "! ip link show $IFE 2>/dev/null"
+# a name from rt_tables.d is a table (a file of our own, unique and removed)
+RTD=/etc/iproute2/rt_tables.d
+if [ -d "$RTD" ]; then
+	push_cleanup "rm -f '$RTD/wgc-test-$$.conf'"
+	printf '# wgc test %s\n%u\twgct%s\n' $$ $((100000 + $$)) $$ >"$RTD/wgc-test-$$.conf"
+	printf '[Interface]\nPrivateKey = %s\nTable = wgct%s\n%s\n' "$KEY" $$ "$PEERS" >"$TEST_TMP/$IFE.conf"
+	expect "up --dry-run: a Table name from rt_tables.d" 0 "ip -4 route add 10.77.0.0/24 dev $IFE table wgct$$" \
+		"$WGC" up --dry-run "$TEST_TMP/$IFE.conf"
+	rm -f "$RTD/wgc-test-$$.conf"
+	expect "up --dry-run: the same name once rt_tables.d no longer has it" 1 "$IFE.conf:3: Table: 'wgct$$'" \
+		"$WGC" up --dry-run "$TEST_TMP/$IFE.conf"
+fi
+printf '[Interface]\nPrivateKey = %s\nTable = main\n%s\n' "$KEY" "$PEERS" >"$TEST_TMP/$IFE.conf"
+expect "up --dry-run: Table = main" 0 "table main" "$WGC" up --dry-run "$TEST_TMP/$IFE.conf"
+printf '[Interface]\nPrivateKey = %s\nAddress = 10.77.1.1/24\nAddress = fd77:1::1/64, 10.77.1.1/24\n' "$KEY" >"$TEST_TMP/$IFE.conf"
+expect "up --dry-run: an Address twice refused with FILE:LINE" 1 "$IFE.conf:4: Address: '10.77.1.1/24' repeats" \
+	"$WGC" up --dry-run "$TEST_TMP/$IFE.conf"
+printf '[Interface]\nPrivateKey = %s\nAddress = 10.77.1.1/24\nMTU = 1200\n%s\n' "$KEY" "$PEERS" >"$TEST_TMP/$IFE.conf"
+expect "up --dry-run: MTU under 1280 with IPv6 routes refused with FILE:LINE" 1 "$IFE.conf:4: MTU: 1200 is under 1280" \
+	"$WGC" up --dry-run "$TEST_TMP/$IFE.conf"
 
 # without root (CAP_NET_ADMIN): one line saying so, nothing started
 printf '[Interface]\nPrivateKey = %s\n' "$KEY" >"$TEST_TMP/$IFE.conf"

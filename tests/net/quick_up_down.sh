@@ -214,6 +214,11 @@ else
 	sed 's/^/#   /' "$CONF" | grep -v PrivateKey
 fi
 [ "$(stat -c %a "$CONF")" = 600 ] && ok "the saved file is mode 600" || not_ok "the saved file is mode 600"
+# the file's order is kept; what it did not have (a second Address line, the port, the new peer) is added
+order=$(grep -o '^[][A-Za-z]*' "$CONF" | tr '\n' ' ')
+want="[Interface] PrivateKey Address Address Table SaveConfig ListenPort [Peer] PublicKey AllowedIPs Endpoint [Peer] PublicKey AllowedIPs "
+[ "$order" = "$want" ] && ok "SaveConfig keeps the file's order of keys" ||
+	{ not_ok "SaveConfig keeps the file's order of keys"; echo "# got:  $order"; echo "# want: $want"; }
 check "the saved file brings the interface up again" wgc up "$CONF"
 nsx "$NS_C" "$WG" show "$IF" peers | grep -qx "$NEW_PUB" && ok "with the saved peer" || not_ok "with the saved peer"
 check "and down" wgc down "$CONF"

@@ -127,7 +127,25 @@ static void test_scan(void)
 	CHECK(p && !p->has_mac && p->end == strlen(sample));
 	CHECK(!strncmp(sample + p->start, "[Peer]\n# friendly_name = laptop", 31)); /* the comment stays above */
 	CHECK(!wgc_hub_find(&hf, "Phone"));
+	/* peer add's clash test ignores case; a lookup's second match is none here */
+	CHECK(wgc_hub_find_next(&hf, "PHONE", NULL, true) == wgc_hub_find(&hf, "phone"));
+	CHECK(!wgc_hub_find_next(&hf, "phone", wgc_hub_find(&hf, "phone"), false));
+	CHECK(!wgc_hub_find_next(&hf, "laptop", wgc_hub_find(&hf, "laptop"), true));
 	wgc_hub_file_free(&hf);
+	/* two sections with one name (a file edited by hand): the second is found after the first */
+	{
+		static const char twins[] = "[Peer]\n# friendly_name = pc\n\n[Peer]\n# friendly_name = other\n\n"
+					    "[Peer]\n# friendly_name = PC\n\n[Peer]\n# friendly_name = pc\n";
+
+		CHECK(wgc_hub_file_parse(&hf, twins, strlen(twins), err));
+		p = wgc_hub_find(&hf, "pc");
+		CHECK(p && p->line == 1);
+		p = p ? wgc_hub_find_next(&hf, "pc", p, false) : NULL;
+		CHECK(p && p->line == 10 && !wgc_hub_find_next(&hf, "pc", p, false));
+		p = wgc_hub_find_next(&hf, "pc", wgc_hub_find(&hf, "pc"), true);
+		CHECK(p && p->line == 7);
+		wgc_hub_file_free(&hf);
+	}
 	CHECK(!wgc_hub_file_parse(&hf, "[Peer]\nAllowedIPs = 10.0.0.300/32\n", 34, err));
 	CHECK(strstr(err, "line 2") && strstr(err, "AllowedIPs"));
 	CHECK(!wgc_hub_file_parse(&hf, "[Peer]\n# friendly_name = a b\n", 29, err));

@@ -224,7 +224,15 @@ static const char *fake_prefix(void *arg)
 	return "tun.";
 }
 
-static const struct wgc_quick_probe probe = { fake_mtu, fake_table_used, fake_have, fake_prefix, (void *)1 };
+/* as /etc/iproute2/rt_tables with one table of the user's: "100 vpn" */
+static bool fake_table_named(void *arg, const char *name)
+{
+	(void)arg;
+	return !strcmp(name, "main") || !strcmp(name, "vpn");
+}
+
+static const struct wgc_quick_probe probe = { fake_mtu, fake_table_used, fake_have, fake_prefix, fake_table_named,
+					      (void *)1 };
 
 static bool fake_resolve(union wgc_endpoint *ep, const char *host, const char *port, const char *text, char *err,
 			 size_t errlen, const struct wgc_config_hooks *hooks)
@@ -333,9 +341,83 @@ static void test_plan_tables(void)
 	free(got);
 }
 
+/* plan_text's error for conf ("" when the plan was made) */
+static bool plan_refuses(const char *conf, const char *want)
+{
+	char err[256] = "";
+	char *got = plan_text(conf, &probe, false, err);
+	bool ok = want ? !got && !strncmp(err, want, strlen(want)) : got && !err[0];
+
+	if (!ok)
+		fprintf(stderr, "# %s\n#  -> %s\n", conf, err[0] ? err : "(planned)");
+	free(got);
+	return ok;
+}
+
+/*
+ * What wg-quick finds only half-way through up, refused with FILE:LINE by
+ * the plan (and so by --dry-run) before anything changes (a new user's
+ * trial: `Table = bogus' passed --dry-run, then up failed at ip route add).
+ */
+static void test_plan_checks(void)
+{
+	/* Table: auto, off, numbers as ip reads them, names from rt_tables; case counts, as in wg-quick */
+	CHECK(plan_refuses("[Interface]\nPrivateKey = " K1 "\nTable = bogus\n" PEER "AllowedIPs = 10.9.0.0/24\n",
+			   "wg0.conf:3: Table: 'bogus' is not auto, off, a table number"));
+	CHECK(plan_refuses("[Interface]\nPrivateKey = " K1 "\n\nTable = Off\n" PEER, "wg0.conf:4: Table: 'Off'"));
+	CHECK(plan_refuses("[Interface]\nPrivateKey = " K1 "\nTable = 4294967296\n" PEER, "wg0.conf:3: Table"));
+	CHECK(plan_refuses("[Interface]\nPrivateKey = " K1 "\nTable = 12abc\n" PEER, "wg0.conf:3: Table"));
+	CHECK(plan_refuses("[Interface]\nPrivateKey = " K1 "\nTable = vpn\n" PEER "AllowedIPs = 10.9.0.0/24\n", NULL));
+	CHECK(plan_refuses("[Interface]\nPrivateKey = " K1 "\nTable = main\n" PEER, NULL));
+	CHECK(plan_refuses("[Interface]\nPrivateKey = " K1 "\nTable = 4294967295\n" PEER, NULL));
+	CHECK(plan_refuses("[Interface]\nPrivateKey = " K1 "\nTable = 0x10\n" PEER, NULL));
+	CHECK(plan_refuses("[Interface]\nPrivateKey = " K1 "\nTable = off\nTable = auto\n" PEER, NULL));
+	/* an Address twice: IPv4 with the same length, IPv6 with any */
+	CHECK(plan_refuses("[Interface]\nPrivateKey = " K1 "\nAddress = 10.0.0.1/24\nAddress = 10.0.0.2/24, 10.0.0.1/24\n" PEER,
+			   "wg0.conf:4: Address: '10.0.0.1/24' repeats '10.0.0.1/24'"));
+	CHECK(plan_refuses("[Interface]\nPrivateKey = " K1 "\nAddress = fd00::1/64, fd00:0::1/128\n" PEER,
+			   "wg0.conf:3: Address: 'fd00:0::1/128' repeats 'fd00::1/64'"));
+	CHECK(plan_refuses("[Interface]\nPrivateKey = " K1 "\nAddress = 10.0.0.1\nAddress = 10.0.0.1/32\n" PEER,
+			   "wg0.conf:4: Address"));
+	CHECK(plan_refuses("[Interface]\nPrivateKey = " K1 "\nAddress = 10.0.0.1/24, 10.0.0.1/32\n" PEER, NULL));
+	/* MTU under 1280 with IPv6 (an address, or IPv6 routes unless Table = off) */
+	CHECK(plan_refuses("[Interface]\nPrivateKey = " K1 "\nAddress = 10.0.0.1/24, fd00::1/64\nMTU = 1200\n" PEER,
+			   "wg0.conf:4: MTU: 1200 is under 1280"));
+	CHECK(plan_refuses("[Interface]\nPrivateKey = " K1 "\nMTU = 1279\n" PEER "AllowedIPs = 10.9.0.0/24, fd09::/64\n",
+			   "wg0.conf:3: MTU: 1279 is under 1280"));
+	CHECK(plan_refuses("[Interface]\nPrivateKey = " K1 "\nMTU = 1200\nTable = off\n" PEER "AllowedIPs = fd09::/64\n", NULL));
+	CHECK(plan_refuses("[Interface]\nPrivateKey = " K1 "\nAddress = 10.0.0.1/24\nMTU = 1200\n" PEER "AllowedIPs = 10.9.0.0/24\n",
+			   NULL));
+	CHECK(plan_refuses("[Interface]\nPrivateKey = " K1 "\nAddress = fd00::1/64\nMTU = 1280\n" PEER, NULL));
+}
+
+/* iproute2's rt_tables format */
+static void test_rt_tables(void)
+{
+	static const char t[] = "#\n# reserved values\n#\n255\tlocal\n254\tmain\n  100 vpn # the tunnel\n"
+				"0x65 hexed\n#1\tinr.ruhep\nbroken\n200\n300 last";
+
+	CHECK(wgc_quick_rt_tables_has(t, strlen(t), "vpn"));
+	CHECK(wgc_quick_rt_tables_has(t, strlen(t), "main"));
+	CHECK(wgc_quick_rt_tables_has(t, strlen(t), "hexed"));
+	CHECK(wgc_quick_rt_tables_has(t, strlen(t), "last"));
+	CHECK(!wgc_quick_rt_tables_has(t, strlen(t), "inr.ruhep")); /* commented out */
+	CHECK(!wgc_quick_rt_tables_has(t, strlen(t), "broken"));
+	CHECK(!wgc_quick_rt_tables_has(t, strlen(t), "vp"));
+	CHECK(!wgc_quick_rt_tables_has(t, strlen(t), "reserved"));
+	CHECK(!wgc_quick_rt_tables_has(t, strlen(t) - 1, "last")); /* the length bounds the text */
+	CHECK(!wgc_quick_rt_tables_has(t, strlen(t), ""));
+	CHECK(wgc_quick_table_is_number("0") && wgc_quick_table_is_number("0x1F") && wgc_quick_table_is_number("4294967295"));
+	CHECK(!wgc_quick_table_is_number("4294967296") && !wgc_quick_table_is_number("1a") &&
+	      !wgc_quick_table_is_number("") && !wgc_quick_table_is_number("x1"));
+	CHECK(wgc_quick_table_is_name("vpn") && !wgc_quick_table_is_name("auto") && !wgc_quick_table_is_name("off") &&
+	      !wgc_quick_table_is_name("") && !wgc_quick_table_is_name("51820"));
+}
+
 static void test_plan_dns(void)
 {
-	static const struct wgc_quick_probe no_resolvconf = { fake_mtu, fake_table_used, fake_have, fake_prefix, NULL };
+	static const struct wgc_quick_probe no_resolvconf = { fake_mtu, fake_table_used, fake_have, fake_prefix,
+							      fake_table_named, NULL };
 	const char *conf = "[Interface]\nPrivateKey = " K1 "\nDNS = 1.1.1.1, example.com, fd00::53, b.example\n" PEER;
 	struct wgc_config_hooks hooks = { .resolve = fake_resolve };
 	struct wgc_quick_up_opts opts = { .impl = "wgcd" };
@@ -412,7 +494,7 @@ static void test_plan_down(void)
 static void test_nft_ruleset(void)
 {
 	char *v[] = { "10.0.0.2/24", "fd00::2/64", "10.0.1.2" };
-	struct wgc_quick_strs addrs = { v, 3 };
+	struct wgc_quick_strs addrs = { v, 3, NULL };
 	struct wgc_strbuf out = { 0 };
 
 	wgc_quick_nft_ruleset(&out, "wg0", 4, 51820, &addrs);
@@ -472,6 +554,8 @@ int main(void)
 	RUN_TEST(test_plan_default_route);
 	RUN_TEST(test_plan_tables);
 	RUN_TEST(test_plan_dns);
+	RUN_TEST(test_plan_checks);
+	RUN_TEST(test_rt_tables);
 	RUN_TEST(test_plan_down);
 	RUN_TEST(test_nft_ruleset);
 	return harness_exit_code();

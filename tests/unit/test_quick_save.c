@@ -175,16 +175,16 @@ static void test_comments_survive(void)
 	/* top of file and [Interface]; trailing comment kept when the value is unchanged */
 	expect_merge("# my laptop's tunnel\n[Interface]\n# the key\nPrivateKey = K # secret\nListenPort = 1 # old port\n",
 		     "[Interface]\nListenPort = 2\nPrivateKey = K\n",
-		     "# my laptop's tunnel\n[Interface]\n# old port\nListenPort = 2\n# the key\nPrivateKey = K # secret\n");
-	/* peers matched by public key, whatever their order; comments directly above [Peer] go with it */
+		     "# my laptop's tunnel\n[Interface]\n# the key\nPrivateKey = K # secret\n# old port\nListenPort = 2\n");
+	/* peers matched by public key and kept in the file's order; comments directly above [Peer] go with it */
 	expect_merge("[Interface]\nPrivateKey = K\n\n# phone\n[Peer]\n# friendly_name = phone\nPublicKey = " PK1
 		     "\nAllowedIPs = 10.0.0.2/32, fd00::2/128 # phone's addresses\n\n[Peer]\nPublicKey = " PK2
 		     "\n# friendly_name = laptop\nAllowedIPs = 10.0.0.3/32\n",
 		     "[Interface]\nPrivateKey = K\n\n[Peer]\nPublicKey = " PK2 "\nAllowedIPs = 10.0.0.3/32\n\n[Peer]\nPublicKey = " PK1
 		     "\nAllowedIPs = 10.0.0.2/32,fd00::2/128\nEndpoint = 1.2.3.4:5\n",
-		     "[Interface]\nPrivateKey = K\n\n[Peer]\nPublicKey = " PK2 "\n# friendly_name = laptop\nAllowedIPs = 10.0.0.3/32\n\n"
-		     "# phone\n[Peer]\n# friendly_name = phone\nPublicKey = " PK1
-		     "\nAllowedIPs = 10.0.0.2/32,fd00::2/128 # phone's addresses\nEndpoint = 1.2.3.4:5\n");
+		     "[Interface]\nPrivateKey = K\n\n# phone\n[Peer]\n# friendly_name = phone\nPublicKey = " PK1
+		     "\nAllowedIPs = 10.0.0.2/32,fd00::2/128 # phone's addresses\nEndpoint = 1.2.3.4:5\n\n"
+		     "[Peer]\nPublicKey = " PK2 "\n# friendly_name = laptop\nAllowedIPs = 10.0.0.3/32\n");
 	/* a comment above a [Peer] after a blank line stays with what is above (here [Interface]) */
 	expect_merge("[Interface]\nPrivateKey = K\n# about the interface\n\n[Peer]\nPublicKey = " PK1 "\n",
 		     "[Interface]\nPrivateKey = K\n\n[Peer]\nPublicKey = " PK1 "\n",
@@ -206,6 +206,35 @@ static void test_comments_survive(void)
 	/* a file without comments comes out exactly as generated */
 	expect_merge("[Interface]\nPrivateKey = K\n", "[Interface]\nPrivateKey = K\n\n[Peer]\nPublicKey = " PK1 "\n",
 		     "[Interface]\nPrivateKey = K\n\n[Peer]\nPublicKey = " PK1 "\n");
+}
+
+/*
+ * Save keeps the file's order (issue 10 follow-up: a new user saw every save
+ * reorder [Interface] and [Peer]): keys the file has stay where they were,
+ * a further line of such a key follows its last one, and keys the file did
+ * not have come last in wg-quick's order.
+ */
+static void test_save_keeps_order(void)
+{
+	/* the user's order; the generated order is wg-quick's (Address..hooks, then showconf's) */
+	expect_merge("[Interface]\nPrivateKey = K\nListenPort = 51820\nAddress = 10.0.0.1/24\nSaveConfig = true\n"
+		     "PostUp = echo up\n\n[Peer]\nEndpoint = 1.2.3.4:5\nAllowedIPs = 10.0.0.2/32\nPublicKey = " PK1 "\n",
+		     "[Interface]\nAddress = 10.0.0.1/24\nAddress = fd00::1/64\nDNS = 10.0.0.53\nSaveConfig = true\n"
+		     "PostUp = echo up\nListenPort = 51821\nPrivateKey = K\n\n[Peer]\nPublicKey = " PK1
+		     "\nAllowedIPs = 10.0.0.2/32\nEndpoint = 1.2.3.4:5\nPersistentKeepalive = 25\n",
+		     "[Interface]\nPrivateKey = K\nListenPort = 51821\nAddress = 10.0.0.1/24\nAddress = fd00::1/64\n"
+		     "SaveConfig = true\nPostUp = echo up\nDNS = 10.0.0.53\n\n[Peer]\nEndpoint = 1.2.3.4:5\n"
+		     "AllowedIPs = 10.0.0.2/32\nPublicKey = " PK1 "\nPersistentKeepalive = 25\n");
+	/* keys spelled in another case are matched; a key no longer written leaves its place */
+	expect_merge("[Interface]\nlistenport = 1\nMTU = 1400\nprivatekey = K\n",
+		     "[Interface]\nListenPort = 1\nPrivateKey = K\n",
+		     "[Interface]\nListenPort = 1\nPrivateKey = K\n");
+	/* peers in the file's order whatever the running order; a new peer comes last */
+	expect_merge("[Interface]\nPrivateKey = K\n\n[Peer]\nPublicKey = " PK1 "\n\n[Peer]\nPublicKey = " PK2 "\n",
+		     "[Interface]\nPrivateKey = K\n\n[Peer]\nPublicKey = " PK3 "\n\n[Peer]\nPublicKey = " PK2
+		     "\n\n[Peer]\nPublicKey = " PK1 "\n",
+		     "[Interface]\nPrivateKey = K\n\n[Peer]\nPublicKey = " PK1 "\n\n[Peer]\nPublicKey = " PK2
+		     "\n\n[Peer]\nPublicKey = " PK3 "\n");
 }
 
 /* A hub file's marker lines and each peer's friendly_name and mac survive SaveConfig (issues 10, 13). */
@@ -236,6 +265,7 @@ int main(void)
 		return 1;
 	RUN_TEST(test_merge);
 	RUN_TEST(test_comments_survive);
+	RUN_TEST(test_save_keeps_order);
 	RUN_TEST(test_showconf);
 	RUN_TEST(test_write_atomic);
 	RUN_TEST(test_crash_keeps_original);
