@@ -25,12 +25,14 @@ struct wgc_cookie_checker {
 };
 
 struct wgc_cookie_maker {
-	uint8_t mac1_key[WGC_KEY_LEN];
-	uint8_t decryption_key[WGC_KEY_LEN];
+	/* the peer's public key (not a copy: it outlives the maker); the mac1
+	 * and cookie decryption keys are derived from it when needed, one
+	 * BLAKE2s each per handshake message, instead of 64 bytes per peer */
+	const uint8_t *peer_public;
 	uint8_t cookie[WGC_COOKIE_LEN];
+	uint8_t last_mac1_sent[WGC_MAC_LEN];
 	uint64_t cookie_birth_ms;
 	bool cookie_valid;
-	uint8_t last_mac1_sent[WGC_MAC_LEN];
 	bool have_sent_mac1;
 };
 
@@ -55,6 +57,7 @@ bool wgc_cookie_create_reply(struct wgc_cookie_checker *c, struct wgc_msg_cookie
 			     size_t msg_len, uint32_t sender_index, const struct sockaddr *src,
 			     uint64_t now_ms);
 
+/* peer_public (32 bytes) is kept by reference: it must outlive m. */
 void wgc_cookie_maker_init(struct wgc_cookie_maker *m, const uint8_t peer_public[WGC_KEY_LEN]);
 void wgc_cookie_maker_wipe(struct wgc_cookie_maker *m);
 /* Fills mac1 and (with a fresh cookie) mac2 of an outgoing handshake message. */

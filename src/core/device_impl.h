@@ -26,13 +26,13 @@ struct wgc_staged {
 
 struct wgc_peer {
 	struct wgc_device *device;
-	uint8_t public_key[WGC_KEY_LEN];
-	struct wgc_handshake handshake;
+	struct wgc_handshake handshake; /* handshake.remote_static: the peer's public key */
 	struct wgc_keypairs keypairs;
 	struct wgc_cookie_maker cookie;
 	struct wgc_timers timers;
 	struct wgc_staged *staged;     /* allocated when a packet first waits: most peers never need it */
-	struct wgc_peer_counters counters;
+	/* allocated at the first count (wgc_peer_counter_add/_set): most peers of a hub never count */
+	_Atomic(struct wgc_peer_counters *) counters;
 	uint64_t rx_bytes, tx_bytes;
 	int64_t last_handshake_sec;
 	uint32_t last_handshake_nsec;
@@ -73,6 +73,8 @@ bool wgc_message_length_ok(enum wgc_message_type type, size_t len);
  */
 enum wgc_rx_verdict wgc_device_reject(struct wgc_device *dev, struct wgc_peer *peer, wgc_drop_reason reason,
 				      const struct sockaddr *src, wgc_drop_reason *out);
+/* Frees the peer's counter block (peer removal). */
+void wgc_peer_counters_release(struct wgc_peer *peer);
 /* A session is confirmed: timers, the latest handshake time, the event. */
 void wgc_peer_handshake_complete(struct wgc_peer *peer);
 /* Reports a handshake event to ops->event, if any. */
