@@ -24,6 +24,12 @@ void *wgc_secret_alloc(size_t size);
 /* Wipes and frees; size as given to wgc_secret_alloc. NULL is fine. */
 void wgc_secret_free(void *p, size_t size);
 
+/*
+ * For tests of the paths where secret memory runs out: the next n calls of
+ * wgc_secret_alloc fail with ENOMEM (0 ends it). Thread safe.
+ */
+void wgc_secmem_fail_next(unsigned n);
+
 struct wgc_secmem_stats {
 	size_t bytes_mapped;   /* all chunks */
 	size_t bytes_locked;   /* of which mlock succeeded */
