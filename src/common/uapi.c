@@ -137,9 +137,9 @@ static void format_rejected_sources(struct wgc_strbuf *out, const struct wgc_rej
 			wgc_strbuf_printf(out, "wgc_rejected_source=%s=%s\n", l->items[i].reason, ep);
 }
 
-int wgc_uapi_format_get(struct wgc_strbuf *out, const struct wgc_device_model *dev)
+int wgc_uapi_format_get_head(struct wgc_strbuf *out, const struct wgc_device_model *dev)
 {
-	char hex[WGC_KEY_HEX_LEN], ep[WGC_ENDPOINT_STRLEN], pfx[WGC_PREFIX_STRLEN];
+	char hex[WGC_KEY_HEX_LEN];
 
 	if ((dev->flags & WGC_DEVICE_HAS_PRIVATE_KEY) && !wgc_is_zero(dev->private_key, WGC_KEY_LEN)) {
 		wgc_key_to_hex(hex, dev->private_key);
@@ -152,6 +152,14 @@ int wgc_uapi_format_get(struct wgc_strbuf *out, const struct wgc_device_model *d
 	format_counters(out, &dev->counters);
 	format_rejected_sources(out, &dev->rejected_sources);
 	format_candidate_intervals(out, dev);
+	wgc_wipe(hex, sizeof(hex));
+	return out->failed ? -ENOMEM : 0;
+}
+
+int wgc_uapi_format_get_peers(struct wgc_strbuf *out, const struct wgc_device_model *dev)
+{
+	char hex[WGC_KEY_HEX_LEN], ep[WGC_ENDPOINT_STRLEN], pfx[WGC_PREFIX_STRLEN];
+
 	for (size_t i = 0; i < dev->n_peers; i++) {
 		const struct wgc_peer_model *p = &dev->peers[i];
 
@@ -175,9 +183,21 @@ int wgc_uapi_format_get(struct wgc_strbuf *out, const struct wgc_device_model *d
 		format_counters(out, &p->counters);
 		format_candidates(out, &p->candidates);
 	}
-	wgc_strbuf_printf(out, "errno=0\n\n");
 	wgc_wipe(hex, sizeof(hex));
 	return out->failed ? -ENOMEM : 0;
+}
+
+int wgc_uapi_format_get_end(struct wgc_strbuf *out)
+{
+	wgc_strbuf_printf(out, "errno=0\n\n");
+	return out->failed ? -ENOMEM : 0;
+}
+
+int wgc_uapi_format_get(struct wgc_strbuf *out, const struct wgc_device_model *dev)
+{
+	wgc_uapi_format_get_head(out, dev);
+	wgc_uapi_format_get_peers(out, dev);
+	return wgc_uapi_format_get_end(out);
 }
 
 /*

@@ -51,6 +51,14 @@ int wgc_uapi_parse_set(struct wgc_device_model *change, const char *buf, size_t 
 
 /* Daemon side: a get reply for a state model, ending "errno=0\n\n". -ENOMEM or 0. */
 int wgc_uapi_format_get(struct wgc_strbuf *out, const struct wgc_device_model *state);
+/*
+ * The same in pieces, for a daemon that formats its peers a batch at a
+ * time instead of holding a model of them all: the device's lines, then
+ * the peers of the model (called once per batch), then the end.
+ */
+int wgc_uapi_format_get_head(struct wgc_strbuf *out, const struct wgc_device_model *state);
+int wgc_uapi_format_get_peers(struct wgc_strbuf *out, const struct wgc_device_model *state);
+int wgc_uapi_format_get_end(struct wgc_strbuf *out);
 
 /*
  * CLI side: parses a get reply into a zeroed state model (the name is left

@@ -22,7 +22,7 @@
 #include "daemon/tun.h"
 #include "daemon/uapi_server.h"
 
-enum { READ_CHUNK = 4096, OP_LINE_LEN = 6 /* "get=1\n" */ };
+enum { READ_CHUNK = 4096, OP_LINE_LEN = 6 /* "get=1\n" */, RELEASE_OVER = 64 << 10 };
 
 struct client {
 	int fd;
@@ -267,6 +267,17 @@ static void consume(struct wgc_strbuf *in, size_t n)
 	in->data[rest] = '\0';
 }
 
+/*
+ * An empty buffer that grew for a large request or reply (a setconf or
+ * dump of many peers) goes back to the system now, not when the client
+ * leaves: the daemon's resident memory returns to its configured size.
+ */
+static void release_if_large(struct wgc_strbuf *sb)
+{
+	if (sb->len == 0 && sb->cap > RELEASE_OVER)
+		wgc_strbuf_free(sb);
+}
+
 static void queue_error(struct client *c, int code)
 {
 	wgc_strbuf_printf(&c->out, "errno=%d\n\n", code);
@@ -321,14 +332,13 @@ static bool process_input(struct wgc_uapi_server *s, struct client *c)
 		{
 			int ret = s->cfg.handle(s->cfg.ctx, c->in.data, n, &c->out);
 			if (ret < 0 || c->out.failed) {
-				if (c->out.data)
-					wgc_wipe(c->out.data, c->out.cap);
-				c->out.len = 0;
+				wgc_strbuf_wipe(&c->out);
 				c->out.failed = false;
 				queue_error(c, ret < 0 ? ret : -ENOMEM);
 			}
 		}
 		consume(&c->in, n);
+		release_if_large(&c->in);
 		c->scanned = 0;
 		c->out_off = 0;
 		if (c->out.failed)
@@ -374,8 +384,8 @@ static bool client_write(struct wgc_uapi_server *s, struct client *c)
 		c->out_off += (size_t)w;
 		c->last_ms = now_ms();
 	}
-	wgc_wipe(c->out.data, c->out.len);
-	c->out.len = 0;
+	wgc_strbuf_wipe(&c->out);
+	release_if_large(&c->out);
 	c->out_off = 0;
 	if (c->close_after_write)
 		return false;
