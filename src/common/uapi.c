@@ -391,7 +391,22 @@ bad:
 	return -EINVAL;
 }
 
-int wgc_uapi_parse_set(struct wgc_device_model *d, const char *buf, size_t len, char err[WGC_UAPI_ERRLEN])
+/* Hands the peer parsed so far (if any) to fn and forgets it; fn's error stops the parse. */
+static int flush_peer(struct wgc_device_model *d, wgc_uapi_peer_fn fn, void *ctx, char *err)
+{
+	int ret;
+
+	if (!fn || !d->n_peers)
+		return 0;
+	ret = fn(ctx, d, &d->peers[0]);
+	wgc_model_clear_peers(d);
+	if (ret)
+		set_err(err, "peer not applied: %s", strerror(-ret));
+	return ret;
+}
+
+int wgc_uapi_parse_set_each(struct wgc_device_model *d, const char *buf, size_t len, char err[WGC_UAPI_ERRLEN],
+			    wgc_uapi_peer_fn fn, void *ctx)
 {
 	struct line_reader r = { .buf = buf, .len = len };
 	struct wgc_peer_model *peer = NULL;
@@ -407,6 +422,9 @@ int wgc_uapi_parse_set(struct wgc_device_model *d, const char *buf, size_t len, 
 	r.pos = 6;
 	while ((ret = next_line(&r, &key, &value, err)) > 0) {
 		if (!strcmp(key, "public_key")) {
+			ret = flush_peer(d, fn, ctx, err);
+			if (ret)
+				goto out;
 			peer = wgc_model_add_peer(d);
 			if (!peer) {
 				set_err(err, "out of memory");
@@ -429,11 +447,18 @@ int wgc_uapi_parse_set(struct wgc_device_model *d, const char *buf, size_t len, 
 		set_err(err, "data after the empty line");
 		ret = -EPROTO;
 	}
+	if (ret == 0)
+		ret = flush_peer(d, fn, ctx, err);
 out:
 	wgc_wipe(r.line, sizeof(r.line));
 	if (ret)
 		wgc_model_free(d);
 	return ret;
+}
+
+int wgc_uapi_parse_set(struct wgc_device_model *d, const char *buf, size_t len, char err[WGC_UAPI_ERRLEN])
+{
+	return wgc_uapi_parse_set_each(d, buf, len, err, NULL, NULL);
 }
 
 /* "NAME=VALUE" of a wgc_counter line; names are [a-z0-9_], at most 47 bytes. */
