@@ -114,10 +114,9 @@ out:
 	return ok;
 }
 
-void wgc_cookie_maker_init(struct wgc_cookie_maker *m, const uint8_t peer_public[WGC_KEY_LEN])
+void wgc_cookie_maker_init(struct wgc_cookie_maker *m)
 {
 	memset(m, 0, sizeof(*m));
-	m->peer_public = peer_public;
 }
 
 void wgc_cookie_maker_wipe(struct wgc_cookie_maker *m)
@@ -125,12 +124,13 @@ void wgc_cookie_maker_wipe(struct wgc_cookie_maker *m)
 	wgc_wipe(m, sizeof(*m));
 }
 
-void wgc_cookie_add_macs(struct wgc_cookie_maker *m, uint8_t *msg, size_t msg_len, uint64_t now_ms)
+void wgc_cookie_add_macs(struct wgc_cookie_maker *m, const uint8_t peer_public[WGC_KEY_LEN], uint8_t *msg,
+			 size_t msg_len, uint64_t now_ms)
 {
 	struct wgc_msg_macs *macs = (struct wgc_msg_macs *)(msg + WGC_MAC1_OFFSET(msg_len));
 	uint8_t mac1_key[WGC_KEY_LEN];
 
-	derive_key(mac1_key, WGC_LABEL_MAC1, m->peer_public);
+	derive_key(mac1_key, WGC_LABEL_MAC1, peer_public);
 	compute_mac1(macs->mac1, msg, msg_len, mac1_key);
 	memcpy(m->last_mac1_sent, macs->mac1, WGC_MAC_LEN);
 	m->have_sent_mac1 = true;
@@ -142,14 +142,15 @@ void wgc_cookie_add_macs(struct wgc_cookie_maker *m, uint8_t *msg, size_t msg_le
 		memset(macs->mac2, 0, WGC_MAC_LEN);
 }
 
-bool wgc_cookie_consume_reply(struct wgc_cookie_maker *m, const struct wgc_msg_cookie *src, uint64_t now_ms)
+bool wgc_cookie_consume_reply(struct wgc_cookie_maker *m, const uint8_t peer_public[WGC_KEY_LEN],
+			      const struct wgc_msg_cookie *src, uint64_t now_ms)
 {
 	uint8_t cookie[WGC_COOKIE_LEN], key[WGC_KEY_LEN];
 	bool ok = false;
 
 	if (!m->have_sent_mac1)
 		goto out;
-	derive_key(key, WGC_LABEL_COOKIE, m->peer_public);
+	derive_key(key, WGC_LABEL_COOKIE, peer_public);
 	if (!wgc_xaead_open(cookie, src->encrypted_cookie, sizeof(src->encrypted_cookie), m->last_mac1_sent,
 			    WGC_MAC_LEN, src->nonce, key))
 		goto out;

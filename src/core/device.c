@@ -140,13 +140,12 @@ struct wgc_peer *wgc_device_add_peer(struct wgc_device *dev, const uint8_t publi
 	}
 	peer->device = dev;
 	wgc_handshake_init(&peer->handshake, &dev->identity, public_key, NULL, peer);
-	wgc_cookie_maker_init(&peer->cookie, peer->handshake.remote_static);
+	wgc_cookie_maker_init(&peer->cookie);
 	wgc_timers_init(&peer->timers, wgc_random_u32());
 	wgc_timers_set_jitter_source(&peer->timers, jitter_random, NULL);
 	wgc_timers_set_arm_hook(&peer->timers, peer_armed, peer);
 	if (!dev->up)
 		wgc_timers_stop(&peer->timers);
-	peer->serial = dev->next_serial++;
 
 	if (dev->n_peers >= dev->n_peer_buckets)
 		grow_peer_table(dev);

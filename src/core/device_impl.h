@@ -37,7 +37,6 @@ struct wgc_peer {
 	int64_t last_handshake_sec;
 	uint32_t last_handshake_nsec;
 	uint16_t persistent_keepalive;
-	uint64_t serial;               /* creation order, for stable listings */
 	size_t heap_pos;               /* slot in the device's deadline heap + 1; 0: not filed */
 	uint64_t heap_key;             /* a lower bound of the peer's next deadline */
 	void *user;                    /* the embedding program's per-peer state */
@@ -56,7 +55,6 @@ struct wgc_device {
 	struct wgc_peer **peer_buckets;
 	size_t n_peer_buckets, n_peers;
 	struct wgc_peer *peers_head, *peers_tail; /* creation order */
-	uint64_t next_serial;
 	uint32_t hash_seed;
 	size_t mtu;                    /* inner MTU for padding; 0: pad to 16 only */
 	bool up;

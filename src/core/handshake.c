@@ -66,7 +66,7 @@ static void receive_cookie(struct wgc_device *dev, struct wgc_hs_item *it, uint6
 							 WGC_INDEX_HANDSHAKE | WGC_INDEX_KEYPAIR);
 	struct wgc_peer *peer = entry ? entry->peer : NULL;
 
-	if (!peer || !wgc_cookie_consume_reply(&peer->cookie, cookie, now_ms)) {
+	if (!peer || !wgc_cookie_consume_reply(&peer->cookie, peer->handshake.remote_static, cookie, now_ms)) {
 		reject(dev, it, peer, WGC_DEV_REJECTED_INVALID_COOKIE_REPLY);
 		return;
 	}
@@ -297,7 +297,7 @@ static void send_response(struct wgc_peer *peer, struct wgc_hs_item *it, struct 
 
 	wgc_store_le32(hw->response.sender_index, kp->entry.index);
 	memcpy(hw->response.receiver_index, init->sender_index, sizeof(init->sender_index));
-	wgc_cookie_add_macs(&peer->cookie, (uint8_t *)&hw->response, sizeof(hw->response), now_ms);
+	wgc_cookie_add_macs(&peer->cookie, peer->handshake.remote_static, (uint8_t *)&hw->response, sizeof(hw->response), now_ms);
 	wgc_timers_session_derived(&peer->timers, now_ms);
 	wgc_timers_any_authenticated_packet_traversal(&peer->timers, now_ms);
 	wgc_timers_any_authenticated_packet_sent(&peer->timers);

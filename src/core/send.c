@@ -56,7 +56,7 @@ void wgc_peer_initiate_handshake(struct wgc_peer *peer, bool is_retry, uint64_t 
 	wgc_tai64n(timestamp, sec, nsec & ~0xffffffU);
 	if (!wgc_noise_create_initiation(&peer->handshake, &dev->indices, &msg, timestamp))
 		return;
-	wgc_cookie_add_macs(&peer->cookie, (uint8_t *)&msg, sizeof(msg), now_ms);
+	wgc_cookie_add_macs(&peer->cookie, peer->handshake.remote_static, (uint8_t *)&msg, sizeof(msg), now_ms);
 	wgc_timers_any_authenticated_packet_traversal(&peer->timers, now_ms);
 	wgc_timers_any_authenticated_packet_sent(&peer->timers);
 	if (send_message(peer, (const uint8_t *)&msg, sizeof(msg), true))
