@@ -3,6 +3,7 @@
 #include "device.h"
 #include "device_impl.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +117,13 @@ static void grow_peer_table(struct wgc_device *dev)
 	free(old);
 }
 
+/* The peer and, right after it, the embedder's state (ops->peer_user_size). */
+static size_t peer_alloc_size(const struct wgc_device *dev)
+{
+	static_assert(sizeof(struct wgc_peer) % 16 == 0, "the embedder's state after the peer stays aligned");
+	return sizeof(struct wgc_peer) + dev->ops->peer_user_size;
+}
+
 struct wgc_peer *wgc_device_add_peer(struct wgc_device *dev, const uint8_t public_key[WGC_KEY_LEN])
 {
 	struct wgc_peer *peer;
@@ -133,12 +141,18 @@ struct wgc_peer *wgc_device_add_peer(struct wgc_device *dev, const uint8_t publi
 		errno = ENOSPC;
 		return NULL;
 	}
-	peer = wgc_secret_alloc(sizeof(*peer));
+	if (dev->ops->peer_user_size > 1024) {
+		errno = EINVAL;
+		return NULL;
+	}
+	peer = wgc_secret_alloc(peer_alloc_size(dev));
 	if (!peer) {
 		errno = ENOMEM;
 		return NULL;
 	}
 	peer->device = dev;
+	if (dev->ops->peer_user_size)
+		peer->user = peer + 1;
 	wgc_handshake_init(&peer->handshake, &dev->identity, public_key, NULL, peer);
 	wgc_cookie_maker_init(&peer->cookie);
 	wgc_timers_init(&peer->timers, wgc_random_u32());
@@ -226,7 +240,7 @@ void wgc_device_remove_peer(struct wgc_device *dev, struct wgc_peer *peer)
 	dev->n_peers--;
 	wgc_cookie_maker_wipe(&peer->cookie);
 	wgc_peer_counters_release(peer);
-	wgc_secret_free(peer, sizeof(*peer));
+	wgc_secret_free(peer, peer_alloc_size(dev));
 }
 
 void wgc_device_set_private_key(struct wgc_device *dev, const uint8_t key[WGC_KEY_LEN])

@@ -383,14 +383,10 @@ static int apply_peer(struct wgcd *d, const struct wgc_peer_model *p, uint64_t n
 		/* like the kernel, a peer with our own public key is skipped quietly */
 		if (is_own_key(d, p->public_key))
 			return 0;
+		/* with its wgcd_peer, zeroed (wgcd_core_ops.peer_user_size) */
 		peer = wgc_device_add_peer(d->core, p->public_key);
 		if (!peer)
 			return -errno;
-		wgc_peer_set_user(peer, calloc(1, sizeof(struct wgcd_peer)));
-		if (!wgc_peer_user(peer)) {
-			wgc_device_remove_peer(d->core, peer);
-			return -ENOMEM;
-		}
 		log_peer("Created", p->public_key);
 	}
 	if (p->flags & WGC_PEER_HAS_PRESHARED_KEY)
