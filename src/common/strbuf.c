@@ -108,6 +108,15 @@ void wgc_strbuf_printf(struct wgc_strbuf *sb, const char *fmt, ...)
 	sb->len += (size_t)n;
 }
 
+void wgc_strbuf_consume(struct wgc_strbuf *sb, size_t n)
+{
+	if (!sb->data || !n)
+		return;
+	(void)dirty_len(sb); /* the bytes beyond the new end are wiped later with the rest */
+	memmove(sb->data, sb->data + n, sb->len - n + 1);
+	sb->len -= n;
+}
+
 void wgc_strbuf_wipe(struct wgc_strbuf *sb)
 {
 	if (sb->data) {

@@ -24,6 +24,8 @@ struct wgc_strbuf {
 void wgc_strbuf_printf(struct wgc_strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void wgc_strbuf_append(struct wgc_strbuf *sb, const char *s, size_t len);
 bool wgc_strbuf_reserve(struct wgc_strbuf *sb, size_t extra);
+/* Removes the first n bytes (n <= len); what moves and what is left behind stays covered by wipes. */
+void wgc_strbuf_consume(struct wgc_strbuf *sb, size_t n);
 /* Wipes what was written and empties the buffer, keeping its memory. */
 void wgc_strbuf_wipe(struct wgc_strbuf *sb);
 void wgc_strbuf_free(struct wgc_strbuf *sb);

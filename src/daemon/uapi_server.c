@@ -256,6 +256,32 @@ static void drop_client(struct client *c)
 	c->fd = -1;
 }
 
+/* The client whose request the handler is running (wgc_uapi_server_drain); only the server's thread. */
+static __thread struct client *handling;
+
+void wgc_uapi_server_drain(struct wgc_strbuf *reply)
+{
+	struct client *c = handling;
+
+	if (!c || reply != &c->out)
+		return;
+	while (c->out_off < reply->len) {
+		ssize_t w = send(c->fd, reply->data + c->out_off, reply->len - c->out_off, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break; /* the client is not reading now (or gone): the rest waits in reply */
+		c->out_off += (size_t)w;
+		c->last_ms = now_ms();
+	}
+	/* moved down only once half is sent: a slow reader costs linear, not quadratic, copying */
+	if (c->out_off && c->out_off * 2 >= reply->len) {
+		wgc_strbuf_consume(reply, c->out_off);
+		c->out_off = 0;
+	}
+}
+
 /* Removes the first n bytes of the input, wiping what moves and what is left behind. */
 static void consume(struct wgc_strbuf *in, size_t n)
 {
@@ -330,9 +356,15 @@ static bool process_input(struct wgc_uapi_server *s, struct client *c)
 			return !c->out.failed;
 		}
 		{
-			int ret = s->cfg.handle(s->cfg.ctx, c->in.data, n, &c->out);
+			int ret;
+
+			c->out_off = 0;
+			handling = c;
+			ret = s->cfg.handle(s->cfg.ctx, c->in.data, n, &c->out);
+			handling = NULL;
 			if (ret < 0 || c->out.failed) {
 				wgc_strbuf_wipe(&c->out);
+				c->out_off = 0;
 				c->out.failed = false;
 				queue_error(c, ret < 0 ? ret : -ENOMEM);
 			}
@@ -340,7 +372,6 @@ static bool process_input(struct wgc_uapi_server *s, struct client *c)
 		consume(&c->in, n);
 		release_if_large(&c->in);
 		c->scanned = 0;
-		c->out_off = 0;
 		if (c->out.failed)
 			return false;
 	}
