@@ -7,7 +7,7 @@
  * the process's dumpable flag, ever holds a key. Pages are also locked in
  * memory (mlock) so keys never reach swap, as far as RLIMIT_MEMLOCK allows:
  * best effort, because the default limit is 8 MiB and 100,000 peers need
- * about 130 MiB. Once a lock fails, the rest stays swappable and
+ * about 50 MiB (512 bytes each with the daemon's state, more with sessions). Once a lock fails, the rest stays swappable and
  * wgc_secmem_stats says how much; raise the limit (LimitMEMLOCK= in the
  * systemd unit, ulimit -l) or use encrypted swap when that matters.
  *
