@@ -230,7 +230,7 @@ static uint32_t load_initiators(char *buf, size_t len, struct initiator **out, c
 	/* only now: the handshakes point into the array, which realloc may have moved */
 	for (i = 0; i < n; i++) {
 		wgc_handshake_init(&v[i].hs, &v[i].id, responder_pub, NULL, &v[i]);
-		wgc_cookie_maker_init(&v[i].maker, responder_pub);
+		wgc_cookie_maker_init(&v[i].maker);
 		wgc_cookie_checker_init(&v[i].checker, v[i].id.static_public);
 	}
 	*out = v;
@@ -357,7 +357,7 @@ static void send_garbage(struct run *r, uint64_t t_us)
 		memcpy(msg + i, &v, sizeof(msg) - i < 8 ? sizeof(msg) - i : 8);
 	}
 	wgc_store_le32(msg, WGC_MSG_HANDSHAKE_INITIATION);
-	wgc_cookie_add_macs(&r->garbage_maker, msg, sizeof(msg), t_us / 1000);
+	wgc_cookie_add_macs(&r->garbage_maker, r->o->responder_pub, msg, sizeof(msg), t_us / 1000);
 	if (send(r->fds[r->st.sent % (uint64_t)r->n_fds], msg, sizeof(msg), 0) == (ssize_t)sizeof(msg))
 		r->st.sent++;
 }
@@ -381,7 +381,7 @@ static bool send_initiation(struct run *r, uint64_t t_us)
 		p = &fresh;
 	}
 	in = &r->peers[p->peer];
-	wgc_cookie_add_macs(&in->maker, (uint8_t *)&p->msg, sizeof(p->msg), t_us / 1000);
+	wgc_cookie_add_macs(&in->maker, r->o->responder_pub, (uint8_t *)&p->msg, sizeof(p->msg), t_us / 1000);
 	if (send(r->fds[p->peer % (uint32_t)r->n_fds], &p->msg, sizeof(p->msg), 0) != (ssize_t)sizeof(p->msg)) {
 		if (p == &fresh)
 			r->next_peer = p->peer; /* rebuilt next time, with a newer timestamp */
@@ -424,7 +424,8 @@ static void receive_one(struct run *r, const uint8_t *msg, size_t len, uint64_t 
 		if (s < 0)
 			return; /* for an initiation that already timed out */
 		if (r->o->use_cookies &&
-		    wgc_cookie_consume_reply(&r->peers[r->slots[s].peer].maker, (const struct wgc_msg_cookie *)msg,
+		    wgc_cookie_consume_reply(&r->peers[r->slots[s].peer].maker, r->o->responder_pub,
+					     (const struct wgc_msg_cookie *)msg,
 					     t_us / 1000))
 			r->st.cookies_consumed++;
 		release(r, s);
@@ -548,7 +549,7 @@ int main(int argc, char **argv)
 	if (!r->st.rtt_us)
 		die("out of memory", NULL);
 	rng_state = now_us();
-	wgc_cookie_maker_init(&r->garbage_maker, o.responder_pub);
+	wgc_cookie_maker_init(&r->garbage_maker);
 	if (o.keys_file) {
 		size_t len;
 		char *buf = slurp(o.keys_file, &len);

@@ -146,7 +146,7 @@ static uint32_t live_index(struct wgc_peer *peer, unsigned which)
 
 	if (kp)
 		return kp->entry.index;
-	return peer->handshake.entry.index;
+	return peer->handshake.pending ? peer->handshake.pending->entry.index : 0;
 }
 
 static void xor_in(uint8_t *msg, size_t len, size_t off, const uint8_t *p, size_t n)

@@ -111,13 +111,20 @@ bool wgc_model_uses_candidates(const struct wgc_device_model *dev)
 	return false;
 }
 
-void wgc_model_free(struct wgc_device_model *dev)
+void wgc_model_clear_peers(struct wgc_device_model *dev)
 {
 	for (size_t i = 0; i < dev->n_peers; i++) {
 		free(dev->peers[i].allowed_ips);
 		free(dev->peers[i].counters.items);
 		free(dev->peers[i].candidates.items);
+		wgc_wipe(&dev->peers[i], sizeof(dev->peers[i]));
 	}
+	dev->n_peers = 0;
+}
+
+void wgc_model_free(struct wgc_device_model *dev)
+{
+	wgc_model_clear_peers(dev);
 	free(dev->counters.items);
 	free(dev->rejected_sources.items);
 	if (dev->peers) {

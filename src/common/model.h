@@ -149,6 +149,8 @@ int wgc_model_add_rejected_source(struct wgc_device_model *dev, const char *reas
 struct wgc_endpoint_candidate *wgc_model_add_candidate(struct wgc_peer_model *peer, const char *text);
 /* True when a change model asks for a wgcd-only feature (candidates, their intervals). */
 bool wgc_model_uses_candidates(const struct wgc_device_model *dev);
+/* Frees the peers' arrays and wipes the peers; the model keeps its device part and room for peers. */
+void wgc_model_clear_peers(struct wgc_device_model *dev);
 /* Frees the arrays and wipes every key in the model. */
 void wgc_model_free(struct wgc_device_model *dev);
 

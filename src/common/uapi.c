@@ -137,9 +137,9 @@ static void format_rejected_sources(struct wgc_strbuf *out, const struct wgc_rej
 			wgc_strbuf_printf(out, "wgc_rejected_source=%s=%s\n", l->items[i].reason, ep);
 }
 
-int wgc_uapi_format_get(struct wgc_strbuf *out, const struct wgc_device_model *dev)
+int wgc_uapi_format_get_head(struct wgc_strbuf *out, const struct wgc_device_model *dev)
 {
-	char hex[WGC_KEY_HEX_LEN], ep[WGC_ENDPOINT_STRLEN], pfx[WGC_PREFIX_STRLEN];
+	char hex[WGC_KEY_HEX_LEN];
 
 	if ((dev->flags & WGC_DEVICE_HAS_PRIVATE_KEY) && !wgc_is_zero(dev->private_key, WGC_KEY_LEN)) {
 		wgc_key_to_hex(hex, dev->private_key);
@@ -152,6 +152,14 @@ int wgc_uapi_format_get(struct wgc_strbuf *out, const struct wgc_device_model *d
 	format_counters(out, &dev->counters);
 	format_rejected_sources(out, &dev->rejected_sources);
 	format_candidate_intervals(out, dev);
+	wgc_wipe(hex, sizeof(hex));
+	return out->failed ? -ENOMEM : 0;
+}
+
+int wgc_uapi_format_get_peers(struct wgc_strbuf *out, const struct wgc_device_model *dev)
+{
+	char hex[WGC_KEY_HEX_LEN], ep[WGC_ENDPOINT_STRLEN], pfx[WGC_PREFIX_STRLEN];
+
 	for (size_t i = 0; i < dev->n_peers; i++) {
 		const struct wgc_peer_model *p = &dev->peers[i];
 
@@ -175,9 +183,21 @@ int wgc_uapi_format_get(struct wgc_strbuf *out, const struct wgc_device_model *d
 		format_counters(out, &p->counters);
 		format_candidates(out, &p->candidates);
 	}
-	wgc_strbuf_printf(out, "errno=0\n\n");
 	wgc_wipe(hex, sizeof(hex));
 	return out->failed ? -ENOMEM : 0;
+}
+
+int wgc_uapi_format_get_end(struct wgc_strbuf *out)
+{
+	wgc_strbuf_printf(out, "errno=0\n\n");
+	return out->failed ? -ENOMEM : 0;
+}
+
+int wgc_uapi_format_get(struct wgc_strbuf *out, const struct wgc_device_model *dev)
+{
+	wgc_uapi_format_get_head(out, dev);
+	wgc_uapi_format_get_peers(out, dev);
+	return wgc_uapi_format_get_end(out);
 }
 
 /*
@@ -371,7 +391,22 @@ bad:
 	return -EINVAL;
 }
 
-int wgc_uapi_parse_set(struct wgc_device_model *d, const char *buf, size_t len, char err[WGC_UAPI_ERRLEN])
+/* Hands the peer parsed so far (if any) to fn and forgets it; fn's error stops the parse. */
+static int flush_peer(struct wgc_device_model *d, wgc_uapi_peer_fn fn, void *ctx, char *err)
+{
+	int ret;
+
+	if (!fn || !d->n_peers)
+		return 0;
+	ret = fn(ctx, d, &d->peers[0]);
+	wgc_model_clear_peers(d);
+	if (ret)
+		set_err(err, "peer not applied: %s", strerror(-ret));
+	return ret;
+}
+
+int wgc_uapi_parse_set_each(struct wgc_device_model *d, const char *buf, size_t len, char err[WGC_UAPI_ERRLEN],
+			    wgc_uapi_peer_fn fn, void *ctx)
 {
 	struct line_reader r = { .buf = buf, .len = len };
 	struct wgc_peer_model *peer = NULL;
@@ -387,6 +422,9 @@ int wgc_uapi_parse_set(struct wgc_device_model *d, const char *buf, size_t len, 
 	r.pos = 6;
 	while ((ret = next_line(&r, &key, &value, err)) > 0) {
 		if (!strcmp(key, "public_key")) {
+			ret = flush_peer(d, fn, ctx, err);
+			if (ret)
+				goto out;
 			peer = wgc_model_add_peer(d);
 			if (!peer) {
 				set_err(err, "out of memory");
@@ -409,11 +447,18 @@ int wgc_uapi_parse_set(struct wgc_device_model *d, const char *buf, size_t len, 
 		set_err(err, "data after the empty line");
 		ret = -EPROTO;
 	}
+	if (ret == 0)
+		ret = flush_peer(d, fn, ctx, err);
 out:
 	wgc_wipe(r.line, sizeof(r.line));
 	if (ret)
 		wgc_model_free(d);
 	return ret;
+}
+
+int wgc_uapi_parse_set(struct wgc_device_model *d, const char *buf, size_t len, char err[WGC_UAPI_ERRLEN])
+{
+	return wgc_uapi_parse_set_each(d, buf, len, err, NULL, NULL);
 }
 
 /* "NAME=VALUE" of a wgc_counter line; names are [a-z0-9_], at most 47 bytes. */

@@ -48,9 +48,29 @@ int wgc_uapi_format_set(struct wgc_strbuf *out, const struct wgc_device_model *c
  */
 int wgc_uapi_parse_set(struct wgc_device_model *change, const char *buf, size_t len,
 		       char err[WGC_UAPI_ERRLEN]);
+/*
+ * The same, handing each peer to fn as soon as its last line is read
+ * (change->n_peers is 1 then; the peer is freed and wiped after fn), so
+ * the model never holds more than one: a daemon validates a large request
+ * with an fn that only returns 0, then parses it again applying each peer.
+ * A nonzero return of fn (a negative errno) stops the parse and is the
+ * result. The device's lines all come before the first peer, so change
+ * holds them when fn first runs. fn NULL: wgc_uapi_parse_set.
+ */
+typedef int (*wgc_uapi_peer_fn)(void *ctx, const struct wgc_device_model *change, const struct wgc_peer_model *peer);
+int wgc_uapi_parse_set_each(struct wgc_device_model *change, const char *buf, size_t len, char err[WGC_UAPI_ERRLEN],
+			    wgc_uapi_peer_fn fn, void *ctx);
 
 /* Daemon side: a get reply for a state model, ending "errno=0\n\n". -ENOMEM or 0. */
 int wgc_uapi_format_get(struct wgc_strbuf *out, const struct wgc_device_model *state);
+/*
+ * The same in pieces, for a daemon that formats its peers a batch at a
+ * time instead of holding a model of them all: the device's lines, then
+ * the peers of the model (called once per batch), then the end.
+ */
+int wgc_uapi_format_get_head(struct wgc_strbuf *out, const struct wgc_device_model *state);
+int wgc_uapi_format_get_peers(struct wgc_strbuf *out, const struct wgc_device_model *state);
+int wgc_uapi_format_get_end(struct wgc_strbuf *out);
 
 /*
  * CLI side: parses a get reply into a zeroed state model (the name is left

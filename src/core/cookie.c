@@ -119,11 +119,9 @@ out:
 	return ok;
 }
 
-void wgc_cookie_maker_init(struct wgc_cookie_maker *m, const uint8_t peer_public[WGC_KEY_LEN])
+void wgc_cookie_maker_init(struct wgc_cookie_maker *m)
 {
 	memset(m, 0, sizeof(*m));
-	derive_key(m->mac1_key, WGC_LABEL_MAC1, peer_public);
-	derive_key(m->decryption_key, WGC_LABEL_COOKIE, peer_public);
 }
 
 void wgc_cookie_maker_wipe(struct wgc_cookie_maker *m)
@@ -131,11 +129,14 @@ void wgc_cookie_maker_wipe(struct wgc_cookie_maker *m)
 	wgc_wipe(m, sizeof(*m));
 }
 
-void wgc_cookie_add_macs(struct wgc_cookie_maker *m, uint8_t *msg, size_t msg_len, uint64_t now_ms)
+void wgc_cookie_add_macs(struct wgc_cookie_maker *m, const uint8_t peer_public[WGC_KEY_LEN], uint8_t *msg,
+			 size_t msg_len, uint64_t now_ms)
 {
 	struct wgc_msg_macs *macs = (struct wgc_msg_macs *)(msg + WGC_MAC1_OFFSET(msg_len));
+	uint8_t mac1_key[WGC_KEY_LEN];
 
-	compute_mac1(macs->mac1, msg, msg_len, m->mac1_key);
+	derive_key(mac1_key, WGC_LABEL_MAC1, peer_public);
+	compute_mac1(macs->mac1, msg, msg_len, mac1_key);
 	memcpy(m->last_mac1_sent, macs->mac1, WGC_MAC_LEN);
 	m->have_sent_mac1 = true;
 	/* a cookie is only trusted for a little less than the responder keeps its secret */
@@ -146,15 +147,17 @@ void wgc_cookie_add_macs(struct wgc_cookie_maker *m, uint8_t *msg, size_t msg_le
 		memset(macs->mac2, 0, WGC_MAC_LEN);
 }
 
-bool wgc_cookie_consume_reply(struct wgc_cookie_maker *m, const struct wgc_msg_cookie *src, uint64_t now_ms)
+bool wgc_cookie_consume_reply(struct wgc_cookie_maker *m, const uint8_t peer_public[WGC_KEY_LEN],
+			      const struct wgc_msg_cookie *src, uint64_t now_ms)
 {
-	uint8_t cookie[WGC_COOKIE_LEN];
+	uint8_t cookie[WGC_COOKIE_LEN], key[WGC_KEY_LEN];
 	bool ok = false;
 
 	if (!m->have_sent_mac1)
 		goto out;
+	derive_key(key, WGC_LABEL_COOKIE, peer_public);
 	if (!wgc_xaead_open(cookie, src->encrypted_cookie, sizeof(src->encrypted_cookie), m->last_mac1_sent,
-			    WGC_MAC_LEN, src->nonce, m->decryption_key))
+			    WGC_MAC_LEN, src->nonce, key))
 		goto out;
 	memcpy(m->cookie, cookie, sizeof(cookie));
 	m->cookie_birth_ms = now_ms;
@@ -163,5 +166,6 @@ bool wgc_cookie_consume_reply(struct wgc_cookie_maker *m, const struct wgc_msg_c
 	ok = true;
 out:
 	wgc_wipe(cookie, sizeof(cookie));
+	wgc_wipe(key, sizeof(key));
 	return ok;
 }

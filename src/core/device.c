@@ -3,6 +3,7 @@
 #include "device.h"
 #include "device_impl.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,7 +90,7 @@ struct wgc_peer *wgc_device_find_peer(const struct wgc_device *dev, const uint8_
 	struct wgc_peer *p;
 
 	for (p = dev->peer_buckets[peer_bucket(dev, public_key)]; p; p = p->hash_next)
-		if (wgc_equal(p->public_key, public_key, WGC_KEY_LEN))
+		if (wgc_equal(p->handshake.remote_static, public_key, WGC_KEY_LEN))
 			return p;
 	return NULL;
 }
@@ -107,13 +108,20 @@ static void grow_peer_table(struct wgc_device *dev)
 	for (i = 0; i < old_n; i++) {
 		struct wgc_peer *p = old[i], *next;
 		for (; p; p = next) {
-			size_t b = peer_bucket(dev, p->public_key);
+			size_t b = peer_bucket(dev, p->handshake.remote_static);
 			next = p->hash_next;
 			p->hash_next = fresh[b];
 			fresh[b] = p;
 		}
 	}
 	free(old);
+}
+
+/* The peer and, right after it, the embedder's state (ops->peer_user_size). */
+static size_t peer_alloc_size(const struct wgc_device *dev)
+{
+	static_assert(sizeof(struct wgc_peer) % 16 == 0, "the embedder's state after the peer stays aligned");
+	return sizeof(struct wgc_peer) + dev->ops->peer_user_size;
 }
 
 struct wgc_peer *wgc_device_add_peer(struct wgc_device *dev, const uint8_t public_key[WGC_KEY_LEN])
@@ -133,21 +141,25 @@ struct wgc_peer *wgc_device_add_peer(struct wgc_device *dev, const uint8_t publi
 		errno = ENOSPC;
 		return NULL;
 	}
-	peer = wgc_secret_alloc(sizeof(*peer));
+	if (dev->ops->peer_user_size > 1024) {
+		errno = EINVAL;
+		return NULL;
+	}
+	peer = wgc_secret_alloc(peer_alloc_size(dev));
 	if (!peer) {
 		errno = ENOMEM;
 		return NULL;
 	}
 	peer->device = dev;
-	memcpy(peer->public_key, public_key, WGC_KEY_LEN);
+	if (dev->ops->peer_user_size)
+		peer->user = peer + 1;
 	wgc_handshake_init(&peer->handshake, &dev->identity, public_key, NULL, peer);
-	wgc_cookie_maker_init(&peer->cookie, public_key);
+	wgc_cookie_maker_init(&peer->cookie);
 	wgc_timers_init(&peer->timers, wgc_random_u32());
 	wgc_timers_set_jitter_source(&peer->timers, jitter_random, NULL);
 	wgc_timers_set_arm_hook(&peer->timers, peer_armed, peer);
 	if (!dev->up)
 		wgc_timers_stop(&peer->timers);
-	peer->serial = dev->next_serial++;
 
 	if (dev->n_peers >= dev->n_peer_buckets)
 		grow_peer_table(dev);
@@ -193,7 +205,7 @@ static void give_up(struct wgc_peer *peer)
 	struct wgc_device *dev = peer->device;
 
 	wgc_counters_add(&dev->counters, WGC_DEV_DATA_DROPPED_GAVE_UP, purge_staged(peer));
-	wgc_peer_counters_add(&peer->counters, WGC_PEER_HANDSHAKE_ATTEMPTS_EXPIRED, 1);
+	wgc_peer_counter_add(peer, WGC_PEER_HANDSHAKE_ATTEMPTS_EXPIRED, 1);
 	wgc_device_event(dev, peer, WGC_EVENT_GAVE_UP, peer->timers.handshake_attempts, NULL);
 }
 
@@ -211,7 +223,7 @@ void wgc_device_remove_peer(struct wgc_device *dev, struct wgc_peer *peer)
 	purge_staged(peer);
 	free(peer->staged);
 	peer->staged = NULL;
-	for (pp = &dev->peer_buckets[peer_bucket(dev, peer->public_key)]; *pp; pp = &(*pp)->hash_next) {
+	for (pp = &dev->peer_buckets[peer_bucket(dev, peer->handshake.remote_static)]; *pp; pp = &(*pp)->hash_next) {
 		if (*pp == peer) {
 			*pp = peer->hash_next;
 			break;
@@ -227,7 +239,8 @@ void wgc_device_remove_peer(struct wgc_device *dev, struct wgc_peer *peer)
 		dev->peers_tail = peer->list_prev;
 	dev->n_peers--;
 	wgc_cookie_maker_wipe(&peer->cookie);
-	wgc_secret_free(peer, sizeof(*peer));
+	wgc_peer_counters_release(peer);
+	wgc_secret_free(peer, peer_alloc_size(dev));
 }
 
 void wgc_device_set_private_key(struct wgc_device *dev, const uint8_t key[WGC_KEY_LEN])
@@ -244,7 +257,7 @@ void wgc_device_set_private_key(struct wgc_device *dev, const uint8_t key[WGC_KE
 	for (peer = dev->peers_head; peer; peer = next) {
 		next = peer->list_next;
 		if (dev->identity.has_identity &&
-		    wgc_equal(peer->public_key, dev->identity.static_public, WGC_KEY_LEN)) {
+		    wgc_equal(peer->handshake.remote_static, dev->identity.static_public, WGC_KEY_LEN)) {
 			wgc_device_remove_peer(dev, peer);
 			continue;
 		}
@@ -392,7 +405,7 @@ struct wgc_peer *wgc_peer_next(const struct wgc_peer *peer)
 
 const uint8_t *wgc_peer_public_key(const struct wgc_peer *peer)
 {
-	return peer->public_key;
+	return peer->handshake.remote_static;
 }
 
 void wgc_peer_get_info(const struct wgc_peer *peer, struct wgc_peer_info *out)

@@ -91,6 +91,13 @@ struct wgc_device_ops {
 	/* The peer is about to be freed (also when a key change removes it). */
 	void (*peer_removed)(void *ctx, struct wgc_peer *peer);
 	/*
+	 * Bytes of the embedder's per-peer state allocated, zeroed, in the
+	 * same secret-slab object as each peer (at most 1 KiB; 0: none):
+	 * wgc_peer_user points there from creation, no malloc and no
+	 * allocator header per peer. Wiped and freed with the peer.
+	 */
+	size_t peer_user_size;
+	/*
 	 * Optional, for the send batch: may pkt (routed to peer) go out now?
 	 * WGC_DROP_NONE, WGC_DEV_DATA_DROPPED_ROUTING_LOOP (dropped) or
 	 * WGC_DEV_DATA_DROPPED_NO_ENDPOINT (staged until a handshake from the
@@ -155,7 +162,7 @@ struct wgc_peer_info {
 	uint64_t rx_bytes, tx_bytes;
 };
 void wgc_peer_get_info(const struct wgc_peer *peer, struct wgc_peer_info *out);
-/* The embedding program's per-peer pointer (NULL at creation). */
+/* The embedding program's per-peer pointer (NULL at creation, or its ops->peer_user_size bytes). */
 void *wgc_peer_user(const struct wgc_peer *peer);
 void wgc_peer_set_user(struct wgc_peer *peer, void *user);
 /*

@@ -26,18 +26,17 @@ struct wgc_staged {
 
 struct wgc_peer {
 	struct wgc_device *device;
-	uint8_t public_key[WGC_KEY_LEN];
-	struct wgc_handshake handshake;
+	struct wgc_handshake handshake; /* handshake.remote_static: the peer's public key */
 	struct wgc_keypairs keypairs;
 	struct wgc_cookie_maker cookie;
 	struct wgc_timers timers;
 	struct wgc_staged *staged;     /* allocated when a packet first waits: most peers never need it */
-	struct wgc_peer_counters counters;
+	/* allocated at the first count (wgc_peer_counter_add/_set): most peers of a hub never count */
+	_Atomic(struct wgc_peer_counters *) counters;
 	uint64_t rx_bytes, tx_bytes;
 	int64_t last_handshake_sec;
 	uint32_t last_handshake_nsec;
 	uint16_t persistent_keepalive;
-	uint64_t serial;               /* creation order, for stable listings */
 	size_t heap_pos;               /* slot in the device's deadline heap + 1; 0: not filed */
 	uint64_t heap_key;             /* a lower bound of the peer's next deadline */
 	void *user;                    /* the embedding program's per-peer state */
@@ -56,7 +55,6 @@ struct wgc_device {
 	struct wgc_peer **peer_buckets;
 	size_t n_peer_buckets, n_peers;
 	struct wgc_peer *peers_head, *peers_tail; /* creation order */
-	uint64_t next_serial;
 	uint32_t hash_seed;
 	size_t mtu;                    /* inner MTU for padding; 0: pad to 16 only */
 	bool up;
@@ -73,6 +71,8 @@ bool wgc_message_length_ok(enum wgc_message_type type, size_t len);
  */
 enum wgc_rx_verdict wgc_device_reject(struct wgc_device *dev, struct wgc_peer *peer, wgc_drop_reason reason,
 				      const struct sockaddr *src, wgc_drop_reason *out);
+/* Frees the peer's counter block (peer removal). */
+void wgc_peer_counters_release(struct wgc_peer *peer);
 /* A session is confirmed: timers, the latest handshake time, the event. */
 void wgc_peer_handshake_complete(struct wgc_peer *peer);
 /* Reports a handshake event to ops->event, if any. */

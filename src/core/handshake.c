@@ -67,12 +67,12 @@ static void receive_cookie(struct wgc_device *dev, struct wgc_hs_item *it, uint6
 							 WGC_INDEX_HANDSHAKE | WGC_INDEX_KEYPAIR);
 	struct wgc_peer *peer = entry ? entry->peer : NULL;
 
-	if (!peer || !wgc_cookie_consume_reply(&peer->cookie, cookie, now_ms)) {
+	if (!peer || !wgc_cookie_consume_reply(&peer->cookie, peer->handshake.remote_static, cookie, now_ms)) {
 		reject(dev, it, peer, WGC_DEV_REJECTED_INVALID_COOKIE_REPLY);
 		return;
 	}
 	wgc_counters_add(&dev->counters, WGC_DEV_COOKIE_REPLIES_RECEIVED, 1);
-	wgc_peer_counters_add(&peer->counters, WGC_PEER_COOKIE_REPLIES_RECEIVED, 1);
+	wgc_peer_counter_add(peer, WGC_PEER_COOKIE_REPLIES_RECEIVED, 1);
 	wgc_device_event(dev, peer, WGC_EVENT_COOKIE_RECEIVED, 0, src_of(it));
 	it->verdict = WGC_RX_HANDSHAKE;
 }
@@ -348,7 +348,7 @@ static void commit_initiation(struct wgc_device *dev, struct wgc_hs_item *it, st
 		reject(dev, it, peer, r);
 		return;
 	}
-	wgc_peer_counters_add(&peer->counters, WGC_PEER_HANDSHAKE_INITIATIONS_RECEIVED, 1);
+	wgc_peer_counter_add(peer, WGC_PEER_HANDSHAKE_INITIATIONS_RECEIVED, 1);
 	wgc_device_event(dev, peer, WGC_EVENT_INITIATION_RECEIVED, 0, src_of(it));
 	roam(peer, it);
 	wgc_timers_handshake_sent(&peer->timers, now_ms);
@@ -367,12 +367,12 @@ static void send_response(struct wgc_peer *peer, struct wgc_hs_item *it, struct 
 
 	wgc_store_le32(hw->response.sender_index, kp->entry.index);
 	memcpy(hw->response.receiver_index, init->sender_index, sizeof(init->sender_index));
-	wgc_cookie_add_macs(&peer->cookie, (uint8_t *)&hw->response, sizeof(hw->response), now_ms);
+	wgc_cookie_add_macs(&peer->cookie, peer->handshake.remote_static, (uint8_t *)&hw->response, sizeof(hw->response), now_ms);
 	wgc_timers_session_derived(&peer->timers, now_ms);
 	wgc_timers_any_authenticated_packet_traversal(&peer->timers, now_ms);
 	wgc_timers_any_authenticated_packet_sent(&peer->timers);
 	if (wgc_peer_send_message(peer, (const uint8_t *)&hw->response, sizeof(hw->response))) {
-		wgc_peer_counters_add(&peer->counters, WGC_PEER_HANDSHAKE_RESPONSES_SENT, 1);
+		wgc_peer_counter_add(peer, WGC_PEER_HANDSHAKE_RESPONSES_SENT, 1);
 		wgc_device_event(dev, peer, WGC_EVENT_RESPONSE_SENT, 0, NULL);
 	}
 }
@@ -390,7 +390,7 @@ static void commit_response(struct wgc_device *dev, struct wgc_hs_item *it, stru
 		return;
 	}
 	peer = entry->peer;
-	wgc_peer_counters_add(&peer->counters, WGC_PEER_HANDSHAKE_RESPONSES_RECEIVED, 1);
+	wgc_peer_counter_add(peer, WGC_PEER_HANDSHAKE_RESPONSES_RECEIVED, 1);
 	wgc_device_event(dev, peer, WGC_EVENT_RESPONSE_RECEIVED, 0, src_of(it));
 	roam(peer, it);
 	if (wgc_noise_install_session(&peer->handshake, &hw->w, true, wgc_load_le32(resp->sender_index),

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "crypto.h"
+#include "secmem.h"
 
 /* h = HASH(h || data) */
 static void mix_hash(uint8_t hash[WGC_HASH_LEN], const void *data, size_t len)
@@ -111,15 +112,31 @@ static bool new_ephemeral(uint8_t private_key[WGC_KEY_LEN], uint8_t public_key[W
 	return wgc_x25519_public(public_key, private_key);
 }
 
-/* Forgets the ephemeral state of a handshake but not the peer's long-term keys. */
-static void handshake_zero(struct wgc_handshake *hs)
+/*
+ * Forgets our initiation in flight but not the peer's long-term keys: its
+ * index (if still linked) and its state, wiped and freed.
+ */
+static void handshake_zero(struct wgc_handshake *hs, struct wgc_index_table *indices)
 {
-	wgc_wipe(hs->ephemeral_private, sizeof(hs->ephemeral_private));
-	wgc_wipe(hs->remote_ephemeral, sizeof(hs->remote_ephemeral));
-	wgc_wipe(hs->hash, sizeof(hs->hash));
-	wgc_wipe(hs->chaining_key, sizeof(hs->chaining_key));
-	hs->remote_index = 0;
-	hs->state = WGC_HANDSHAKE_ZEROED;
+	if (!hs->pending)
+		return;
+	wgc_index_remove(indices, &hs->pending->entry);
+	wgc_secret_free(hs->pending, sizeof(*hs->pending));
+	hs->pending = NULL;
+}
+
+/* hs->pending, fresh or a retry's (still under its old index until a new one is drawn). */
+static struct wgc_handshake_pending *pending_get(struct wgc_handshake *hs)
+{
+	if (!hs->pending) {
+		hs->pending = wgc_secret_alloc(sizeof(*hs->pending));
+		if (!hs->pending)
+			return NULL;
+		hs->pending->entry.kind = WGC_INDEX_HANDSHAKE;
+		hs->pending->entry.owner = hs;
+		hs->pending->entry.peer = hs->peer;
+	}
+	return hs->pending;
 }
 
 void wgc_identity_set(struct wgc_identity *id, const uint8_t private_key[WGC_KEY_LEN])
@@ -143,9 +160,7 @@ void wgc_handshake_init(struct wgc_handshake *hs, const struct wgc_identity *id,
 			const uint8_t peer_public[WGC_KEY_LEN], const uint8_t *preshared_key, void *peer)
 {
 	memset(hs, 0, sizeof(*hs));
-	hs->entry.kind = WGC_INDEX_HANDSHAKE;
-	hs->entry.owner = hs;
-	hs->entry.peer = peer;
+	hs->peer = peer;
 	hs->identity = id;
 	memcpy(hs->remote_static, peer_public, WGC_KEY_LEN);
 	wgc_handshake_set_psk(hs, preshared_key);
@@ -179,8 +194,7 @@ void wgc_handshake_set_psk(struct wgc_handshake *hs, const uint8_t *preshared_ke
 
 void wgc_handshake_clear(struct wgc_handshake *hs, struct wgc_index_table *indices)
 {
-	wgc_index_remove(indices, &hs->entry);
-	handshake_zero(hs);
+	handshake_zero(hs, indices);
 }
 
 void wgc_handshake_destroy(struct wgc_handshake *hs, struct wgc_index_table *indices)
@@ -197,40 +211,40 @@ bool wgc_noise_create_initiation(struct wgc_handshake *hs, struct wgc_index_tabl
 {
 	uint8_t key[WGC_KEY_LEN];
 	const struct wgc_identity *id = hs->identity;
+	struct wgc_handshake_pending *p;
 	bool ok = false;
 
-	if (!id->has_identity)
+	if (!id->has_identity || !(p = pending_get(hs)))
 		goto out;
 	memset(dst, 0, sizeof(*dst));
 	wgc_store_le32(dst->header.type_le, WGC_MSG_HANDSHAKE_INITIATION);
-	init_chain(hs->chaining_key, hs->hash, hs->remote_static);
+	init_chain(p->chaining_key, p->hash, hs->remote_static);
 
 	/* e */
-	if (!new_ephemeral(hs->ephemeral_private, dst->unencrypted_ephemeral))
+	if (!new_ephemeral(p->ephemeral_private, dst->unencrypted_ephemeral))
 		goto out;
-	mix_ephemeral(hs->chaining_key, hs->hash, dst->unencrypted_ephemeral);
+	mix_ephemeral(p->chaining_key, p->hash, dst->unencrypted_ephemeral);
 	/* es */
-	if (!mix_dh(hs->chaining_key, key, hs->ephemeral_private, hs->remote_static))
+	if (!mix_dh(p->chaining_key, key, p->ephemeral_private, hs->remote_static))
 		goto out;
 	/* s */
-	if (!seal_and_hash(dst->encrypted_static, id->static_public, WGC_KEY_LEN, key, hs->hash))
+	if (!seal_and_hash(dst->encrypted_static, id->static_public, WGC_KEY_LEN, key, p->hash))
 		goto out;
 	/* ss */
-	if (!mix_precomputed_dh(hs->chaining_key, key, wgc_handshake_static_static(hs)))
+	if (!mix_precomputed_dh(p->chaining_key, key, wgc_handshake_static_static(hs)))
 		goto out;
 	/* {t} */
-	if (!seal_and_hash(dst->encrypted_timestamp, timestamp, WGC_TAI64N_LEN, key, hs->hash))
+	if (!seal_and_hash(dst->encrypted_timestamp, timestamp, WGC_TAI64N_LEN, key, p->hash))
 		goto out;
 
-	if (wgc_index_insert(indices, &hs->entry))
+	if (wgc_index_insert(indices, &p->entry))
 		goto out;
-	wgc_store_le32(dst->sender_index, hs->entry.index);
-	hs->state = WGC_HANDSHAKE_CREATED_INITIATION;
+	wgc_store_le32(dst->sender_index, p->entry.index);
 	ok = true;
 out:
 	wgc_wipe(key, sizeof(key));
 	if (!ok)
-		handshake_zero(hs);
+		handshake_zero(hs, indices);
 	return ok;
 }
 
@@ -390,11 +404,11 @@ out:
 
 bool wgc_noise_response_pending(const struct wgc_handshake *hs, struct wgc_noise_work *w)
 {
-	if (hs->state != WGC_HANDSHAKE_CREATED_INITIATION || !hs->identity->has_identity)
+	if (!hs->pending || !hs->identity->has_identity)
 		return false;
-	memcpy(w->hash, hs->hash, WGC_HASH_LEN);
-	memcpy(w->chaining_key, hs->chaining_key, WGC_HASH_LEN);
-	memcpy(w->ephemeral_private, hs->ephemeral_private, WGC_KEY_LEN);
+	memcpy(w->hash, hs->pending->hash, WGC_HASH_LEN);
+	memcpy(w->chaining_key, hs->pending->chaining_key, WGC_HASH_LEN);
+	memcpy(w->ephemeral_private, hs->pending->ephemeral_private, WGC_KEY_LEN);
 	memcpy(w->psk, hs->preshared_key, WGC_KEY_LEN);
 	memcpy(w->remote_static, hs->remote_static, WGC_KEY_LEN);
 	memcpy(w->static_private, hs->identity->static_private, WGC_KEY_LEN);
@@ -403,15 +417,14 @@ bool wgc_noise_response_pending(const struct wgc_handshake *hs, struct wgc_noise
 
 bool wgc_noise_response_still_pending(const struct wgc_handshake *hs, const struct wgc_noise_work *w)
 {
-	return hs->state == WGC_HANDSHAKE_CREATED_INITIATION &&
-	       wgc_equal(hs->ephemeral_private, w->ephemeral_private, WGC_KEY_LEN);
+	return hs->pending && wgc_equal(hs->pending->ephemeral_private, w->ephemeral_private, WGC_KEY_LEN);
 }
 
 struct wgc_keypair *wgc_noise_install_session(struct wgc_handshake *hs, const struct wgc_noise_work *w,
 					      bool initiator, uint32_t remote_index, struct wgc_keypairs *keypairs,
 					      struct wgc_index_table *indices, uint64_t now_ms)
 {
-	struct wgc_keypair *kp = wgc_keypair_new(hs->entry.peer, now_ms);
+	struct wgc_keypair *kp = wgc_keypair_new(hs->peer, now_ms);
 
 	if (!kp)
 		return NULL;
@@ -421,8 +434,9 @@ struct wgc_keypair *wgc_noise_install_session(struct wgc_handshake *hs, const st
 	memcpy(kp->recv_key, w->recv_key, WGC_KEY_LEN);
 	if (initiator) {
 		/* the session keeps the index the peer already knows */
-		wgc_index_replace(indices, &hs->entry, &kp->entry);
-		handshake_zero(hs);
+		if (hs->pending)
+			wgc_index_replace(indices, &hs->pending->entry, &kp->entry);
+		handshake_zero(hs, indices);
 	} else {
 		/* an initiation of ours in flight is superseded, as in the kernel */
 		wgc_handshake_clear(hs, indices);

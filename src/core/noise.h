@@ -22,34 +22,34 @@ struct wgc_identity {
 	bool has_identity;
 };
 
-enum wgc_handshake_state {
-	WGC_HANDSHAKE_ZEROED,
-	WGC_HANDSHAKE_CREATED_INITIATION,
-	WGC_HANDSHAKE_CONSUMED_INITIATION,
-	WGC_HANDSHAKE_CREATED_RESPONSE,
-	WGC_HANDSHAKE_CONSUMED_RESPONSE,
+/*
+ * An initiation of ours in flight: what its response needs. Allocated from
+ * the secret slab (secmem.h) when an initiation is created (a retry reuses
+ * it), wiped and freed as soon as it is answered, cleared or destroyed, so
+ * a peer with no handshake running carries none of it (128 bytes).
+ */
+struct wgc_handshake_pending {
+	struct wgc_index_entry entry; /* our sender index; entry.owner: the wgc_handshake */
+	uint8_t ephemeral_private[WGC_KEY_LEN];
+	uint8_t hash[WGC_HASH_LEN];
+	uint8_t chaining_key[WGC_HASH_LEN];
 };
 
 struct wgc_handshake {
-	struct wgc_index_entry entry; /* entry.peer is the owner's peer */
-	enum wgc_handshake_state state;
+	struct wgc_handshake_pending *pending; /* NULL: no initiation of ours in flight */
 	const struct wgc_identity *identity;
+	void *peer;                            /* the owner's peer, for the index entry */
 	uint8_t remote_static[WGC_KEY_LEN];
-	uint8_t remote_ephemeral[WGC_KEY_LEN];
 	/* DH(our static, their static), computed lazily on first use (see
 	 * wgc_handshake_static_static): zero when unusable or not yet computed */
 	uint8_t precomputed_static_static[WGC_KEY_LEN];
-	bool static_static_ready;
-	uint8_t ephemeral_private[WGC_KEY_LEN];
 	uint8_t preshared_key[WGC_KEY_LEN];
 	uint8_t latest_timestamp[WGC_TAI64N_LEN];
+	bool static_static_ready;
+	bool has_consumed_initiation;
 	/* public: the ephemeral of the initiation that set latest_timestamp, to tell a duplicate */
 	uint8_t latest_initiation_ephemeral[WGC_KEY_LEN];
-	uint8_t hash[WGC_HASH_LEN];
-	uint8_t chaining_key[WGC_HASH_LEN];
-	uint32_t remote_index;
 	uint64_t last_initiation_consumption_ms;
-	bool has_consumed_initiation;
 };
 
 /* Finds the handshake of the peer whose static public key is `key`. */
@@ -73,11 +73,17 @@ void wgc_handshake_precompute(struct wgc_handshake *hs);
  * while it is held. */
 const uint8_t *wgc_handshake_static_static(struct wgc_handshake *hs);
 void wgc_handshake_set_psk(struct wgc_handshake *hs, const uint8_t *preshared_key);
-/* Forgets any handshake in progress and frees its index. */
+/* Forgets any handshake in progress: frees its index and wipes and frees hs->pending. */
 void wgc_handshake_clear(struct wgc_handshake *hs, struct wgc_index_table *indices);
 /* Also wipes the long-term secrets (peer removal). */
 void wgc_handshake_destroy(struct wgc_handshake *hs, struct wgc_index_table *indices);
 
+/*
+ * Our initiation into dst, its state in hs->pending (allocated unless a
+ * retry's is there) under a fresh index. False when there is no identity,
+ * the keys are unusable or memory ran out (ENOMEM from the slab): then
+ * nothing is in flight and hs->pending is NULL.
+ */
 bool wgc_noise_create_initiation(struct wgc_handshake *hs, struct wgc_index_table *indices,
 				 struct wgc_msg_initiation *dst, const uint8_t timestamp[WGC_TAI64N_LEN]);
 /* What a peer's handshake has accepted so far: the replay and flood checks compare against it. */

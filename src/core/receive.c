@@ -11,6 +11,7 @@
 #include "device.h"
 #include "device_impl.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "crypto.h"
@@ -48,15 +49,15 @@ enum wgc_rx_verdict wgc_device_reject(struct wgc_device *dev, struct wgc_peer *p
 		*out = reason;
 	if (peer) {
 		if (reason == WGC_DEV_REJECTED_STALE_TIMESTAMP)
-			wgc_peer_counters_add(&peer->counters, WGC_PEER_REJECTED_STALE_TIMESTAMP, 1);
+			wgc_peer_counter_add(peer, WGC_PEER_REJECTED_STALE_TIMESTAMP, 1);
 		else if (reason == WGC_DEV_REJECTED_DUPLICATE_INITIATION)
-			wgc_peer_counters_add(&peer->counters, WGC_PEER_REJECTED_DUPLICATE_INITIATION, 1);
+			wgc_peer_counter_add(peer, WGC_PEER_REJECTED_DUPLICATE_INITIATION, 1);
 		else if (reason == WGC_DEV_REJECTED_INITIATION_FLOOD)
-			wgc_peer_counters_add(&peer->counters, WGC_PEER_REJECTED_INITIATION_FLOOD, 1);
+			wgc_peer_counter_add(peer, WGC_PEER_REJECTED_INITIATION_FLOOD, 1);
 		else if (reason == WGC_DEV_DATA_REJECTED_REPLAY)
-			wgc_peer_counters_add(&peer->counters, WGC_PEER_DATA_REJECTED_REPLAY, 1);
+			wgc_peer_counter_add(peer, WGC_PEER_DATA_REJECTED_REPLAY, 1);
 		else if (reason == WGC_DEV_DATA_REJECTED_SOURCE_NOT_ALLOWED)
-			wgc_peer_counters_add(&peer->counters, WGC_PEER_DATA_REJECTED_SOURCE_NOT_ALLOWED, 1);
+			wgc_peer_counter_add(peer, WGC_PEER_DATA_REJECTED_SOURCE_NOT_ALLOWED, 1);
 	}
 	if (dev->ops->event && wgc_drop_is_handshake(reason)) {
 		struct wgc_event ev = { .kind = WGC_EVENT_REJECTED, .reason = reason, .src = src };
@@ -122,7 +123,7 @@ static enum wgc_rx_verdict receive_data(struct wgc_peer *peer, struct wgc_rx_ite
 	wgc_timers_any_authenticated_packet_traversal(&peer->timers, now_ms);
 	if (!it->plain_len) {
 		peer->rx_bytes += WGC_DATA_OVERHEAD;
-		wgc_peer_counters_add(&peer->counters, WGC_PEER_KEEPALIVES_RECEIVED, 1);
+		wgc_peer_counter_add(peer, WGC_PEER_KEEPALIVES_RECEIVED, 1);
 		return WGC_RX_KEEPALIVE;
 	}
 	wgc_timers_data_received(&peer->timers, now_ms);
@@ -238,22 +239,56 @@ uint64_t wgc_device_counter_get(struct wgc_device *dev, enum wgc_device_counter 
 						       : 0;
 }
 
+/*
+ * The peer's counter block, allocated at its first count (a hub's idle
+ * peers never count anything: 136 bytes each saved). Any thread: the
+ * first to install it wins. NULL only when memory ran out, and then the
+ * count is lost (nothing else is).
+ */
+static struct wgc_peer_counters *peer_counters(struct wgc_peer *peer)
+{
+	struct wgc_peer_counters *c = atomic_load_explicit(&peer->counters, memory_order_acquire), *none = NULL;
+
+	if (c)
+		return c;
+	c = calloc(1, sizeof(*c));
+	if (c && !atomic_compare_exchange_strong_explicit(&peer->counters, &none, c, memory_order_acq_rel,
+							  memory_order_acquire)) {
+		free(c);
+		c = none;
+	}
+	return c;
+}
+
 uint64_t wgc_peer_counter_get(struct wgc_peer *peer, enum wgc_peer_counter c)
 {
-	return (unsigned)c < WGC_PEER_COUNTER_COUNT ? atomic_load_explicit(&peer->counters.v[c], memory_order_relaxed)
-						     : 0;
+	struct wgc_peer_counters *pc = atomic_load_explicit(&peer->counters, memory_order_acquire);
+
+	return pc && (unsigned)c < WGC_PEER_COUNTER_COUNT ? atomic_load_explicit(&pc->v[c], memory_order_relaxed) : 0;
 }
 
 void wgc_peer_counter_set(struct wgc_peer *peer, enum wgc_peer_counter c, uint64_t v)
 {
-	if ((unsigned)c < WGC_PEER_COUNTER_COUNT)
-		wgc_peer_counters_set(&peer->counters, c, v);
+	struct wgc_peer_counters *pc;
+
+	/* a value never set reads 0: no block needed for that */
+	if ((unsigned)c >= WGC_PEER_COUNTER_COUNT ||
+	    !(pc = v ? peer_counters(peer) : atomic_load_explicit(&peer->counters, memory_order_acquire)))
+		return;
+	wgc_peer_counters_set(pc, c, v);
 }
 
 void wgc_peer_counter_add(struct wgc_peer *peer, enum wgc_peer_counter c, uint64_t n)
 {
-	if ((unsigned)c < WGC_PEER_COUNTER_COUNT)
-		wgc_peer_counters_add(&peer->counters, c, n);
+	struct wgc_peer_counters *pc;
+
+	if ((unsigned)c < WGC_PEER_COUNTER_COUNT && n && (pc = peer_counters(peer)))
+		wgc_peer_counters_add(pc, c, n);
+}
+
+void wgc_peer_counters_release(struct wgc_peer *peer)
+{
+	free(atomic_exchange_explicit(&peer->counters, NULL, memory_order_acq_rel));
 }
 
 unsigned wgc_device_rejected_sources(struct wgc_device *dev, wgc_drop_reason reason,

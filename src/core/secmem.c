@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -24,12 +25,29 @@
 #endif
 #endif
 
+static atomic_uint fail_next;
+
+void wgc_secmem_fail_next(unsigned n)
+{
+	atomic_store(&fail_next, n);
+}
+
+/* Takes one of the failures wgc_secmem_fail_next asked for, if any are left. */
+static bool injected_failure(void)
+{
+	unsigned n = atomic_load(&fail_next);
+
+	while (n && !atomic_compare_exchange_weak(&fail_next, &n, n - 1))
+		;
+	return n != 0;
+}
+
 #ifdef SECMEM_PLAIN_HEAP
 #include <stdlib.h>
 
 void *wgc_secret_alloc(size_t size)
 {
-	if (size > 16 << 10) {
+	if (size > 16 << 10 || injected_failure()) {
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -94,7 +112,7 @@ void *wgc_secret_alloc(size_t size)
 	unsigned c = size_class(size ? size : 1);
 	struct free_obj *o = NULL;
 
-	if (size > MAX_OBJECT) {
+	if (size > MAX_OBJECT || injected_failure()) {
 		errno = ENOMEM;
 		return NULL;
 	}

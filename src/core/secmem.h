@@ -7,7 +7,7 @@
  * the process's dumpable flag, ever holds a key. Pages are also locked in
  * memory (mlock) so keys never reach swap, as far as RLIMIT_MEMLOCK allows:
  * best effort, because the default limit is 8 MiB and 100,000 peers need
- * about 130 MiB. Once a lock fails, the rest stays swappable and
+ * about 50 MiB (512 bytes each with the daemon's state, more with sessions). Once a lock fails, the rest stays swappable and
  * wgc_secmem_stats says how much; raise the limit (LimitMEMLOCK= in the
  * systemd unit, ulimit -l) or use encrypted swap when that matters.
  *
@@ -23,6 +23,12 @@
 void *wgc_secret_alloc(size_t size);
 /* Wipes and frees; size as given to wgc_secret_alloc. NULL is fine. */
 void wgc_secret_free(void *p, size_t size);
+
+/*
+ * For tests of the paths where secret memory runs out: the next n calls of
+ * wgc_secret_alloc fail with ENOMEM (0 ends it). Thread safe.
+ */
+void wgc_secmem_fail_next(unsigned n);
 
 struct wgc_secmem_stats {
 	size_t bytes_mapped;   /* all chunks */

@@ -36,9 +36,8 @@ bool wgc_peer_send_message(struct wgc_peer *peer, const uint8_t *msg, size_t len
 
 static void note_attempt(struct wgc_peer *peer, int64_t sec)
 {
-	wgc_peer_counters_add(&peer->counters, WGC_PEER_HANDSHAKE_INITIATIONS_SENT, 1);
-	atomic_store_explicit(&peer->counters.v[WGC_PEER_LAST_HANDSHAKE_ATTEMPT], (uint64_t)(sec > 0 ? sec : 0),
-			      memory_order_relaxed);
+	wgc_peer_counter_add(peer, WGC_PEER_HANDSHAKE_INITIATIONS_SENT, 1);
+	wgc_peer_counter_set(peer, WGC_PEER_LAST_HANDSHAKE_ATTEMPT, (uint64_t)(sec > 0 ? sec : 0));
 	wgc_device_event(peer->device, peer, WGC_EVENT_INITIATION_SENT, peer->timers.handshake_attempts + 1, NULL);
 }
 
@@ -57,7 +56,7 @@ void wgc_peer_initiate_handshake(struct wgc_peer *peer, bool is_retry, uint64_t 
 	wgc_tai64n(timestamp, sec, nsec & ~0xffffffU);
 	if (!wgc_noise_create_initiation(&peer->handshake, &dev->indices, &msg, timestamp))
 		return;
-	wgc_cookie_add_macs(&peer->cookie, (uint8_t *)&msg, sizeof(msg), now_ms);
+	wgc_cookie_add_macs(&peer->cookie, peer->handshake.remote_static, (uint8_t *)&msg, sizeof(msg), now_ms);
 	wgc_timers_any_authenticated_packet_traversal(&peer->timers, now_ms);
 	wgc_timers_any_authenticated_packet_sent(&peer->timers);
 	if (send_message(peer, (const uint8_t *)&msg, sizeof(msg), true))
@@ -82,7 +81,7 @@ void wgc_peer_sent_data(struct wgc_peer *peer, size_t inner_len, size_t wire_len
 	if (inner_len)
 		wgc_timers_data_sent(&peer->timers, now_ms);
 	else
-		wgc_peer_counters_add(&peer->counters, WGC_PEER_KEEPALIVES_SENT, 1);
+		wgc_peer_counter_add(peer, WGC_PEER_KEEPALIVES_SENT, 1);
 }
 
 static void stage(struct wgc_peer *peer, const uint8_t *packet, size_t len)

@@ -112,7 +112,8 @@ void wgc_timers_init(struct wgc_timers *t, uint64_t jitter_seed)
 void wgc_timers_set_jitter_source(struct wgc_timers *t, wgc_timers_rand_fn fn, void *ctx)
 {
 	t->rand = fn;
-	t->rand_ctx = ctx;
+	if (fn)
+		t->rand_ctx = ctx; /* in place of the PRNG's state */
 }
 
 void wgc_timers_data_sent(struct wgc_timers *t, uint64_t now_ms)

@@ -48,23 +48,24 @@ struct wgc_timers {
 	bool sent_lastminute_handshake;
 	/* false after wgc_timers_stop(): events arm nothing (device down or peer removed) */
 	bool running;
-	uint16_t persistent_keepalive_interval; /* seconds, 0 = off */
-
-	/* rate limit on initiations: the last handshake message we sent */
+	/* rate limit on initiations: whether and when we last sent a handshake message */
 	bool handshake_ever_sent;
+	uint16_t persistent_keepalive_interval; /* seconds, 0 = off */
 	uint64_t last_sent_handshake;
 
 	wgc_timers_rand_fn rand;
-	void *rand_ctx;
+	union {
+		void *rand_ctx;      /* with rand */
+		uint64_t prng_state; /* without: one of the two is in use (8 bytes per peer saved) */
+	};
 	/* told of every deadline armed (the device's deadline heap); may be NULL */
 	void (*armed)(void *ctx, uint64_t deadline);
 	void *armed_ctx;
-	uint64_t prng_state; /* used when rand is NULL */
 };
 
 /* All timers disarmed, running; jitter from a PRNG seeded with seed. */
 void wgc_timers_init(struct wgc_timers *t, uint64_t jitter_seed);
-/* Replace the jitter source (e.g. wgc_random_u32 behind a wrapper); NULL restores the PRNG. */
+/* Replace the jitter source (e.g. wgc_random_u32 behind a wrapper); NULL restores the PRNG (its state then is whatever ctx was). */
 void wgc_timers_set_jitter_source(struct wgc_timers *t, wgc_timers_rand_fn fn, void *ctx);
 
 /* Calls fn(ctx, deadline) whenever a timer is armed, so a scheduler can wake in time. */

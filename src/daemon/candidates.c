@@ -25,11 +25,28 @@ struct resolve_job {
 	char text[WGC_CANDIDATE_TEXT_LEN];
 };
 
+/*
+ * A peer's candidate list and what the ticker needs to walk only the peers
+ * that have one; wgcd_peer.cands points at list, its first member, so the
+ * many peers without candidates carry one pointer, not these links.
+ */
+struct cand_peer {
+	struct wgc_candidates list;
+	struct wgc_peer *core_peer;
+	struct wgcd_peer *wp;
+	struct cand_peer *prev, *next;
+};
+
+static struct cand_peer *cand_peer_of(const struct wgcd_peer *wp)
+{
+	return (struct cand_peer *)(void *)wp->cands;
+}
+
 struct wgcd_cand {
 	/* under d->lock */
 	uint32_t retry_s, reresolve_s;
 	unsigned n_peers;               /* peers with a list */
-	struct wgcd_peer *peers;        /* ...linked through cand_prev/cand_next: the ticker walks only them */
+	struct cand_peer *peers;        /* ...linked: the ticker walks only them */
 	uint32_t rnd;
 	/* the job queue, under mu */
 	pthread_mutex_t mu;
@@ -97,19 +114,19 @@ void wgcd_candidates_apply_device(struct wgcd *d, const struct wgc_device_model 
 
 static void drop_list(struct wgcd *d, struct wgcd_peer *wp)
 {
-	if (!wp->cands)
+	struct cand_peer *cp = cand_peer_of(wp);
+
+	if (!cp)
 		return;
-	free(wp->cands);
 	wp->cands = NULL;
 	d->cand->n_peers--;
-	if (wp->cand_prev)
-		wp->cand_prev->cand_next = wp->cand_next;
+	if (cp->prev)
+		cp->prev->next = cp->next;
 	else
-		d->cand->peers = wp->cand_next;
-	if (wp->cand_next)
-		wp->cand_next->cand_prev = wp->cand_prev;
-	wp->cand_prev = wp->cand_next = NULL;
-	wp->core_peer = NULL;
+		d->cand->peers = cp->next;
+	if (cp->next)
+		cp->next->prev = cp->prev;
+	free(cp);
 }
 
 void wgcd_candidates_peer_removed(struct wgcd *d, struct wgcd_peer *wp)
@@ -133,7 +150,7 @@ static int set_list(struct wgcd *d, struct wgc_peer *peer, struct wgcd_peer *wp,
 	const char *texts[WGC_MAX_CANDIDATES];
 	union wgc_sockaddr addrs[WGC_MAX_CANDIDATES];
 	const union wgc_sockaddr *pa[WGC_MAX_CANDIDATES];
-	struct wgc_candidates *c;
+	struct cand_peer *cp;
 
 	if (l->n > WGC_MAX_CANDIDATES)
 		return -EINVAL;
@@ -142,28 +159,29 @@ static int set_list(struct wgcd *d, struct wgc_peer *peer, struct wgcd_peer *wp,
 		memset(&addrs[i], 0, sizeof(addrs[i]));
 		pa[i] = candidate_addr(&l->items[i], &addrs[i]) ? &addrs[i] : NULL;
 	}
-	c = wp->cands ? wp->cands : calloc(1, sizeof(*c));
-	if (!c)
+	cp = wp->cands ? cand_peer_of(wp) : calloc(1, sizeof(*cp));
+	if (!cp)
 		return -ENOMEM;
-	if (!wgc_candidates_set(c, texts, pa, (unsigned)l->n, wgcd_now_ms())) {
+	if (!wgc_candidates_set(&cp->list, texts, pa, (unsigned)l->n, wgcd_now_ms())) {
 		if (!wp->cands)
-			free(c);
+			free(cp);
 		return -EINVAL;
 	}
 	/* names the client could not resolve are resolved at the first tick */
 	for (size_t i = 0; i < l->n; i++)
 		if (!pa[i])
-			c->last_resolve_ms = 0;
+			cp->list.last_resolve_ms = 0;
 	if (!wp->cands) {
 		d->cand->n_peers++;
-		wp->cand_prev = NULL;
-		wp->cand_next = d->cand->peers;
+		cp->prev = NULL;
+		cp->next = d->cand->peers;
 		if (d->cand->peers)
-			d->cand->peers->cand_prev = wp;
-		d->cand->peers = wp;
+			d->cand->peers->prev = cp;
+		d->cand->peers = cp;
 	}
-	wp->core_peer = peer;
-	wp->cands = c;
+	cp->core_peer = peer;
+	cp->wp = wp;
+	wp->cands = &cp->list;
 	return 0;
 }
 
@@ -330,8 +348,10 @@ static void *ticker_main(void *arg)
 		if (c->peers && d->core) {
 			uint64_t now = wgcd_now_ms();
 
-			for (struct wgcd_peer *wp = c->peers; wp; wp = wp->cand_next)
-				tick_peer(d, wp->core_peer, wp, now);
+			for (struct cand_peer *cp = c->peers, *next; cp; cp = next) {
+				next = cp->next;
+				tick_peer(d, cp->core_peer, cp->wp, now);
+			}
 		}
 		pthread_mutex_unlock(&d->lock);
 		pthread_mutex_lock(&c->mu);

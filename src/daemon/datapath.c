@@ -155,12 +155,9 @@ static void core_peer_removed(void *ctx, struct wgc_peer *peer)
 {
 	struct wgcd_peer *wp = wgc_peer_user(peer);
 
-	if (wp) {
+	/* the core wipes and frees wp with its peer (peer_user_size) */
+	if (wp)
 		wgcd_candidates_peer_removed(ctx, wp);
-		wgc_wipe(wp, sizeof(*wp));
-		free(wp);
-		wgc_peer_set_user(peer, NULL);
-	}
 }
 
 static bool own_looped_packet(const uint8_t *pkt, size_t len, const union wgc_endpoint *ep, uint16_t our_port);
@@ -197,6 +194,7 @@ const struct wgc_device_ops wgcd_core_ops = {
 	.clear_src_cache = core_clear_src_cache,
 	.wall_time = core_wall_time,
 	.peer_removed = core_peer_removed,
+	.peer_user_size = sizeof(struct wgcd_peer),
 	.send_initiation = wgcd_candidates_send_initiation,
 };
 

@@ -22,7 +22,7 @@
 #include "daemon/tun.h"
 #include "daemon/uapi_server.h"
 
-enum { READ_CHUNK = 4096, OP_LINE_LEN = 6 /* "get=1\n" */ };
+enum { READ_CHUNK = 4096, OP_LINE_LEN = 6 /* "get=1\n" */, RELEASE_OVER = 64 << 10 };
 
 struct client {
 	int fd;
@@ -256,6 +256,32 @@ static void drop_client(struct client *c)
 	c->fd = -1;
 }
 
+/* The client whose request the handler is running (wgc_uapi_server_drain); only the server's thread. */
+static __thread struct client *handling;
+
+void wgc_uapi_server_drain(struct wgc_strbuf *reply)
+{
+	struct client *c = handling;
+
+	if (!c || reply != &c->out)
+		return;
+	while (c->out_off < reply->len) {
+		ssize_t w = send(c->fd, reply->data + c->out_off, reply->len - c->out_off, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break; /* the client is not reading now (or gone): the rest waits in reply */
+		c->out_off += (size_t)w;
+		c->last_ms = now_ms();
+	}
+	/* moved down only once half is sent: a slow reader costs linear, not quadratic, copying */
+	if (c->out_off && c->out_off * 2 >= reply->len) {
+		wgc_strbuf_consume(reply, c->out_off);
+		c->out_off = 0;
+	}
+}
+
 /* Removes the first n bytes of the input, wiping what moves and what is left behind. */
 static void consume(struct wgc_strbuf *in, size_t n)
 {
@@ -265,6 +291,17 @@ static void consume(struct wgc_strbuf *in, size_t n)
 	wgc_wipe(in->data + rest, in->len - rest);
 	in->len = rest;
 	in->data[rest] = '\0';
+}
+
+/*
+ * An empty buffer that grew for a large request or reply (a setconf or
+ * dump of many peers) goes back to the system now, not when the client
+ * leaves: the daemon's resident memory returns to its configured size.
+ */
+static void release_if_large(struct wgc_strbuf *sb)
+{
+	if (sb->len == 0 && sb->cap > RELEASE_OVER)
+		wgc_strbuf_free(sb);
 }
 
 static void queue_error(struct client *c, int code)
@@ -319,18 +356,22 @@ static bool process_input(struct wgc_uapi_server *s, struct client *c)
 			return !c->out.failed;
 		}
 		{
-			int ret = s->cfg.handle(s->cfg.ctx, c->in.data, n, &c->out);
+			int ret;
+
+			c->out_off = 0;
+			handling = c;
+			ret = s->cfg.handle(s->cfg.ctx, c->in.data, n, &c->out);
+			handling = NULL;
 			if (ret < 0 || c->out.failed) {
-				if (c->out.data)
-					wgc_wipe(c->out.data, c->out.cap);
-				c->out.len = 0;
+				wgc_strbuf_wipe(&c->out);
+				c->out_off = 0;
 				c->out.failed = false;
 				queue_error(c, ret < 0 ? ret : -ENOMEM);
 			}
 		}
 		consume(&c->in, n);
+		release_if_large(&c->in);
 		c->scanned = 0;
-		c->out_off = 0;
 		if (c->out.failed)
 			return false;
 	}
@@ -374,8 +415,8 @@ static bool client_write(struct wgc_uapi_server *s, struct client *c)
 		c->out_off += (size_t)w;
 		c->last_ms = now_ms();
 	}
-	wgc_wipe(c->out.data, c->out.len);
-	c->out.len = 0;
+	wgc_strbuf_wipe(&c->out);
+	release_if_large(&c->out);
 	c->out_off = 0;
 	if (c->close_after_write)
 		return false;

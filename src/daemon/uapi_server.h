@@ -53,6 +53,16 @@ enum {
 
 typedef int (*wgc_uapi_handler)(void *ctx, const char *req, size_t len, struct wgc_strbuf *reply);
 
+/*
+ * For a handler building a large reply (a dump of many peers): sends,
+ * without blocking, what the client takes now of the reply so far, so the
+ * whole text need not be held at once while the client keeps reading.
+ * reply must be the one the handler was given (else nothing happens).
+ * Sent bytes cannot be taken back: should the handler fail afterwards,
+ * the client sees the text so far and then the errno line.
+ */
+void wgc_uapi_server_drain(struct wgc_strbuf *reply);
+
 struct wgc_uapi_server_config {
 	const char *dir;        /* NULL: WGC_UAPI_SOCKET_DIR */
 	const char *ifname;     /* socket is DIR/IFNAME.sock */

@@ -27,13 +27,15 @@
 #include "daemon/udp.h"
 
 /* Per-peer state of the daemon, hung on wgc_peer.user. */
+/*
+ * The daemon's state of a peer, allocated by the core with its own peer
+ * (wgc_device_ops.peer_user_size: 64 bytes, one slab object for both).
+ */
 struct wgcd_peer {
 	union wgc_endpoint endpoint;  /* sa_family 0: not known yet */
 	struct wgc_udp_source src;    /* sticky source: where the peer last reached us */
-	struct wgc_candidates *cands; /* endpoint candidates (daemon/candidates.c), NULL: none */
 	bool handshake_owed;          /* a candidate's address changed: initiate as soon as allowed */
-	struct wgc_peer *core_peer;   /* set while cands is: the ticker walks only these peers */
-	struct wgcd_peer *cand_prev, *cand_next;
+	struct wgc_candidates *cands; /* endpoint candidates (daemon/candidates.c), NULL: none */
 };
 
 /* What the receive path knows of a datagram's origin (the core's src_info). */

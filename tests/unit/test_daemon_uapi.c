@@ -19,6 +19,7 @@ static char dir[64];
 static atomic_int calls, gone_calls;
 static char last_req[4096];
 static size_t big_reply;
+static bool drain_reply; /* the handler offers its reply to the client every 1024 lines */
 
 static int handler(void *ctx, const char *req, size_t len, struct wgc_strbuf *reply)
 {
@@ -27,8 +28,11 @@ static int handler(void *ctx, const char *req, size_t len, struct wgc_strbuf *re
 	if (!strncmp(req, "set=1\nfail=1\n", 13))
 		return -22;
 	if (big_reply) {
-		for (size_t i = 0; i < big_reply / 64; i++)
+		for (size_t i = 0; i < big_reply / 64; i++) {
 			wgc_strbuf_printf(reply, "key=%059zu\n", i);
+			if (drain_reply && i % 1024 == 1023)
+				wgc_uapi_server_drain(reply);
+		}
 	}
 	wgc_strbuf_printf(reply, "%s", "errno=0\n\n");
 	return 0;
@@ -240,6 +244,53 @@ static void test_large_reply(void)
 	wgc_uapi_server_close(s);
 }
 
+/* Every line of a reply the handler drained while building it, in order, then the end. */
+static bool drained_reply_intact(const char *buf, size_t got, size_t lines)
+{
+	char want[65];
+
+	if (got != lines * 64 + 9 || memcmp(buf + got - 9, "errno=0\n\n", 9))
+		return false;
+	for (size_t i = 0; i < lines; i++) {
+		snprintf(want, sizeof(want), "key=%059zu\n", i);
+		if (memcmp(buf + i * 64, want, 64))
+			return false;
+	}
+	return true;
+}
+
+/* A reply drained while it is built reaches a reader that keeps up and one that starts late, whole and in order. */
+static void test_drained_reply(void)
+{
+	struct wgc_uapi_server *s = start("wgcu9", 0, 0);
+	size_t lines = (4u << 20) / 64, want = lines * 64 + 9;
+	char *buf = malloc(want + 1);
+
+	CHECK(s != NULL && buf != NULL);
+	if (!s || !buf) {
+		free(buf);
+		return;
+	}
+	big_reply = lines * 64;
+	drain_reply = true;
+	for (int late = 0; late < 2; late++) {
+		int fd = dial("wgcu9");
+
+		CHECK(write(fd, "get=1\n\n", 7) == 7);
+		if (late)
+			usleep(200000); /* the socket fills: the rest waits in the reply */
+		CHECK(drained_reply_intact(buf, (size_t)read_some(fd, buf, want + 1, want), lines));
+		/* the next request on the same connection is answered normally */
+		CHECK(write(fd, "get=1\n\n", 7) == 7);
+		CHECK(drained_reply_intact(buf, (size_t)read_some(fd, buf, want + 1, want), lines));
+		close(fd);
+	}
+	drain_reply = false;
+	big_reply = 0;
+	free(buf);
+	wgc_uapi_server_close(s);
+}
+
 static void test_in_use_and_stale(void)
 {
 	struct wgc_uapi_server *s = start("wgcu5", 0, 0), *s2;
@@ -336,6 +387,7 @@ int main(void)
 	RUN_TEST(test_partial_and_invalid);
 	RUN_TEST(test_size_limit);
 	RUN_TEST(test_large_reply);
+	RUN_TEST(test_drained_reply);
 	RUN_TEST(test_in_use_and_stale);
 	RUN_TEST(test_socket_removed);
 	RUN_TEST(test_creates_directory);

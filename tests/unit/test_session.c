@@ -10,6 +10,7 @@
 
 #include "core/crypto.h"
 #include "core/crypto_backend.h"
+#include "core/secmem.h"
 #include "harness.h"
 #include "memnet.h"
 
@@ -666,6 +667,97 @@ static void test_remove_peer_and_key_change(void)
 	wgc_wipe(key, sizeof(key));
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define SECMEM_IS_HEAP 1 /* secmem.c: under ASan secrets come from the heap, freed memory is off limits */
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SECMEM_IS_HEAP 1
+#endif
+#endif
+
+/* Our initiation in flight is a slab block: none before, one while it waits, none once answered, wiped. */
+static void test_pending_handshake_lifetime(void)
+{
+	struct wgc_handshake_pending *old;
+
+	memnet_init(&net, NULL, NULL);
+	CHECK(net.a.peer->handshake.pending == NULL && net.b.peer->handshake.pending == NULL);
+	send_ab(&net.a, 1, 2, 7);
+	old = net.a.peer->handshake.pending;
+	CHECK(old != NULL && old->entry.linked && net.a.dev.indices.count == 1);
+	memnet_pump(&net);
+	CHECK(net.b.delivered == 1 && net.a.peer->keypairs.current != NULL);
+	/* the session took the index over; the responder never needed a block */
+	CHECK(net.a.peer->handshake.pending == NULL && net.b.peer->handshake.pending == NULL);
+	CHECK(net.a.dev.indices.count == 1 && net.a.peer->keypairs.current->entry.linked);
+#ifndef SECMEM_IS_HEAP
+	/* back on the slab's free list, wiped: past the list's link nothing of the ephemeral, hash or key is left */
+	CHECK(wgc_is_zero((const uint8_t *)old + sizeof(void *), sizeof(*old) - sizeof(void *)));
+#endif
+	memnet_free(&net);
+}
+
+/* Out of secret memory for the initiation: nothing is sent or left indexed, and the next packet tries again. */
+static void test_pending_handshake_alloc_fails(void)
+{
+	memnet_init(&net, NULL, NULL);
+	wgc_secmem_fail_next(1);
+	send_ab(&net.a, 1, 2, 7);
+	wgc_secmem_fail_next(0);
+	CHECK(net.a.n_out == 0);
+	CHECK(net.a.peer->handshake.pending == NULL && net.a.dev.indices.count == 0);
+	CHECK(wgc_peer_staged_count(net.a.peer) == 1);
+	CHECK(PEER_COUNT(&net.a, HANDSHAKE_INITIATIONS_SENT) == 0);
+	send_ab(&net.a, 1, 2, 8);
+	CHECK(net.a.n_out == 1 && net.a.peer->handshake.pending != NULL);
+	memnet_pump(&net);
+	CHECK(net.b.delivered == 2 && net.a.peer->handshake.pending == NULL);
+	memnet_free(&net);
+}
+
+/* An initiation never answered: retries reuse the block; given up, it goes with the keys 540 s later. */
+static void test_pending_handshake_abandoned(void)
+{
+	struct memnet_msg m;
+	struct wgc_handshake_pending *first;
+	uint64_t t;
+	bool reused = true;
+
+	memnet_init(&net, NULL, NULL);
+	send_ab(&net.a, 1, 2, 7);
+	first = net.a.peer->handshake.pending;
+	CHECK(first != NULL);
+	for (t = 0; t < (WGC_REKEY_ATTEMPT_TIME + 3 * WGC_REJECT_AFTER_TIME + 30) * 1000; t += 1000) {
+		memnet_advance(&net, 1000, 1000);
+		while (memnet_pop(&net.a, &m))
+			; /* lost */
+		if (net.a.peer->handshake.pending && net.a.peer->handshake.pending != first)
+			reused = false;
+	}
+	CHECK(reused);
+	CHECK(PEER_COUNT(&net.a, HANDSHAKE_INITIATIONS_SENT) > 1);
+	CHECK(net.a.peer->handshake.pending == NULL && net.a.dev.indices.count == 0);
+	memnet_free(&net);
+}
+
+/* A peer's counters are a block allocated at its first count; reading or setting zero needs none. */
+static void test_peer_counters_lazy(void)
+{
+	memnet_init(&net, NULL, NULL);
+	CHECK(atomic_load(&net.a.peer->counters) == NULL);
+	CHECK(PEER_COUNT(&net.a, KEEPALIVES_SENT) == 0);
+	wgc_peer_counter_set(net.a.peer, WGC_PEER_LAST_HANDSHAKE_TTL, 0);
+	wgc_peer_counter_add(net.a.peer, WGC_PEER_ICMP_PORT_UNREACHABLE, 0);
+	CHECK(atomic_load(&net.a.peer->counters) == NULL);
+	handshake();
+	CHECK(atomic_load(&net.a.peer->counters) != NULL && atomic_load(&net.b.peer->counters) != NULL);
+	CHECK(PEER_COUNT(&net.a, HANDSHAKE_INITIATIONS_SENT) == 1 && PEER_COUNT(&net.b, HANDSHAKE_RESPONSES_SENT) == 1);
+	wgc_peer_counter_set(net.a.peer, WGC_PEER_LAST_HANDSHAKE_TTL, 64);
+	CHECK(PEER_COUNT(&net.a, LAST_HANDSHAKE_TTL) == 64);
+	/* freed with the peer (LeakSanitizer would tell) */
+	memnet_free(&net);
+}
+
 int main(void)
 {
 	if (!wgc_crypto_init())
@@ -692,5 +784,9 @@ int main(void)
 	RUN_TEST(test_retry_and_give_up);
 	RUN_TEST(test_persistent_keepalive);
 	RUN_TEST(test_remove_peer_and_key_change);
+	RUN_TEST(test_pending_handshake_lifetime);
+	RUN_TEST(test_pending_handshake_alloc_fails);
+	RUN_TEST(test_pending_handshake_abandoned);
+	RUN_TEST(test_peer_counters_lazy);
 	return harness_exit_code();
 }

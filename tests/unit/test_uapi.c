@@ -170,6 +170,55 @@ static void test_set_format(void)
 	wgc_model_free(&d);
 }
 
+/* What parse_set_each handed over: the peers, one at a time, and the device part seen with each. */
+struct each_log {
+	unsigned calls, fail_at;
+	uint8_t first_byte[4];
+	size_t n_allowed[4];
+	uint16_t port_seen;
+	bool one_at_a_time;
+};
+
+static int log_peer(void *ctx, const struct wgc_device_model *m, const struct wgc_peer_model *p)
+{
+	struct each_log *l = ctx;
+
+	l->one_at_a_time &= m->n_peers == 1 && p == &m->peers[0];
+	l->port_seen = m->listen_port;
+	if (l->calls < 4) {
+		l->first_byte[l->calls] = p->public_key[0];
+		l->n_allowed[l->calls] = p->n_allowed_ips;
+	}
+	return ++l->calls == l->fail_at ? -ENOSPC : 0;
+}
+
+/* Peer by peer, the same peers as the whole parse; an error of the callback stops it; a bad request gives none. */
+static void test_set_parse_each(void)
+{
+	static const char req[] = "set=1\nlisten_port=7\npublic_key=" H1 "\nallowed_ip=10.0.0.0/8\nallowed_ip=::/0\n"
+				  "public_key=" H2 "\nremove=true\npublic_key=" H3 "\nallowed_ip=1.2.3.4/32\n\n";
+	struct wgc_device_model d;
+	struct each_log l = { .one_at_a_time = true };
+	char err[WGC_UAPI_ERRLEN];
+
+	CHECK(wgc_uapi_parse_set_each(&d, req, strlen(req), err, log_peer, &l) == 0);
+	CHECK(l.calls == 3 && l.one_at_a_time && l.port_seen == 7);
+	CHECK(l.first_byte[0] == 1 && l.first_byte[1] == 2 && l.first_byte[2] == 0xa8);
+	CHECK(l.n_allowed[0] == 2 && l.n_allowed[1] == 0 && l.n_allowed[2] == 1);
+	CHECK(d.n_peers == 0 && d.listen_port == 7);
+	wgc_model_free(&d);
+	l = (struct each_log){ .one_at_a_time = true, .fail_at = 2 };
+	CHECK(wgc_uapi_parse_set_each(&d, req, strlen(req), err, log_peer, &l) == -ENOSPC && l.calls == 2);
+	CHECK(strstr(err, "peer not applied") != NULL);
+	/* the error is on the last line: every peer before it was handed over, which is why wgcd validates first */
+	{
+		static const char bad[] = "set=1\npublic_key=" H1 "\npublic_key=" H2 "\nbogus=1\n\n";
+
+		l = (struct each_log){ .one_at_a_time = true };
+		CHECK(wgc_uapi_parse_set_each(&d, bad, strlen(bad), err, log_peer, &l) == -EINVAL && l.calls == 1);
+	}
+}
+
 static void test_get_round_trip(void)
 {
 	static const char reply[] = "private_key=" H3 "\nlisten_port=51820\nfwmark=7\n"
@@ -308,6 +357,7 @@ int main(void)
 	RUN_TEST(test_set_parse_rejects);
 	RUN_TEST(test_set_errors_hide_values);
 	RUN_TEST(test_set_format);
+	RUN_TEST(test_set_parse_each);
 	RUN_TEST(test_get_round_trip);
 	RUN_TEST(test_get_parse_edges);
 	RUN_TEST(test_get_extension);
