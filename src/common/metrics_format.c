@@ -21,6 +21,7 @@ enum { FAMILY_LEN = 96, COUNTER_NAME_MAX = 47 };
 struct family {
 	char name[FAMILY_LEN];
 	bool peer, gauge;
+	bool micro;  /* the backend counts microseconds (NAME_us): exported in seconds */
 	const char *help;
 };
 
@@ -73,9 +74,12 @@ static void family_of(const char *name, bool peer, struct family *f, const char 
 {
 	const char *scope = peer ? "wgc_peer_" : "wgc_device_";
 
+	size_t len = strlen(name);
+
 	*reason = "";
 	f->peer = peer;
 	f->gauge = false;
+	f->micro = false;
 	for (size_t i = 0; i < sizeof(reason_families) / sizeof(reason_families[0]); i++) {
 		size_t pl = strlen(reason_families[i].prefix);
 
@@ -94,6 +98,11 @@ static void family_of(const char *name, bool peer, struct family *f, const char 
 		snprintf(f->name, sizeof(f->name), "%s%s", scope, name);
 		f->gauge = true;
 		f->help = "Most recent value reported by the backend";
+	} else if (len > 3 && !strcmp(name + len - 3, "_us")) {
+		/* Prometheus wants base units: a time counted in microseconds is exported in seconds */
+		snprintf(f->name, sizeof(f->name), "%s%.*s_seconds_total", scope, (int)(len - 3), name);
+		f->micro = true;
+		f->help = "Time counted by the backend, in seconds";
 	} else {
 		snprintf(f->name, sizeof(f->name), "%s%s_total", scope, name);
 		f->help = "Counter reported by the backend";
@@ -288,7 +297,10 @@ static void counter_sample(struct wgc_strbuf *out, const struct family *f, const
 	}
 	if (*reason)
 		wgc_strbuf_printf(out, ",reason=\"%s\"", reason);
-	wgc_strbuf_printf(out, "} %" PRIu64 "\n", v);
+	if (f->micro)
+		wgc_strbuf_printf(out, "} %" PRIu64 ".%06" PRIu64 "\n", v / 1000000, v % 1000000);
+	else
+		wgc_strbuf_printf(out, "} %" PRIu64 "\n", v);
 }
 
 static void counter_family(struct wgc_strbuf *out, const struct family *f, const struct wgc_device_model *devs,

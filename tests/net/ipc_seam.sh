@@ -45,13 +45,15 @@ cli_check "list: stale socket not listed" bash -c "! $PROBE list | grep -qx stal
 cli_check "list: stale socket unlinked" [ ! -e "$SOCKDIR/stale$$.sock" ]
 
 # errors for a name with no UAPI socket come from the kernel backend, as wg's
-# wg's text, with the interface named where wg leaves it out (issue 10: "Unable to access interface IF: ...")
+# wg's text, with the interface named where wg leaves it out (issue 10: "Unable to access interface IF: ...",
+# and "Unable to modify interface IF: ..."; wgc.8, DIFFERENCES FROM WG)
 wg_named() {
 	local ifname=$1 out rc
 	shift
 	out=$("$@" 2>&1)
 	rc=$?
-	printf '%s\n' "$out" | sed "s/^Unable to access interface: /Unable to access interface $ifname: /"
+	printf '%s\n' "$out" | sed -e "s/^Unable to access interface: /Unable to access interface $ifname: /" \
+		-e "s/^Unable to modify interface: /Unable to modify interface $ifname: /"
 	echo "rc=$rc"
 }
 for cmd in "show nosuch$$" "showconf nosuch$$" "set nosuch$$ listen-port 1" "show lo" "setconf lo /dev/null"; do

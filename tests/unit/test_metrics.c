@@ -161,6 +161,7 @@ static void test_counters_by_reason(void)
 	CHECK(!wgc_model_add_counter(&d[0].counters, "handshake_initiations_received", 7));
 	CHECK(!wgc_model_add_counter(&d[0].counters, "data_dropped_no_route", 2));
 	CHECK(!wgc_model_add_counter(&d[0].counters, "Bad-Name", 1));
+	CHECK(!wgc_model_add_counter(&d[0].counters, "datapath_lock_wait_us", 2500001));
 	CHECK(!wgc_model_add_counter(&d[1].counters, "rejected_unknown_peer", 4));
 	CHECK(!wgc_model_add_counter(&d[0].peers[0].counters, "handshake_initiations_sent", 5));
 	CHECK(!wgc_model_add_counter(&d[0].peers[0].counters, "last_handshake_attempt", 1700000000));
@@ -172,6 +173,10 @@ static void test_counters_by_reason(void)
 			"wgc_device_handshake_rejected_total{interface=\"wg0\",reason=\"invalid_mac1\"} 3\n"
 			"wgc_device_handshake_rejected_total{interface=\"wg1\",reason=\"unknown_peer\"} 4\n"));
 	CHECK(strstr(o, "wgc_device_handshake_initiations_received_total{interface=\"wg0\"} 7\n"));
+	/* microseconds from the backend, base unit seconds for Prometheus (promtool refuses "_us") */
+	CHECK(strstr(o, "# TYPE wgc_device_datapath_lock_wait_seconds_total counter\n"
+			"wgc_device_datapath_lock_wait_seconds_total{interface=\"wg0\"} 2.500001\n"));
+	CHECK(!strstr(o, "_us_total"));
 	CHECK(strstr(o, "wgc_device_data_dropped_total{interface=\"wg0\",reason=\"no_route\"} 2\n"));
 	CHECK(strstr(o, "wgc_peer_handshake_initiations_sent_total{interface=\"wg0\",public_key=\"xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\",allowed_ips=\"10.0.0.2/32\"} 5\n"));
 	CHECK(strstr(o, "# TYPE wgc_peer_last_handshake_attempt_seconds gauge\n"));

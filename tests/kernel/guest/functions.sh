@@ -15,7 +15,8 @@ same() {
 	wg "$@" >"$d/1.out" 2>"$d/1.err"
 	echo "status $?" >>"$d/1.err"
 	# wgc names the interface where Debian's wg does not (issue 10): wg's text with the name put in
-	sed -i "s/^Unable to access interface: /Unable to access interface ${2:-}: /" "$d/1.err"
+	sed -i -e "s/^Unable to access interface: /Unable to access interface ${2:-}: /" \
+		-e "s/^Unable to modify interface: /Unable to modify interface ${2:-}: /" "$d/1.err"
 	# documented differences from Debian's 2021 wg (wgc.8) are applied to wg's output first
 	if [ -n "${SAME_WG_FIX:-}" ]; then
 		$SAME_WG_FIX <"$d/1.out" >"$d/1.fix" && mv "$d/1.fix" "$d/1.out"
