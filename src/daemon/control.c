@@ -289,6 +289,7 @@ static int get_request_kind(const char *req, size_t len)
 enum {
 	GET_BATCH = 256,        /* peers modelled at a time while a get reply is formatted */
 	DRAIN_OVER = 64 << 10,  /* reply bytes worth offering the client before the next batch */
+	READER_WAIT_MS = 500,   /* how long a full socket is waited on before the reply is just buffered */
 };
 
 /*
@@ -306,7 +307,7 @@ static int handle_get(struct wgcd *d, const char *req, size_t len, struct wgc_st
 	struct wgc_peer_walk walk;
 	struct wgc_peer *peer = NULL;
 	int ext = get_request_kind(req, len), ret = 0;
-	bool head = false;
+	bool head = false, reader_keeps_up = true;
 
 	if (ext < 0)
 		return ext;
@@ -329,8 +330,11 @@ static int handle_get(struct wgcd *d, const char *req, size_t len, struct wgc_st
 		if (!ret)
 			ret = wgc_uapi_format_get_peers(reply, &m);
 		wgc_model_clear_peers(&m);
-		/* what the client reads meanwhile is not held (100,000 peers: 35 MB of text) */
-		if (!ret && reply->len >= DRAIN_OVER)
+		/* what the client reads meanwhile is not held (100,000 peers: 35 MB of text);
+		 * a client that keeps reading is waited for, one that stalls is not */
+		if (!ret && reply->len >= DRAIN_OVER && reader_keeps_up)
+			reader_keeps_up = wgc_uapi_server_drain_wait(reply, DRAIN_OVER, READER_WAIT_MS);
+		else if (!ret && reply->len >= DRAIN_OVER)
 			wgc_uapi_server_drain(reply);
 		pthread_mutex_lock(&d->lock);
 		if (!peer)
