@@ -441,7 +441,6 @@ void wgc_device_walk_end(struct wgc_device *dev, struct wgc_peer_walk *w)
 	w->next = NULL;
 }
 
-
 const uint8_t *wgc_peer_public_key(const struct wgc_peer *peer)
 {
 	return peer->handshake.remote_static;
