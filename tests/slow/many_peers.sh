@@ -13,7 +13,7 @@ require_root_and_tools python3
 N=${MANY_PEERS:-100000}
 LIMIT_KB=$((100 * 1024))
 
-ns= ifn=
+ns='' ifn=''
 new_ns ns
 new_ifname ifn
 conf=$TEST_TMP/many.conf
