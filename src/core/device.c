@@ -209,6 +209,14 @@ static void give_up(struct wgc_peer *peer)
 	wgc_device_event(dev, peer, WGC_EVENT_GAVE_UP, peer->timers.handshake_attempts, NULL);
 }
 
+/* Walks about to step onto a removed peer step past it. */
+static void walks_skip(struct wgc_device *dev, const struct wgc_peer *peer)
+{
+	for (struct wgc_peer_walk *w = dev->walks; w; w = w->link)
+		if (w->next == peer)
+			w->next = peer->list_next;
+}
+
 void wgc_device_remove_peer(struct wgc_device *dev, struct wgc_peer *peer)
 {
 	struct wgc_peer **pp;
@@ -229,6 +237,7 @@ void wgc_device_remove_peer(struct wgc_device *dev, struct wgc_peer *peer)
 			break;
 		}
 	}
+	walks_skip(dev, peer);
 	if (peer->list_prev)
 		peer->list_prev->list_next = peer->list_next;
 	else
@@ -401,6 +410,35 @@ struct wgc_peer *wgc_device_first_peer(const struct wgc_device *dev)
 struct wgc_peer *wgc_peer_next(const struct wgc_peer *peer)
 {
 	return peer->list_next;
+}
+
+void wgc_device_walk_begin(struct wgc_device *dev, struct wgc_peer_walk *w)
+{
+	w->next = dev->peers_head;
+	w->link = dev->walks;
+	dev->walks = w;
+}
+
+struct wgc_peer *wgc_device_walk_next(struct wgc_peer_walk *w)
+{
+	struct wgc_peer *peer = w->next;
+
+	if (peer)
+		w->next = peer->list_next;
+	return peer;
+}
+
+void wgc_device_walk_end(struct wgc_device *dev, struct wgc_peer_walk *w)
+{
+	struct wgc_peer_walk **pp;
+
+	for (pp = &dev->walks; *pp; pp = &(*pp)->link) {
+		if (*pp == w) {
+			*pp = w->link;
+			break;
+		}
+	}
+	w->next = NULL;
 }
 
 const uint8_t *wgc_peer_public_key(const struct wgc_peer *peer)

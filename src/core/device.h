@@ -150,6 +150,22 @@ struct wgc_allowedips *wgc_device_allowedips(struct wgc_device *dev);
 /* Peers in creation order: the first, then each one's next; NULL at the end. */
 struct wgc_peer *wgc_device_first_peer(const struct wgc_device *dev);
 struct wgc_peer *wgc_peer_next(const struct wgc_peer *peer);
+
+/*
+ * A walk over the peers in creation order that may drop the device lock
+ * between steps (a large `wg show` formats its text unlocked): a peer
+ * removed meanwhile moves the walk on to its successor, peers added
+ * meanwhile are reached at the end. begin, next and end under the device
+ * lock; end before the walk goes out of scope. Fields are the core's.
+ */
+struct wgc_peer_walk {
+	struct wgc_peer *next;
+	struct wgc_peer_walk *link;
+};
+void wgc_device_walk_begin(struct wgc_device *dev, struct wgc_peer_walk *w);
+/* The next peer, or NULL at the end. */
+struct wgc_peer *wgc_device_walk_next(struct wgc_peer_walk *w);
+void wgc_device_walk_end(struct wgc_device *dev, struct wgc_peer_walk *w);
 /* The peer's static public key (32 bytes, owned by the peer). */
 const uint8_t *wgc_peer_public_key(const struct wgc_peer *peer);
 

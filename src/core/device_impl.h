@@ -55,6 +55,7 @@ struct wgc_device {
 	struct wgc_peer **peer_buckets;
 	size_t n_peer_buckets, n_peers;
 	struct wgc_peer *peers_head, *peers_tail; /* creation order */
+	struct wgc_peer_walk *walks;              /* walks in progress (wgc_device_walk_begin) */
 	uint32_t hash_seed;
 	size_t mtu;                    /* inner MTU for padding; 0: pad to 16 only */
 	bool up;

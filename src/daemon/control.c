@@ -304,17 +304,25 @@ static int get_request_kind(const char *req, size_t len)
 enum {
 	GET_BATCH = 256,        /* peers modelled at a time while a get reply is formatted */
 	DRAIN_OVER = 64 << 10,  /* reply bytes worth offering the client before the next batch */
+	READER_WAIT_MS = 500,   /* how long a full socket is waited on before the reply is just buffered */
 };
 
 /*
- * One snapshot under the lock, formatted GET_BATCH peers at a time: a
- * model of 100,000 peers (about 30 MB) is never built, only the text.
+ * Snapshots GET_BATCH peers at a time under the lock and formats each batch
+ * with the lock dropped (formatting 100,000 peers takes several times as
+ * long as copying them: handshakes and timers would wait for it), so no
+ * model of every peer is built, only the text, and that is offered to the
+ * client as it grows. Like the kernel's netlink dump, a reply of several
+ * batches is not one atomic snapshot: a peer removed meanwhile is skipped
+ * (wgc_device_walk), one added meanwhile comes last.
  */
 static int handle_get(struct wgcd *d, const char *req, size_t len, struct wgc_strbuf *reply)
 {
 	struct wgc_device_model m;
-	struct wgc_peer *peer;
+	struct wgc_peer_walk walk;
+	struct wgc_peer *peer = NULL;
 	int ext = get_request_kind(req, len), ret = 0;
+	bool head = false, reader_keeps_up = true;
 
 	if (ext < 0)
 		return ext;
@@ -325,18 +333,29 @@ static int handle_get(struct wgcd *d, const char *req, size_t len, struct wgc_st
 		ret = snapshot_device_counters(d, &m);
 	if (!ret && ext)
 		ret = wgcd_candidates_snapshot_device(d, &m);
-	if (!ret)
-		ret = wgc_uapi_format_get_head(reply, &m);
-	for (peer = wgc_device_first_peer(d->core); peer && !ret;) {
-		for (; peer && m.n_peers < GET_BATCH && !ret; peer = wgc_peer_next(peer))
+	wgc_device_walk_begin(d->core, &walk);
+	while (!ret) {
+		while (!ret && m.n_peers < GET_BATCH && (peer = wgc_device_walk_next(&walk)))
 			ret = snapshot_peer(d, &m, peer, ext);
+		pthread_mutex_unlock(&d->lock);
+		if (!ret && !head) {
+			ret = wgc_uapi_format_get_head(reply, &m);
+			head = true;
+		}
 		if (!ret)
 			ret = wgc_uapi_format_get_peers(reply, &m);
 		wgc_model_clear_peers(&m);
-		/* what the client reads meanwhile is not held (100,000 peers: 35 MB of text) */
-		if (!ret && reply->len >= DRAIN_OVER)
+		/* what the client reads meanwhile is not held (100,000 peers: 35 MB of text);
+		 * a client that keeps reading is waited for, one that stalls is not */
+		if (!ret && reply->len >= DRAIN_OVER && reader_keeps_up)
+			reader_keeps_up = wgc_uapi_server_drain_wait(reply, DRAIN_OVER, READER_WAIT_MS);
+		else if (!ret && reply->len >= DRAIN_OVER)
 			wgc_uapi_server_drain(reply);
+		pthread_mutex_lock(&d->lock);
+		if (!peer)
+			break;
 	}
+	wgc_device_walk_end(d->core, &walk);
 	pthread_mutex_unlock(&d->lock);
 	if (!ret)
 		ret = wgc_uapi_format_get_end(reply);

@@ -282,6 +282,27 @@ void wgc_uapi_server_drain(struct wgc_strbuf *reply)
 	}
 }
 
+bool wgc_uapi_server_drain_wait(struct wgc_strbuf *reply, size_t keep, int timeout_ms)
+{
+	struct client *c = handling;
+
+	if (!c || reply != &c->out)
+		return false;
+	for (;;) {
+		struct pollfd p = { .fd = c->fd, .events = POLLOUT };
+		int r;
+
+		wgc_uapi_server_drain(reply);
+		if (reply->len - c->out_off <= keep)
+			return true;
+		r = poll(&p, 1, timeout_ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || (p.revents & (POLLERR | POLLHUP | POLLNVAL)))
+			return false;
+	}
+}
+
 /* Removes the first n bytes of the input, wiping what moves and what is left behind. */
 static void consume(struct wgc_strbuf *in, size_t n)
 {

@@ -62,6 +62,15 @@ typedef int (*wgc_uapi_handler)(void *ctx, const char *req, size_t len, struct w
  * the client sees the text so far and then the errno line.
  */
 void wgc_uapi_server_drain(struct wgc_strbuf *reply);
+/*
+ * The same, waiting (up to timeout_ms each time the socket is full) until
+ * at most keep bytes of the reply are unsent: a client that keeps reading
+ * bounds the reply's memory. False when the client did not read in time
+ * (or is gone): a handler then stops waiting for it and only drains, so a
+ * stalled client delays the server's other clients by one timeout at most.
+ * Only for a handler that holds no lock the daemon needs meanwhile.
+ */
+bool wgc_uapi_server_drain_wait(struct wgc_strbuf *reply, size_t keep, int timeout_ms);
 
 struct wgc_uapi_server_config {
 	const char *dir;        /* NULL: WGC_UAPI_SOCKET_DIR */

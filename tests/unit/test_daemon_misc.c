@@ -13,9 +13,11 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "core/device_impl.h" /* the core's own peer struct, for its size */
 #include "daemon/daemonize.h"
 #include "daemon/log.h"
 #include "daemon/pktbuf.h"
+#include "daemon/wgcd.h"
 
 static size_t fmt(char *out, size_t cap, enum wgc_log_level l, const char *ifname, const char *f, ...)
 	__attribute__((format(printf, 5, 6)));
@@ -255,6 +257,18 @@ static void test_pktbuf_wipe(void)
 	wgcd_pktbuf_free(NULL, size);
 }
 
+/*
+ * A configured peer is one 512-byte secret-slab object, the core's peer and
+ * the daemon's state together (wgc_device_ops.peer_user_size): what keeps
+ * 100,000 peers near 75 MiB (bench/peers, bench/RESULTS.md). A field added
+ * to either fails here first; make room elsewhere or update the figures.
+ */
+static void test_peer_fits_512(void)
+{
+	CHECK(sizeof(struct wgc_peer) + sizeof(struct wgcd_peer) <= 512);
+	CHECK(wgcd_core_ops.peer_user_size == sizeof(struct wgcd_peer));
+}
+
 int main(void)
 {
 	RUN_TEST(test_log_levels);
@@ -265,5 +279,6 @@ int main(void)
 	RUN_TEST(test_daemonize);
 	RUN_TEST(test_signals);
 	RUN_TEST(test_pktbuf_wipe);
+	RUN_TEST(test_peer_fits_512);
 	return harness_exit_code();
 }

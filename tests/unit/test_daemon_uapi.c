@@ -20,6 +20,9 @@ static atomic_int calls, gone_calls;
 static char last_req[4096];
 static size_t big_reply;
 static bool drain_reply; /* the handler offers its reply to the client every 1024 lines */
+static bool drain_wait;  /* ...and waits (500 ms at most) for it to read down to 64 KiB */
+static bool reader_waited;
+static size_t most_held;  /* the largest the reply grew while being drained */
 
 static int handler(void *ctx, const char *req, size_t len, struct wgc_strbuf *reply)
 {
@@ -30,8 +33,14 @@ static int handler(void *ctx, const char *req, size_t len, struct wgc_strbuf *re
 	if (big_reply) {
 		for (size_t i = 0; i < big_reply / 64; i++) {
 			wgc_strbuf_printf(reply, "key=%059zu\n", i);
-			if (drain_reply && i % 1024 == 1023)
-				wgc_uapi_server_drain(reply);
+			if (drain_reply && i % 1024 == 1023) {
+				if (drain_wait && reader_waited)
+					reader_waited = wgc_uapi_server_drain_wait(reply, 64 << 10, 500);
+				else
+					wgc_uapi_server_drain(reply);
+				if (reply->len > most_held)
+					most_held = reply->len;
+			}
 		}
 	}
 	wgc_strbuf_printf(reply, "%s", "errno=0\n\n");
@@ -259,7 +268,12 @@ static bool drained_reply_intact(const char *buf, size_t got, size_t lines)
 	return true;
 }
 
-/* A reply drained while it is built reaches a reader that keeps up and one that starts late, whole and in order. */
+/*
+ * A reply drained while it is built reaches a reader that keeps up and one
+ * that starts late, whole and in order; waited on, it stays small while
+ * the reader keeps up (200 ms late is within the wait), and a reader that
+ * stalls longer than the wait still gets all of it.
+ */
 static void test_drained_reply(void)
 {
 	struct wgc_uapi_server *s = start("wgcu9", 0, 0);
@@ -273,19 +287,28 @@ static void test_drained_reply(void)
 	}
 	big_reply = lines * 64;
 	drain_reply = true;
-	for (int late = 0; late < 2; late++) {
-		int fd = dial("wgcu9");
+	for (int round = 0; round < 5; round++) {
+		int late = round % 2, fd = dial("wgcu9");
 
+		drain_wait = round >= 2;
+		reader_waited = true;
+		most_held = 0;
 		CHECK(write(fd, "get=1\n\n", 7) == 7);
 		if (late)
-			usleep(200000); /* the socket fills: the rest waits in the reply */
+			usleep(200000); /* the socket fills: the rest waits in the reply (or the handler waits) */
+		if (round == 4)
+			usleep(1000000); /* longer than the handler waits: it stops waiting, buffers the rest */
 		CHECK(drained_reply_intact(buf, (size_t)read_some(fd, buf, want + 1, want), lines));
+		if (round == 2 || round == 3)
+			CHECK(reader_waited && most_held <= (128 << 10) + 64);
+		if (round == 4)
+			CHECK(!reader_waited && most_held > (1 << 20));
 		/* the next request on the same connection is answered normally */
 		CHECK(write(fd, "get=1\n\n", 7) == 7);
 		CHECK(drained_reply_intact(buf, (size_t)read_some(fd, buf, want + 1, want), lines));
 		close(fd);
 	}
-	drain_reply = false;
+	drain_reply = drain_wait = false;
 	big_reply = 0;
 	free(buf);
 	wgc_uapi_server_close(s);

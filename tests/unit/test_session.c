@@ -758,6 +758,44 @@ static void test_peer_counters_lazy(void)
 	memnet_free(&net);
 }
 
+/* A walk that may drop the lock between steps: removed peers are skipped, added ones come last. */
+static void test_peer_walk(void)
+{
+	struct wgc_peer *p[5], *got;
+	struct wgc_peer_walk w, other;
+	uint8_t key[WGC_KEY_LEN];
+
+	memnet_init(&net, NULL, NULL);
+	for (int i = 0; i < 4; i++) {
+		memset(key, 0x10 + i, sizeof(key));
+		p[i] = wgc_device_add_peer(&net.a.dev, key);
+		CHECK(p[i] != NULL);
+	}
+	wgc_device_walk_begin(&net.a.dev, &w);
+	wgc_device_walk_begin(&net.a.dev, &other);
+	CHECK(wgc_device_walk_next(&w) == net.a.peer);
+	CHECK(wgc_device_walk_next(&w) == p[0]);
+	/* the walk's next peer goes: it moves on to that peer's successor */
+	wgc_device_remove_peer(&net.a.dev, p[1]);
+	CHECK(wgc_device_walk_next(&w) == p[2]);
+	/* the one just returned goes: the walk is not disturbed */
+	wgc_device_remove_peer(&net.a.dev, p[2]);
+	memset(key, 0x20, sizeof(key));
+	p[4] = wgc_device_add_peer(&net.a.dev, key);
+	CHECK(wgc_device_walk_next(&w) == p[3]);
+	CHECK(wgc_device_walk_next(&w) == p[4]);
+	CHECK(wgc_device_walk_next(&w) == NULL);
+	wgc_device_walk_end(&net.a.dev, &w);
+	/* the other walk saw the same removals, and after its end none reach it */
+	CHECK(wgc_device_walk_next(&other) == net.a.peer);
+	got = wgc_device_walk_next(&other);
+	CHECK(got == p[0] && wgc_device_walk_next(&other) == p[3]);
+	wgc_device_walk_end(&net.a.dev, &other);
+	wgc_device_remove_peer(&net.a.dev, p[4]);
+	CHECK(other.next == NULL && net.a.dev.walks == NULL);
+	memnet_free(&net);
+}
+
 int main(void)
 {
 	if (!wgc_crypto_init())
@@ -788,5 +826,6 @@ int main(void)
 	RUN_TEST(test_pending_handshake_alloc_fails);
 	RUN_TEST(test_pending_handshake_abandoned);
 	RUN_TEST(test_peer_counters_lazy);
+	RUN_TEST(test_peer_walk);
 	return harness_exit_code();
 }
