@@ -106,11 +106,22 @@ static bool parse_flags(struct init_opts *o, int argc, const char *argv[])
 	return true;
 }
 
+/* The hub file keeps the endpoint on a `# wgc endpoint =' line that peer add reads back
+ * (hubfile.c, values under WGC_HUB_VALUE_MAX bytes): refuse what it could not read, rather
+ * than truncate the name or write a file the next command rejects. */
+static bool endpoint_too_long(const char *given)
+{
+	fprintf(stderr, "%s: hub init: endpoint `%.40s...' is too long: HOST:PORT has at most %d characters\n",
+		PROG_NAME, given, WGC_HUB_VALUE_MAX - 1);
+	return false;
+}
+
 /* HOST[:PORT] or [V6]:PORT into "host:port" (the port defaults to the listen port). */
 static bool endpoint_check(char *out, size_t cap, const char *given, unsigned port)
 {
-	char copy[256], *host = copy, *p = NULL;
+	char copy[WGC_HUB_VALUE_MAX], *host = copy, *p = NULL;
 	uint64_t v = port;
+	int n;
 
 	if (!given) {
 		fprintf(stderr, "%s: hub init: --endpoint HOST[:PORT] (or SERVERURL) is required: it is how peers reach the hub\n",
@@ -123,6 +134,8 @@ static bool endpoint_check(char *out, size_t cap, const char *given, unsigned po
 			PROG_NAME);
 		return false;
 	}
+	if (strlen(given) >= sizeof(copy))
+		return endpoint_too_long(given);
 	snprintf(copy, sizeof(copy), "%s", given);
 	if (copy[0] == '[') {
 		char *close = strchr(copy, ']');
@@ -143,7 +156,9 @@ static bool endpoint_check(char *out, size_t cap, const char *given, unsigned po
 			!*host ? " (it has no host)" : "");
 		return false;
 	}
-	snprintf(out, cap, strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, (unsigned)v);
+	n = snprintf(out, cap, strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, (unsigned)v);
+	if (n < 0 || (size_t)n >= cap || (size_t)n >= WGC_HUB_VALUE_MAX)
+		return endpoint_too_long(given);
 	return true;
 }
 

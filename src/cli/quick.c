@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "cli/hub.h"
@@ -347,6 +349,33 @@ static int undo_plan(const struct wgc_quick_conf *qc, struct wgc_quick_exec *ex)
 	return 1;
 }
 
+/*
+ * One `up' or `down' of an interface at a time. Two at once both passed the "already exists"
+ * check and shared /run/wgc/IF.state: the loser's undo ran the winner's record (deleting its
+ * interface) and the winner's policy rules were left behind even after `down'. The lock is an
+ * abstract UNIX socket named after the interface (per network namespace, as interfaces are):
+ * no file to leave behind, released when the process exits however it exits. Close-on-exec, so
+ * hooks and wgcd do not hold it. Returns the fd to keep open, or -1 (said on stderr).
+ */
+static int quick_lock(const char *ifname, const char *what)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int n = snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1, "wgc-quick/%s", ifname);
+
+	if (fd < 0)
+		return -1;
+	if (!bind(fd, (struct sockaddr *)&a, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n)))
+		return fd;
+	if (errno == EADDRINUSE)
+		fprintf(stderr, "%s: another `up' or `down' of %s is running; %s it when that one is done\n", PROG_NAME,
+			ifname, what);
+	else
+		fprintf(stderr, "%s: cannot lock %s: %s\n", PROG_NAME, ifname, strerror(errno));
+	close(fd);
+	return -1;
+}
+
 static int cmd_up(const char *arg, bool dry_run, bool userspace)
 {
 	struct wgc_quick_up_opts opts = { .userspace = userspace };
@@ -355,10 +384,15 @@ static int cmd_up(const char *arg, bool dry_run, bool userspace)
 	struct wgc_device_model dev;
 	struct wgc_quick_plan plan;
 	char path[PATH_MAX], impl[PATH_MAX], err[256];
-	int ret = 1;
+	int ret = 1, lock = -1;
 
 	if (!wgc_quick_load(arg, &qc, &dev, path, sizeof(path)))
 		return 1;
+	if (!dry_run && (lock = quick_lock(qc.ifname, "bring it up")) < 0) {
+		wgc_model_free(&dev);
+		wgc_quick_conf_free(&qc);
+		return 1;
+	}
 	opts.impl = userspace_impl(impl, sizeof(impl));
 	if (!opts.userspace && wgc_model_uses_candidates(&dev)) {
 		/* the kernel module keeps one endpoint per peer; wgcd holds the candidates (issue 14) */
@@ -404,6 +438,8 @@ static int cmd_up(const char *arg, bool dry_run, bool userspace)
 out:
 	wgc_model_free(&dev);
 	wgc_quick_conf_free(&qc);
+	if (lock >= 0)
+		close(lock);
 	return ret;
 }
 
@@ -476,7 +512,7 @@ static int down_recorded(struct wgc_quick_conf *qc, const char *path)
 	return ok && saved ? 0 : 1;
 }
 
-static int cmd_down(const char *arg)
+static int cmd_down_body(const char *arg)
 {
 	struct wgc_strbuf state = { 0 };
 	struct wgc_quick_conf qc;
@@ -503,6 +539,29 @@ static int cmd_down(const char *arg)
 	ret = wgc_quick_state_read(qc.ifname, &state) ? down_recorded(&qc, path) : down_from_config(&qc, path);
 	wgc_strbuf_free(&state);
 	wgc_quick_conf_free(&qc);
+	return ret;
+}
+
+/* `down' under the interface's lock (quick_lock): the name is ARG or the file name of ARG
+ * without `.conf'; one that is neither is left to the loader to refuse. */
+static int cmd_down(const char *arg)
+{
+	const char *base = strrchr(arg, '/') ? strrchr(arg, '/') + 1 : arg;
+	size_t n = strlen(base);
+	char name[IFNAMSIZ];
+	int lock, ret;
+
+	if (n > 5 && !strcmp(base + n - 5, ".conf"))
+		n -= 5;
+	if (!wgc_ifname_quick_valid(base, n) || n >= sizeof(name))
+		return cmd_down_body(arg);
+	memcpy(name, base, n);
+	name[n] = '\0';
+	lock = quick_lock(name, "take it down");
+	if (lock < 0)
+		return 1;
+	ret = cmd_down_body(arg);
+	close(lock);
 	return ret;
 }
 

@@ -367,6 +367,13 @@ bool wgc_quick_keep_comments(struct wgc_strbuf *out, const char *old_text, size_
 {
 	struct file old = { 0 }, gen = { 0 };
 
+	/* a UTF-8 byte-order mark (Windows editors; up and setconf skip it too) is not part of the
+	 * first line: kept, it hid the file's [Interface] header and save moved that section last.
+	 * The saved file has none, as stock wg(8) does not read one. */
+	if (old_len >= 3 && !memcmp(old_text, "\xef\xbb\xbf", 3)) {
+		old_text += 3;
+		old_len -= 3;
+	}
 	parse_sections(&old, old_text, old_len);
 	parse_sections(&gen, generated, strlen(generated));
 	if (old.failed || gen.failed || !old.n || !gen.n) {

@@ -7,6 +7,7 @@
  * (REJECT_AFTER_TIME), WireGuard adds 60 bytes over IPv4 and 80 over IPv6
  * to each inner packet (outer IP + UDP 8 + header 16 + tag 16).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -401,6 +402,17 @@ static void check_peer_counters(struct wgc_doc_report *r, const struct wgc_doc_p
 	}
 }
 
+/* 127.0.0.0/8 or ::1: a peer on this very host, reached without any router (no NAT to loop back). */
+static bool host_is_loopback(const char *host)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
 static void check_hairpin(struct wgc_doc_report *r, const struct wgc_doc_peer_facts *p)
 {
 	const char *k = p->public_key;
@@ -408,6 +420,10 @@ static void check_hairpin(struct wgc_doc_report *r, const struct wgc_doc_peer_fa
 
 	if (!p->endpoint[0]) {
 		add(r, "hairpin", k, WGC_DOC_SKIP, "no endpoint");
+	} else if (host_is_loopback(p->endpoint_host)) {
+		res = add(r, "hairpin", k, WGC_DOC_OK, "the endpoint %s is a loopback address: the peer is on this host, "
+						  "no NAT in the way", p->endpoint);
+		advise(res, "nothing to do");
 	} else if (p->endpoint_is_local) {
 		res = add(r, "hairpin", k, WGC_DOC_FAIL, "the endpoint %s is an address of this host", p->endpoint);
 		advise(res, "this host's public address reaches the peer only through the router's NAT loopback "

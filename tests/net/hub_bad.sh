@@ -49,6 +49,10 @@ bad "subnet that is not a prefix" "is not an IPv4 prefix" "$WGC" hub init "$IFC"
 bad "endpoint without a host" "has no host" "$WGC" hub init "$IFC" --endpoint :51820
 bad "endpoint with a bad port" "is not HOST\[:PORT\]" "$WGC" hub init "$IFC" --endpoint h.example:99999
 bad "no endpoint" "is required" "$WGC" hub init "$IFC"
+# The `# wgc endpoint' line is read back by peer add (values under 256 bytes): a longer name
+# was once cut at 255 characters or written whole, and every later peer add failed on it.
+bad "endpoint longer than the hub file holds" "is too long" "$WGC" hub init "$IFC" --endpoint "$(printf 'e%.0s' {1..5000})"
+bad "endpoint that is too long once the port is added" "is too long" "$WGC" hub init "$IFC" --endpoint "$(printf 'e%.0s' {1..250})"
 bad "--allowed-ips that is not a prefix" "\`bogus' is not a prefix" "$WGC" hub init "$IFC" --endpoint h.example --allowed-ips bogus
 bad "ALLOWEDIPS with a bad address" "\`10.0.0.300/8' is not a prefix" env ALLOWEDIPS=10.0.0.300/8,1.2.3.4 "$WGC" hub init "$IFC" --endpoint h.example
 bad "more PEERS than the subnet holds, nothing written" "5 peers do not fit in --subnet 10.0.0.0/30 (room for 1)" \
@@ -91,3 +95,10 @@ new_ifname IFW
 before=$(snapshot)
 bad "wake by a name two hubs give to different machines" "\`desk' names more than one machine: .* wake by MAC" \
 	"$WGC" wake desk --iface lo
+
+# the longest endpoint hub init takes is one peer add reads back (240 + ":51823" < 256)
+new_ifname IFL
+long_host=$(printf 'l%.0s' {1..240})
+check "hub init takes a 240-character endpoint" "$WGC" hub init "$IFL" --endpoint "$long_host" --subnet 10.16.16.0/24 --port 51823
+check "peer add reads that hub file back" "$WGC" peer add "$IFL" longep --out "$TEST_TMP/longep.conf"
+check "the profile has the whole endpoint" grep -qx "Endpoint = $long_host:51823" "$TEST_TMP/longep.conf"

@@ -133,6 +133,12 @@ man_text=$(MANWIDTH=200 man -l "$LIB_ROOT/doc/wgc.8" 2>/dev/null || sed 's/\\//g
 for w in up down save strip route-check --dry-run LOG_LEVEL; do
 	grep -q -- "$w" <<<"$man_text" && ok "man wgc mentions $w" || not_ok "man wgc mentions $w"
 done
+# every option `wgc set' takes is in the man page's set synopsis (candidate-retry and
+# reresolve-after were once missing)
+set_syn=$(grep -F '\fBset\fP \fI<interface>' "$LIB_ROOT/doc/wgc.8")
+for w in $("$WGC" set 2>&1 | grep -o '\[[a-z-]* <' | tr -d '[<'); do
+	grep -q -- "$w" <<<"$set_syn" && ok "man wgc's set synopsis has $w" || not_ok "man wgc's set synopsis has $w"
+done
 comp=$(bash -c ". '$LIB_ROOT/contrib/bash-completion/wgc'; COMP_WORDS=(wgc ''); COMP_CWORD=1; _wgc_completion; echo \"\${COMPREPLY[*]}\"")
 for w in up down save strip route-check; do
 	grep -qw -- "$w" <<<"$comp" && ok "bash completion offers $w" || not_ok "bash completion offers $w"

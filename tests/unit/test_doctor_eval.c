@@ -133,6 +133,22 @@ static void unrouted(struct wgc_doc_device_facts *d, struct wgc_doc_peer_facts *
 static void small_path(struct wgc_doc_device_facts *d, struct wgc_doc_peer_facts *p) { p->path_mtu = 1479; (void)d; }
 static void exact_path(struct wgc_doc_device_facts *d, struct wgc_doc_peer_facts *p) { p->path_mtu = 1480; (void)d; }
 static void local_ep(struct wgc_doc_device_facts *d, struct wgc_doc_peer_facts *p) { p->endpoint_is_local = true; (void)d; }
+/* a peer on this host over loopback (two tunnels on one machine, as make demo's outer
+ * addresses could be): no router, so no hairpin NAT; doctor once failed it with that advice */
+static void loopback_ep(struct wgc_doc_device_facts *d, struct wgc_doc_peer_facts *p)
+{
+	p->endpoint_is_local = true;
+	snprintf(p->endpoint_host, sizeof(p->endpoint_host), "127.0.0.1");
+	snprintf(p->endpoint, sizeof(p->endpoint), "127.0.0.1:51820");
+	(void)d;
+}
+static void loopback6_ep(struct wgc_doc_device_facts *d, struct wgc_doc_peer_facts *p)
+{
+	p->endpoint_is_local = true;
+	snprintf(p->endpoint_host, sizeof(p->endpoint_host), "::1");
+	snprintf(p->endpoint, sizeof(p->endpoint), "[::1]:51820");
+	(void)d;
+}
 static void gw_ep(struct wgc_doc_device_facts *d, struct wgc_doc_peer_facts *p) { p->endpoint_is_lan_gateway = true; (void)d; }
 static void modem(struct wgc_doc_device_facts *d, struct wgc_doc_peer_facts *p) { p->ping_ttl = 254; (void)d; }
 static void modem_vs_hs(struct wgc_doc_device_facts *d, struct wgc_doc_peer_facts *p)
@@ -213,6 +229,8 @@ static const struct row rows[] = {
 	{ "route.mtu", small_path, WGC_DOC_WARN, "MTU = 1419" },
 	{ "hairpin", no_change, WGC_DOC_OK, NULL },
 	{ "hairpin", local_ep, WGC_DOC_FAIL, "LAN address" },
+	{ "hairpin", loopback_ep, WGC_DOC_OK, "loopback" },
+	{ "hairpin", loopback6_ep, WGC_DOC_OK, "loopback" },
 	{ "hairpin", gw_ep, WGC_DOC_WARN, "NAT loopback" },
 	{ "who_answers", no_change, WGC_DOC_OK, "initial 64, 0 hops" },
 	{ "who_answers", modem, WGC_DOC_WARN, "initial 255, 1 hops" },

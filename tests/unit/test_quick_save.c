@@ -203,6 +203,11 @@ static void test_comments_survive(void)
 		     "[Interface]\n# home\nAddress = 10.0.0.1/24\nAddress = fd00::1/64 # v6\nPrivateKey = K\n");
 	/* fuzzer find: a line without '=' (NULL value pointer, UB in the span arithmetic) */
 	expect_merge("[Interface]\n# c\nNoEquals\n", "[Interface]\nNoEquals\n", "[Interface]\n# c\nNoEquals\n");
+	/* a file that starts with a UTF-8 byte-order mark keeps its order and comments (save once
+	 * moved its [Interface] section after the peers); the mark itself is dropped */
+	expect_merge("\xef\xbb\xbf[Interface]\n# mine\nPrivateKey = K\nAddress = 10.0.0.1/24\n\n[Peer]\nPublicKey = " PK1 "\n",
+		     "[Interface]\nAddress = 10.0.0.1/24\nPrivateKey = K\n\n[Peer]\nPublicKey = " PK1 "\n",
+		     "[Interface]\n# mine\nPrivateKey = K\nAddress = 10.0.0.1/24\n\n[Peer]\nPublicKey = " PK1 "\n");
 	/* a file without comments comes out exactly as generated */
 	expect_merge("[Interface]\nPrivateKey = K\n", "[Interface]\nPrivateKey = K\n\n[Peer]\nPublicKey = " PK1 "\n",
 		     "[Interface]\nPrivateKey = K\n\n[Peer]\nPublicKey = " PK1 "\n");
