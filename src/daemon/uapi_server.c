@@ -453,15 +453,29 @@ static bool socket_gone(const struct wgc_uapi_server *s)
 }
 
 /*
+ * With every slot taken, a client that has been quiet this long with
+ * nothing in flight (between requests) gives its slot to a new one: idle
+ * connections must not lock `wg show' out for the whole idle timeout.
+ */
+enum { EVICT_QUIET_MS = 1000 };
+
+static bool evictable(const struct client *c, int64_t now)
+{
+	return c->fd >= 0 && !c->in.len && !c->out.len && now - c->last_ms >= EVICT_QUIET_MS;
+}
+
+/*
  * Fills pfd: the wake pipe, the inotify watch, one slot per client (fd -1
- * when free) and the listening socket last, unless every slot is taken (a
- * full house leaves new clients waiting in the backlog). Sets *n to the
- * count; returns the poll timeout in ms: the nearest idle deadline, -1 for none.
+ * when free) and the listening socket last, unless every slot is taken by
+ * a client that is not evictable (then new clients wait in the backlog
+ * until one is). Sets *n to the count; returns the poll timeout in ms: the
+ * nearest idle or eviction deadline, -1 for none.
  */
 static int64_t build_pollset(const struct wgc_uapi_server *s, struct pollfd *pfd, unsigned *n)
 {
 	unsigned max = s->cfg.max_clients, active = 0, k = 0;
 	int64_t now = now_ms(), timeout = -1;
+	bool room = false;
 
 	pfd[k++] = (struct pollfd){ .fd = s->wake[0], .events = POLLIN };
 	pfd[k++] = (struct pollfd){ .fd = s->inotify_fd, .events = POLLIN };
@@ -476,12 +490,15 @@ static int64_t build_pollset(const struct wgc_uapi_server *s, struct pollfd *pfd
 		active++;
 		pfd[k++] = (struct pollfd){ .fd = c->fd, .events = c->out.len ? POLLOUT : POLLIN };
 		left = c->last_ms + s->cfg.idle_timeout_ms - now;
+		if (!c->in.len && !c->out.len && c->last_ms + EVICT_QUIET_MS - now < left)
+			left = c->last_ms + EVICT_QUIET_MS - now;
 		if (left < 0)
 			left = 0;
 		if (timeout < 0 || left < timeout)
 			timeout = left;
+		room |= evictable(c, now);
 	}
-	pfd[k++] = (struct pollfd){ .fd = active < max ? s->listen_fd : -1, .events = POLLIN };
+	pfd[k++] = (struct pollfd){ .fd = active < max || room ? s->listen_fd : -1, .events = POLLIN };
 	*n = k;
 	return timeout;
 }
@@ -511,13 +528,24 @@ static void service_clients(struct wgc_uapi_server *s, const struct pollfd *pfd)
 	}
 }
 
-/* Takes one waiting connection into the first free client slot, if any. */
+/*
+ * Takes one waiting connection into the first free client slot, or, with
+ * none free, into the slot of the client that has been quiet longest, if
+ * it is evictable.
+ */
 static void accept_client(struct wgc_uapi_server *s)
 {
-	unsigned max = s->cfg.max_clients, i;
+	unsigned max = s->cfg.max_clients, i, oldest = max;
+	int64_t now = now_ms();
 
 	for (i = 0; i < max && s->clients[i].fd >= 0; i++)
-		;
+		if (evictable(&s->clients[i], now) &&
+		    (oldest == max || s->clients[i].last_ms < s->clients[oldest].last_ms))
+			oldest = i;
+	if (i == max && oldest < max) {
+		drop_client(&s->clients[oldest]);
+		i = oldest;
+	}
 	if (i < max) {
 		int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {

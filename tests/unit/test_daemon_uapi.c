@@ -113,6 +113,46 @@ static bool is_eof(int fd)
 	return poll(&p, 1, 2000) == 1 && read(fd, &c, 1) == 0;
 }
 
+/*
+ * Every slot taken by idle connections (the new-user trial: 30 of them hung
+ * `wgc show' for the 30 s idle timeout): a client quiet for a second with
+ * nothing in flight gives its slot to a newcomer; one in mid-request keeps it.
+ */
+static void test_idle_clients_make_room(void)
+{
+	struct wgc_uapi_server *s = start("wgcu9", 0, 0);
+	int idle[WGC_UAPI_MAX_CLIENTS_DEFAULT - 1], busy, fresh, evicted = 0;
+	struct pollfd p;
+	char buf[64];
+
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	for (unsigned i = 0; i < sizeof(idle) / sizeof(idle[0]); i++)
+		CHECK((idle[i] = dial("wgcu9")) >= 0);
+	busy = dial("wgcu9");
+	CHECK(busy >= 0 && write(busy, "get=1\n", 6) == 6); /* a request in flight */
+	usleep(1200 * 1000);
+	fresh = dial("wgcu9");
+	CHECK(fresh >= 0 && write(fresh, "get=1\n\n", 7) == 7);
+	p = (struct pollfd){ .fd = fresh, .events = POLLIN };
+	CHECK(poll(&p, 1, 10000) == 1);
+	CHECK(read_some(fresh, buf, sizeof(buf), 9) == 9 && !strcmp(buf, "errno=0\n\n"));
+	/* the eviction came before the newcomer's reply: its EOF is there already */
+	for (unsigned i = 0; i < sizeof(idle) / sizeof(idle[0]); i++) {
+		p = (struct pollfd){ .fd = idle[i], .events = POLLIN };
+		evicted += poll(&p, 1, 0) == 1 && read(idle[i], buf, 1) == 0;
+	}
+	CHECK(evicted == 1);
+	CHECK(write(busy, "\n", 1) == 1);
+	CHECK(read_some(busy, buf, sizeof(buf), 9) == 9 && !strcmp(buf, "errno=0\n\n"));
+	for (unsigned i = 0; i < sizeof(idle) / sizeof(idle[0]); i++)
+		close(idle[i]);
+	close(busy);
+	close(fresh);
+	wgc_uapi_server_close(s);
+}
+
 static void test_socket_file(void)
 {
 	struct wgc_uapi_server *s = start("wgcu0", 0, 0);
@@ -414,6 +454,7 @@ int main(void)
 	RUN_TEST(test_in_use_and_stale);
 	RUN_TEST(test_socket_removed);
 	RUN_TEST(test_creates_directory);
+	RUN_TEST(test_idle_clients_make_room);
 	rmdir(dir);
 	return harness_exit_code();
 }
