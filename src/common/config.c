@@ -53,11 +53,22 @@ static bool fail(struct ctx *c, const char *fmt, ...)
 	return false;
 }
 
+/* U+0080..U+009F in UTF-8: C1 controls, which a terminal may obey (0xc2 0x9b is CSI). */
+static bool is_utf8_c1(const unsigned char *p)
+{
+	return p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f;
+}
+
 void wgc_config_printable(char *msg)
 {
-	for (; *msg; msg++)
-		if ((unsigned char)*msg < 0x20 || *msg == 0x7f)
-			*msg = '?';
+	for (unsigned char *p = (unsigned char *)msg; *p; p++) {
+		if (is_utf8_c1(p)) {
+			p[0] = p[1] = '?';
+			p++;
+		} else if (*p < 0x20 || *p == 0x7f) {
+			*p = '?';
+		}
+	}
 }
 
 void wgc_config_warn(const struct wgc_config_hooks *hooks, const char *fmt, ...)
@@ -367,10 +378,13 @@ static const char *quotable_line(const struct ctx *c, char out[4 * 80 + 16])
 	for (i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)p[i];
 
-		if (ch < 0x20 || ch == 0x7f)
+		if (ch < 0x20 || ch == 0x7f || (i + 1 < n && is_utf8_c1((const unsigned char *)p + i))) {
 			o += (size_t)snprintf(out + o, 5, "\\x%02x", ch);
-		else
+			if (ch == 0xc2) /* the C1 control's second byte too */
+				o += (size_t)snprintf(out + o, 5, "\\x%02x", (unsigned char)p[++i]);
+		} else {
 			out[o++] = (char)ch;
+		}
 	}
 	out[o] = '\0';
 	return out;
@@ -599,7 +613,12 @@ bool wgc_config_parse_keyfile(uint8_t key[WGC_KEY_LEN], const char *buf, size_t 
 	}
 	for (size_t i = WGC_KEY_B64_LEN - 1; i < len; i++) {
 		if (!is_space(buf[i])) {
-			snprintf(err, errlen, "trailing character in key file: '%c'", buf[i]);
+			unsigned char ch = (unsigned char)buf[i];
+
+			if (ch >= 0x20 && ch < 0x7f)
+				snprintf(err, errlen, "trailing character in key file: '%c'", ch);
+			else
+				snprintf(err, errlen, "trailing character in key file: '\\x%02x'", ch);
 			return false;
 		}
 	}

@@ -259,6 +259,8 @@ static void test_keyfile(void)
 	CHECK(!wgc_config_parse_keyfile(key, K1 "x", 45, err, sizeof(err)) && strstr(err, "trailing character in key file: 'x'"));
 	CHECK(!wgc_config_parse_keyfile(key, " " K1, 44, err, sizeof(err)) && strstr(err, "not a valid key"));
 	CHECK(!wgc_config_parse_keyfile(key, "\n" K1, 45, err, sizeof(err)) && strstr(err, "trailing character"));
+	CHECK(!wgc_config_parse_keyfile(key, K1 "\xff", 45, err, sizeof(err)) &&
+	      strstr(err, "trailing character in key file: '\\xff'"));
 }
 
 static bool args(struct wgc_device_model *dev, char *err, int argc, const char *const *argv)
@@ -478,6 +480,21 @@ static void test_errors_hide_secrets_and_controls(void)
 	CHECK(!parse(&dev, "[Interface]\nListenPort = 1\033[2J\n", false, err));
 	for (const char *p = err; *p; p++)
 		CHECK((unsigned char)*p >= 0x20 && *p != 0x7f);
+	/* U+009B, CSI in UTF-8 (the new-user trial): escaped; other UTF-8 is shown as it is */
+	memset(&dev, 0, sizeof(dev));
+	CHECK(!parse(&dev, "[Interface]\nListenPort = \xc2\x9b" "31mX\n", false, err));
+	CHECK(!strstr(err, "\xc2\x9b") && strstr(err, "??31mX"));
+	memset(&dev, 0, sizeof(dev));
+	CHECK(!parse(&dev, "[Interface]\n\xc2\x9b" "31m junk\n", false, err));
+	CHECK(!strstr(err, "\xc2\x9b"));
+	memset(&dev, 0, sizeof(dev));
+	CHECK(!parse(&dev, "[Interface]\nListenPort = caf\xc3\xa9\n", false, err));
+	CHECK(strstr(err, "caf\xc3\xa9") != NULL);
+	{
+		char msg[] = "a\xc2\x85" "b\xc2";
+		wgc_config_printable(msg);
+		CHECK(!strcmp(msg, "a??b\xc2"));
+	}
 }
 
 int main(void)
