@@ -166,6 +166,15 @@ static bool parse_listen(const char *text, union wgc_endpoint *ep)
 	return wgc_endpoint_parse_numeric(ep, copy);
 }
 
+/* parse_listen, saying what is wrong when it fails. */
+static bool listen_ok(const char *text, union wgc_endpoint *ep)
+{
+	if (parse_listen(text, ep))
+		return true;
+	fprintf(stderr, "%s: --listen takes a numeric ADDR:PORT, not `%s'\n", PROG_NAME, text);
+	return false;
+}
+
 static int serve(const struct metrics_opts *o)
 {
 	union wgc_endpoint ep;
@@ -174,10 +183,8 @@ static int serve(const struct metrics_opts *o)
 	sigset_t set;
 	int sig;
 
-	if (!parse_listen(o->listen, &ep)) {
-		fprintf(stderr, "%s: --listen takes a numeric ADDR:PORT, not `%s'\n", PROG_NAME, o->listen);
+	if (!listen_ok(o->listen, &ep))
 		return 1;
-	}
 	/* Blocked before MHD starts its thread, so only sigwait() below sees them. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -203,6 +210,7 @@ int metrics_main(int argc, const char *argv[])
 {
 	struct metrics_opts o = { .listen = "127.0.0.1:9586", .config_dir = "/etc/wireguard" };
 	struct wgc_strbuf out = { 0 };
+	union wgc_endpoint ep;
 	int i, ret;
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
@@ -221,6 +229,9 @@ int metrics_main(int argc, const char *argv[])
 	o.n_ifnames = argc - i;
 	if (!o.once)
 		return serve(&o);
+	/* --once serves nothing, but a bad --listen is still a mistake worth naming */
+	if (!listen_ok(o.listen, &ep))
+		return 1;
 	/* like `wg show nosuchif': a named interface that cannot be read fails the command */
 	ret = collect(&out, &o) ? 0 : 1;
 	if (!cli_write_stdout(&out))

@@ -27,6 +27,7 @@ printf '[Interface]\nListenPort = 51820\n\n[Peer]\n# friendly_name = peer "B"\nP
 nsx "$NS_A" "$WGC" metrics --once --config-dir "$TEST_TMP/conf" "$IF_A" >"$TEST_TMP/once.txt" 2>"$TEST_TMP/once.err"
 check_fails "--once runs clean under the sanitizers" grep -q Sanitizer "$TEST_TMP/once.err"
 check "promtool check metrics passes on --once output" promtool check metrics <"$TEST_TMP/once.txt"
+check_fails "--once with a bad --listen fails (new-user trial)" "$WGC" metrics --listen nonsense --once --config-dir "$TEST_TMP/conf"
 check "--once names peer B" grep -q "friendly_name=\"peer \\\\\"B\\\\\"\"" "$TEST_TMP/once.txt"
 check_fails "--once shows no private key" grep -q "$(nsx "$NS_A" "$WG" show "$IF_A" private-key)" "$TEST_TMP/once.txt"
 # A named interface that does not exist fails, naming it, as `wg show nosuchif' does;
