@@ -108,7 +108,7 @@ bool wgc_cookie_create_reply(struct wgc_cookie_checker *c, struct wgc_msg_cookie
 	memset(dst, 0, sizeof(*dst));
 	wgc_store_le32(dst->header.type_le, WGC_MSG_HANDSHAKE_COOKIE);
 	wgc_store_le32(dst->receiver_index, sender_index);
-	wgc_random_bytes(dst->nonce, sizeof(dst->nonce));
+	wgc_random_nonce(dst->nonce, sizeof(dst->nonce));
 	if (!make_cookie(c, cookie, src, now_ms))
 		goto out;
 	/* the sender's mac1 is the AD, binding the reply to the message it answers */

@@ -28,6 +28,14 @@ bool wgc_is_zero(const void *p, size_t len);
 /* From the kernel's CSPRNG; aborts if it cannot be read, as nothing is safe then. */
 void wgc_random_bytes(void *buf, size_t len);
 uint32_t wgc_random_u32(void);
+/*
+ * Public random values that must never repeat (a cookie reply's 24-byte
+ * XChaCha20 nonce, whitepaper 5.4.7), from OpenSSL's DRBG (RAND_bytes,
+ * seeded and reseeded from the kernel; per thread, fork-safe): a system
+ * call per reply was a tenth of a cookie reply's cost under a flood.
+ * Aborts if it fails, like wgc_random_bytes. Any thread.
+ */
+void wgc_random_nonce(void *buf, size_t len);
 /* Uniform in [0, bound) */
 uint32_t wgc_random_below(uint32_t bound);
 

@@ -85,12 +85,41 @@ static wgc_drop_reason core_send_to_peer(void *ctx, struct wgc_peer *peer, const
 	return ok ? WGC_DROP_NONE : WGC_DEV_DATA_DROPPED_SEND_FAILED;
 }
 
+static __thread struct wgcd_reply_batch *current_replies;
+
+void wgcd_replies_collect(struct wgcd_reply_batch *b)
+{
+	b->n = 0;
+	current_replies = b;
+}
+
+void wgcd_replies_flush(struct wgcd *d)
+{
+	struct wgcd_reply_batch *b = current_replies;
+
+	current_replies = NULL;
+	if (!b || !b->n)
+		return;
+	/* a refused sticky source needs no clearing: each reply's source is a copy of its origin's */
+	pthread_rwlock_rdlock(&d->udp_lock);
+	wgc_udp_send(&d->udp, b->tx, b->n);
+	pthread_rwlock_unlock(&d->udp_lock);
+	b->n = 0;
+}
+
 static void core_send_reply(void *ctx, const void *src_info, const uint8_t *msg, size_t len)
 {
 	const struct wgcd_origin *o = src_info;
+	struct wgcd_reply_batch *b = current_replies;
 	struct wgc_udp_source src = o->local;
 	bool ok;
 
+	if (b && b->n < WGC_UDP_BATCH_MAX && len <= sizeof(b->msg[0])) {
+		memcpy(b->msg[b->n], msg, len);
+		b->tx[b->n] = (struct wgc_udp_tx){ .buf = b->msg[b->n], .len = len, .to = o->from, .src = src };
+		b->n++;
+		return;
+	}
 	send_one(ctx, &o->from, &src, msg, len, &ok);
 }
 

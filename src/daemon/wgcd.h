@@ -63,6 +63,7 @@ struct wgcd_handshake_queue {
 	pthread_cond_t cv;
 	struct wgcd_handshake_item *items;
 	unsigned capacity, head, count;
+	unsigned napping; /* workers gathering a batch under load (see wgcd_handshake_main) */
 	uint64_t dropped;
 	bool stopping;
 };
@@ -143,6 +144,20 @@ int wgcd_uapi_handle(void *ctx, const char *req, size_t len, struct wgc_strbuf *
 void wgcd_datapath_lock(struct wgcd *d);
 /* Names the calling thread "wgcd-WHAT" (15 bytes at most, truncated), as top -H and /proc show it. */
 void wgcd_name_thread(const char *what);
+/*
+ * The calling thread's cookie replies (ops->send_reply) are collected in *b
+ * from wgcd_replies_collect until wgcd_replies_flush, which sends them with
+ * one sendmmsg per address family instead of one system call each: under a
+ * flood that call, not the cookie's crypto, was most of a reply's cost.
+ * Without a collector (or once it is full) a reply is sent at once.
+ */
+struct wgcd_reply_batch {
+	struct wgc_udp_tx tx[WGC_UDP_BATCH_MAX];
+	uint8_t msg[WGC_UDP_BATCH_MAX][WGC_MSG_COOKIE_LEN];
+	unsigned n;
+};
+void wgcd_replies_collect(struct wgcd_reply_batch *b);
+void wgcd_replies_flush(struct wgcd *d);
 /* One packet to the TUN, with an empty virtio header when offloads are on. */
 int wgcd_tun_write(struct wgcd *d, unsigned q, const uint8_t *pkt, size_t len);
 extern const struct wgc_device_ops wgcd_core_ops;
@@ -160,6 +175,15 @@ void wgcd_handshake_queue_free(struct wgcd_handshake_queue *q);
 bool wgcd_handshake_enqueue(struct wgcd_handshake_queue *q, const uint8_t *msg, size_t len,
 			    const struct wgcd_origin *origin);
 void wgcd_handshake_queue_wake(struct wgcd_handshake_queue *q);
+enum { WGCD_HANDSHAKE_BATCH = 32 };
+/*
+ * A worker's next batch: up to WGCD_HANDSHAKE_BATCH messages into batch,
+ * waiting for the first; when loaded (the device is under load), waiting
+ * up to a millisecond more for a whole batch. 0 only once the queue is
+ * woken for stopping. *depth: the queue's depth before the batch was taken.
+ */
+unsigned wgcd_handshake_take(struct wgcd_handshake_queue *q, struct wgcd_handshake_item *batch, unsigned *depth,
+			     bool loaded);
 /* One handshake worker (pthread start routine, arg: struct wgcd *); several
  * run on one queue. Returns when the queue is woken for stopping. */
 void *wgcd_handshake_main(void *arg);

@@ -485,6 +485,13 @@ static void test_random(void)
 	wgc_random_bytes(b, sizeof(b));
 	CHECK(!wgc_equal(a, b, 32));
 	CHECK(!wgc_is_zero(a, 32));
+	/* cookie reply nonces: 24 bytes, never the same twice, in this thread or another process */
+	memset(a, 0, sizeof(a));
+	memset(b, 0, sizeof(b));
+	wgc_random_nonce(a, 24);
+	wgc_random_nonce(b, 24);
+	CHECK(!wgc_equal(a, b, 24) && !wgc_is_zero(a, 24) && !wgc_is_zero(b, 24));
+	CHECK(wgc_is_zero(a + 24, 8) && wgc_is_zero(b + 24, 8));
 	CHECK(wgc_random_below(0) == 0 && wgc_random_below(1) == 0);
 	for (int i = 0; i < 2000; i++) {
 		uint32_t r = wgc_random_below(5);

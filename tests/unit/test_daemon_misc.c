@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -269,6 +270,88 @@ static void test_peer_fits_512(void)
 	CHECK(wgcd_core_ops.peer_user_size == sizeof(struct wgcd_peer));
 }
 
+/* The handshake queue's batching under load (issue 11, floods). */
+struct taker {
+	struct wgcd_handshake_queue *q;
+	struct wgcd_handshake_item batch[WGCD_HANDSHAKE_BATCH];
+	unsigned n, depth;
+	bool loaded;
+};
+
+static void *take_thread(void *arg)
+{
+	struct taker *t = arg;
+
+	t->n = wgcd_handshake_take(t->q, t->batch, &t->depth, t->loaded);
+	return NULL;
+}
+
+static unsigned napping(struct wgcd_handshake_queue *q)
+{
+	unsigned v;
+
+	pthread_mutex_lock(&q->mu);
+	v = q->napping;
+	pthread_mutex_unlock(&q->mu);
+	return v;
+}
+
+static void enqueue_one(struct wgcd_handshake_queue *q, uint8_t tag)
+{
+	struct wgcd_origin o = { .ttl = -1 };
+	uint8_t msg[148] = { tag };
+
+	CHECK(wgcd_handshake_enqueue(q, msg, sizeof(msg), &o));
+}
+
+/*
+ * A loaded worker waits for a batch, but gives up after its nap and takes
+ * what is there; when another worker emptied the queue meanwhile it waits
+ * on instead of returning 0 (which would end the worker: a bug the first
+ * version of the nap had).
+ */
+static void test_handshake_take_nap(void)
+{
+	struct wgcd_handshake_queue q;
+	struct taker a = { .q = &q, .loaded = true }, b = { .q = &q };
+	struct timespec t0, t1;
+	pthread_t ta;
+	unsigned i;
+
+	CHECK(wgcd_handshake_queue_init(&q, 64) == 0);
+	/* a nap that times out takes what is queued */
+	enqueue_one(&q, 1);
+	enqueue_one(&q, 2);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK(wgcd_handshake_take(&q, a.batch, &a.depth, true) == 2);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	CHECK(a.depth == 2 && a.batch[0].msg[0] == 1 && a.batch[1].msg[0] == 2);
+	CHECK((t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec) >= 900000L);
+	/* a full batch is taken at once, napping or not */
+	for (i = 0; i < WGCD_HANDSHAKE_BATCH + 3; i++)
+		enqueue_one(&q, (uint8_t)i);
+	CHECK(wgcd_handshake_take(&q, a.batch, &a.depth, true) == WGCD_HANDSHAKE_BATCH);
+	CHECK(a.depth == WGCD_HANDSHAKE_BATCH + 3);
+	CHECK(wgcd_handshake_take(&q, a.batch, &a.depth, false) == 3);
+	/* the napper's message is taken by another worker: the napper waits for the next */
+	enqueue_one(&q, 7);
+	CHECK(pthread_create(&ta, NULL, take_thread, &a) == 0);
+	for (i = 0; i < 5000 && !napping(&q); i++)
+		usleep(200);
+	CHECK(napping(&q) == 1);
+	CHECK(wgcd_handshake_take(&q, b.batch, &b.depth, false) == 1 && b.batch[0].msg[0] == 7);
+	usleep(5000); /* the nap has run out on an empty queue */
+	enqueue_one(&q, 8);
+	pthread_join(ta, NULL);
+	CHECK(a.n == 1 && a.batch[0].msg[0] == 8);
+	/* stopping ends a waiting worker with 0 */
+	CHECK(pthread_create(&ta, NULL, take_thread, &a) == 0);
+	wgcd_handshake_queue_wake(&q);
+	pthread_join(ta, NULL);
+	CHECK(a.n == 0);
+	wgcd_handshake_queue_free(&q);
+}
+
 int main(void)
 {
 	RUN_TEST(test_log_levels);
@@ -280,5 +363,6 @@ int main(void)
 	RUN_TEST(test_signals);
 	RUN_TEST(test_pktbuf_wipe);
 	RUN_TEST(test_peer_fits_512);
+	RUN_TEST(test_handshake_take_nap);
 	return harness_exit_code();
 }
