@@ -517,7 +517,8 @@ int wgc_offload_split_headers(const struct virtio_net_hdr *hdr, const uint8_t *p
 		return r;
 	if (l.gso == VIRTIO_NET_HDR_GSO_NONE)
 		return -EOPNOTSUPP;
-	if (l.segs > n || headroom > cap || l.hdrlen > cap - headroom)
+	/* room for the whole first (largest) segment, as wgc_offload_split: the caller's slot gets its payload's ciphertext */
+	if (l.segs > n || headroom > cap || l.hdrlen + (l.segs > 1 ? l.gso_size : len - l.hdrlen) > cap - headroom)
 		return -ENOBUFS;
 	for (k = 0; k < l.segs; k++) {
 		size_t chunk, start = segment_payload(&l, len, k, &chunk);

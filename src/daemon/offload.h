@@ -75,7 +75,8 @@ int wgc_offload_split(const struct virtio_net_hdr *hdr, const uint8_t *pkt, size
 /*
  * As wgc_offload_split for a TSO/USO super-packet, but without copying the
  * payload: only segment k's headers are written, at bufs[k] + headroom
- * (lens[k] = their length, at most cap - headroom), fixed up exactly as
+ * (lens[k] = their length; cap - headroom must hold the whole segment, as
+ * the slot will hold its encrypted payload too), fixed up exactly as
  * wgc_offload_split does, with the L4 checksum computed over the payload
  * where it lies; tails[k] and tail_lens[k] say where in pkt the segment's
  * payload is. Headers then payload are byte for byte the segment
