@@ -5,7 +5,9 @@
  * A lane owns one TUN queue. It reads a batch of packets, and under the
  * device lock routes each, reserves a nonce and does the accounting; then,
  * with no lock held, encrypts the batch in place and hands it to
- * sendmmsg. A UDP reader owns one socket: it takes a batch with recvmmsg,
+ * sendmmsg. A TSO/USO super-packet is cut into segments whose rebuilt
+ * headers get slots of their own while their payload is sealed straight
+ * from the super-packet (wgc_tx_item.tail), never copied. A UDP reader owns one socket: it takes a batch with recvmmsg,
  * looks the keypairs up under the lock, decrypts with no lock held, then
  * under the lock runs the replay window and the rest of the receive
  * bookkeeping in arrival order, and writes the inner packets to the TUN.
