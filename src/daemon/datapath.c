@@ -334,7 +334,7 @@ static int take_packet(struct wgcd *d, struct lane_buffers *b, int n, const stru
 	k = wgc_offload_count(hdr, pkt, len);
 	if (k <= 0)
 		return n; /* malformed: dropped */
-	if ((hdr->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) != VIRTIO_NET_HDR_GSO_NONE) {
+	if (d->tx_zerocopy && (hdr->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) != VIRTIO_NET_HDR_GSO_NONE) {
 		r = take_segments(b, n, hdr, pkt, len, (unsigned)k, in_slot);
 		if (r >= 0)
 			return r;

@@ -42,6 +42,7 @@ struct wgc_offload_config wgc_offload_config_from_env(void)
 		.udp_gso = !env_off("WGC_NO_GSO"),
 		.udp_gro = !env_off("WGC_NO_GRO"),
 		.tun_offload = !env_off("WGC_NO_TUN_OFFLOAD"),
+		.tx_zerocopy = !env_off("WGC_NO_TX_ZEROCOPY"),
 	};
 	return c;
 }

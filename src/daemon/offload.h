@@ -35,6 +35,7 @@ struct wgc_offload_config {
 	bool udp_gso;    /* UDP_SEGMENT on send */
 	bool udp_gro;    /* UDP_GRO on receive */
 	bool tun_offload; /* IFF_VNET_HDR + TSO on the TUN device */
+	bool tx_zerocopy; /* TSO segments sealed from the super-packet (wgc_offload_split_headers), not from copies */
 };
 
 struct wgc_offload_config wgc_offload_config_from_env(void);

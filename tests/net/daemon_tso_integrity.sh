@@ -8,7 +8,8 @@
 # TCP (inner IPv4 and IPv6), wgcd to wgcd and wgcd to wireguard-go, and UDP
 # datagrams sent with UDP_SEGMENT (one USO super-packet per send where the
 # kernel offers USO), each checked by its own digest on arrival, with the
-# receiver's kernel counting no TCP or UDP checksum error.
+# receiver's kernel counting no TCP or UDP checksum error. The copying path
+# (WGC_NO_TX_ZEROCOPY=1) is checked the same way.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon_lib.sh"
 require_root_and_tools python3 wireguard-go
@@ -100,13 +101,17 @@ for i in range(200):
 	check "$tag: no datagram damaged, at least half arrived" [ "$bad" = 0 -a "$good" -ge 4000 ]
 }
 
-for b in wgcd wireguard-go; do
-	make_tunnel_pair wgcd "$b" || exit 1
-	check "wgcd-$b: handshake" wait_handshake "$NS_A" "$IF_A" "$IN4_B" 20
+# the last pair copies segments out first (WGC_NO_TX_ZEROCOPY=1), the way kept for comparison
+for pair in "wgcd 0" "wireguard-go 0" "wgcd 1"; do
+	read -r b copy <<<"$pair"
+	t="wgcd->$b"
+	[ "$copy" = 1 ] && t="$t (segments copied)"
+	WGC_NO_TX_ZEROCOPY=$copy make_tunnel_pair wgcd "$b" || exit 1
+	check "$t: handshake" wait_handshake "$NS_A" "$IF_A" "$IN4_B" 20
 	e0=$(csum_errors "$NS_B")
-	tcp_copy "wgcd->$b TCP over inner IPv4" "$IN4_B"
-	tcp_copy "wgcd->$b TCP over inner IPv6" "$IN6_B"
-	udp_gso "wgcd->$b UDP with UDP_SEGMENT over inner IPv4" "$IN4_B"
-	udp_gso "wgcd->$b UDP with UDP_SEGMENT over inner IPv6" "$IN6_B"
-	check "wgcd->$b: no TCP/UDP checksum error at the receiver" [ "$(csum_errors "$NS_B")" = "$e0" ]
+	tcp_copy "$t TCP over inner IPv4" "$IN4_B"
+	tcp_copy "$t TCP over inner IPv6" "$IN6_B"
+	udp_gso "$t UDP with UDP_SEGMENT over inner IPv4" "$IN4_B"
+	udp_gso "$t UDP with UDP_SEGMENT over inner IPv6" "$IN6_B"
+	check "$t: no TCP/UDP checksum error at the receiver" [ "$(csum_errors "$NS_B")" = "$e0" ]
 done

@@ -826,12 +826,14 @@ static void test_config_from_env(void)
 	unsetenv("WGC_NO_GRO");
 	unsetenv("WGC_NO_TUN_OFFLOAD");
 	c = wgc_offload_config_from_env();
-	CHECK(c.udp_gso && c.udp_gro && c.tun_offload);
+	CHECK(c.udp_gso && c.udp_gro && c.tun_offload && c.tx_zerocopy);
 	setenv("WGC_NO_GSO", "1", 1);
 	setenv("WGC_NO_GRO", "0", 1);
 	setenv("WGC_NO_TUN_OFFLOAD", "yes", 1);
+	setenv("WGC_NO_TX_ZEROCOPY", "1", 1);
 	c = wgc_offload_config_from_env();
-	CHECK(!c.udp_gso && c.udp_gro && !c.tun_offload);
+	CHECK(!c.udp_gso && c.udp_gro && !c.tun_offload && !c.tx_zerocopy);
+	unsetenv("WGC_NO_TX_ZEROCOPY");
 	unsetenv("WGC_NO_GSO");
 	unsetenv("WGC_NO_GRO");
 	unsetenv("WGC_NO_TUN_OFFLOAD");
