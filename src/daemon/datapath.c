@@ -7,10 +7,12 @@
  * with no lock held, encrypts the batch in place and hands it to
  * sendmmsg. A TSO/USO super-packet is cut into segments whose rebuilt
  * headers get slots of their own while their payload is sealed straight
- * from the super-packet (wgc_tx_item.tail), never copied. A UDP reader owns one socket: it takes a batch with recvmmsg,
- * looks the keypairs up under the lock, decrypts with no lock held, then
- * under the lock runs the replay window and the rest of the receive
- * bookkeeping in arrival order, and writes the inner packets to the TUN.
+ * from the super-packet (wgc_tx_item.tail), never copied (unless
+ * WGC_NO_TX_ZEROCOPY=1). A UDP reader owns one socket: it takes a batch
+ * with recvmmsg, looks the keypairs up under the lock, decrypts with no
+ * lock held, then under the lock runs the replay window and the rest of
+ * the receive bookkeeping in arrival order, and writes the inner packets
+ * to the TUN.
  *
  * Per-peer order holds because one thread handles a given flow in each
  * direction (the kernel spreads TUN flows over queues by hash), and all
