@@ -576,6 +576,90 @@ static bool ossl_seal(uint8_t *dst, const uint8_t *src, size_t len, const uint8_
 	return ok;
 }
 
+/*
+ * OpenSSL's ChaCha20-Poly1305 is much slower when a short update comes
+ * first and long ones follow: measured on the target for a 1416-byte
+ * plaintext, one update 1229 ns, 40 + 1376 bytes 1430 ns, 320 + 1096
+ * 1401 ns, 384 + 1032 1251 ns, 512 + 904 1245 ns. So the first update
+ * gets at least this many bytes, the leading bytes of the pieces after a
+ * short first one copied to where their ciphertext goes anyway (at most
+ * this many bytes copied, against the whole packet without a gather).
+ */
+enum { GATHER_FIRST_UPDATE_MIN = 512 };
+
+/*
+ * Puts the first run of the plaintext together at dst: pieces in place are
+ * taken whole, others copied only as far as GATHER_FIRST_UPDATE_MIN needs.
+ * Returns its length; *next and *next_used say where the rest starts.
+ */
+static size_t gather_first_run(uint8_t *dst, const struct wgc_aead_part *parts, unsigned n, unsigned *next,
+			       size_t *next_used)
+{
+	size_t off = 0;
+	unsigned i;
+
+	*next_used = 0;
+	for (i = 0; i < n && off < GATHER_FIRST_UPDATE_MIN; i++) {
+		size_t take = parts[i].len;
+
+		if (take && parts[i].p != dst + off) {
+			if (take > GATHER_FIRST_UPDATE_MIN - off)
+				take = GATHER_FIRST_UPDATE_MIN - off;
+			memcpy(dst + off, parts[i].p, take);
+		}
+		off += take;
+		if (take < parts[i].len) {
+			*next_used = take;
+			break;
+		}
+	}
+	*next = i;
+	return off;
+}
+
+/*
+ * The first run, then the other pieces where they lie, through the same
+ * context: OpenSSL's ChaCha20-Poly1305 keeps the partial keystream block
+ * and the partial Poly1305 block between updates, so pieces of any length
+ * give the same bytes as one update over their concatenation (test_crypto
+ * checks this for many splits).
+ */
+static bool ossl_seal_gather(uint8_t *dst, const struct wgc_aead_part *parts, unsigned n, const uint8_t *ad,
+			     size_t adlen, const uint8_t nonce[WGC_AEAD_NONCE_LEN], const uint8_t key[WGC_KEY_LEN])
+{
+	EVP_CIPHER_CTX *ctx;
+	int outl = 0, adl = 0;
+	size_t off, used;
+	unsigned i;
+	bool ok;
+
+	if (adlen > INT_MAX)
+		return false;
+	for (i = 0; i < n; i++)
+		if (parts[i].len > INT_MAX)
+			return false;
+	off = gather_first_run(dst, parts, n, &i, &used);
+	if (off > INT_MAX)
+		return false;
+	ctx = thread_aead(key, nonce, 1);
+	if (!ctx)
+		return false;
+	ok = (!adlen || EVP_CipherUpdate(ctx, NULL, &adl, ad, (int)adlen)) &&
+	     (!off || (EVP_CipherUpdate(ctx, dst, &outl, dst, (int)off) && (size_t)outl == off));
+	for (; ok && i < n; i++, used = 0) {
+		size_t len = parts[i].len - used;
+
+		if (!len)
+			continue;
+		ok = EVP_CipherUpdate(ctx, dst + off, &outl, parts[i].p + used, (int)len) && (size_t)outl == len;
+		off += len;
+	}
+	ok = ok && EVP_CipherFinal_ex(ctx, dst + off, &outl) && outl == 0 &&
+	     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, WGC_AEAD_TAG_LEN, dst + off);
+	busy_unlock(thread_aead_state);
+	return ok;
+}
+
 static bool ossl_open(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *ad, size_t adlen,
 		      const uint8_t nonce[WGC_AEAD_NONCE_LEN], const uint8_t key[WGC_KEY_LEN])
 {
@@ -616,6 +700,40 @@ bool wgc_crypto_backend_seal(enum wgc_crypto_backend backend, uint8_t *dst, cons
 		ok = crypto_aead_chacha20poly1305_ietf_encrypt(dst, NULL, src, len, ad, adlen, NULL, nonce, key) == 0;
 	if (!ok)
 		wgc_wipe(dst, len + WGC_AEAD_TAG_LEN);
+	return ok;
+}
+
+/* The plaintext put together at dst (pieces already in place stay), for one in-place seal. */
+static size_t gather_in_place(uint8_t *dst, const struct wgc_aead_part *parts, unsigned n)
+{
+	size_t off = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (parts[i].len && parts[i].p != dst + off)
+			memcpy(dst + off, parts[i].p, parts[i].len);
+		off += parts[i].len;
+	}
+	return off;
+}
+
+bool wgc_crypto_backend_seal_gather(enum wgc_crypto_backend backend, uint8_t *dst, const struct wgc_aead_part *parts,
+				    unsigned n, const uint8_t *ad, size_t adlen, const uint8_t nonce[WGC_AEAD_NONCE_LEN],
+				    const uint8_t key[WGC_KEY_LEN])
+{
+	size_t total = 0;
+	bool ok;
+
+	for (unsigned i = 0; i < n; i++)
+		total += parts[i].len;
+	if (backend == WGC_CRYPTO_OPENSSL) {
+		ok = ossl_seal_gather(dst, parts, n, ad, adlen, nonce, key);
+	} else {
+		/* libsodium takes one buffer; it serves only short packets (data_backend), so a copy is cheap */
+		gather_in_place(dst, parts, n);
+		ok = crypto_aead_chacha20poly1305_ietf_encrypt(dst, NULL, dst, total, ad, adlen, NULL, nonce, key) == 0;
+	}
+	if (!ok)
+		wgc_wipe(dst, total + WGC_AEAD_TAG_LEN);
 	return ok;
 }
 
@@ -661,6 +779,18 @@ bool wgc_aead_seal(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *
 
 	wg_nonce(n, nonce);
 	return wgc_crypto_backend_seal(data_backend(len), dst, src, len, ad, adlen, n, key);
+}
+
+bool wgc_aead_seal_gather(uint8_t *dst, const struct wgc_aead_part *parts, unsigned n, const uint8_t *ad,
+			  size_t adlen, uint64_t nonce, const uint8_t key[WGC_KEY_LEN])
+{
+	uint8_t nn[WGC_AEAD_NONCE_LEN];
+	size_t total = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		total += parts[i].len;
+	wg_nonce(nn, nonce);
+	return wgc_crypto_backend_seal_gather(data_backend(total), dst, parts, n, ad, adlen, nn, key);
 }
 
 bool wgc_aead_open(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *ad, size_t adlen,

@@ -71,6 +71,23 @@ bool wgc_aead_seal(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *
 bool wgc_aead_open(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *ad, size_t adlen,
 		   uint64_t nonce, const uint8_t key[WGC_KEY_LEN]);
 
+/* One piece of a plaintext given in pieces (wgc_aead_seal_gather). */
+struct wgc_aead_part {
+	const uint8_t *p; /* may be NULL when len is 0 */
+	size_t len;
+};
+
+/*
+ * As wgc_aead_seal of the concatenation of parts[0..n), without building it
+ * first: one AEAD over all pieces (OpenSSL: one update per piece on the
+ * same context). Writes total + 16 bytes at dst, where total is the sum of
+ * the lengths. Each piece either lies exactly where its ciphertext goes
+ * (dst + the lengths before it: in place) or overlaps no byte of
+ * dst[0..total+16). On failure dst is wiped and false returned.
+ */
+bool wgc_aead_seal_gather(uint8_t *dst, const struct wgc_aead_part *parts, unsigned n, const uint8_t *ad,
+			  size_t adlen, uint64_t nonce, const uint8_t key[WGC_KEY_LEN]);
+
 /* XChaCha20-Poly1305 with a 24-byte nonce (cookie replies) */
 /*
  * The OpenSSL AEAD backend caches the last key per thread (to skip the key

@@ -32,6 +32,11 @@ bool wgc_crypto_backend_seal(enum wgc_crypto_backend backend, uint8_t *dst, cons
 bool wgc_crypto_backend_open(enum wgc_crypto_backend backend, uint8_t *dst, const uint8_t *src, size_t len,
 			     const uint8_t *ad, size_t adlen, const uint8_t nonce[WGC_AEAD_NONCE_LEN],
 			     const uint8_t key[WGC_KEY_LEN]);
+/* As wgc_aead_seal_gather, on a named backend with a full 96-bit RFC 8439 nonce. */
+struct wgc_aead_part;
+bool wgc_crypto_backend_seal_gather(enum wgc_crypto_backend backend, uint8_t *dst, const struct wgc_aead_part *parts,
+				    unsigned n, const uint8_t *ad, size_t adlen, const uint8_t nonce[WGC_AEAD_NONCE_LEN],
+				    const uint8_t key[WGC_KEY_LEN]);
 /* As wgc_x25519, on a named backend. */
 bool wgc_crypto_backend_x25519(enum wgc_crypto_backend backend, uint8_t shared[WGC_KEY_LEN],
 			       const uint8_t private_key[WGC_KEY_LEN], const uint8_t public_key[WGC_KEY_LEN]);

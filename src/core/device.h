@@ -346,15 +346,31 @@ void wgc_peer_counter_add(struct wgc_peer *peer, enum wgc_peer_counter c, uint64
 unsigned wgc_device_rejected_sources(struct wgc_device *dev, wgc_drop_reason reason,
 				     union wgc_sockaddr out[WGC_REJECTED_SOURCES_PER_REASON]);
 
-/* One packet of a send batch: the caller fills buf, len and user; the core the rest. */
+/* One packet of a send batch: the caller fills buf, len, tail, tail_len and user; the core the rest. */
 struct wgc_tx_item {
 	/*
-	 * The inner packet lies at buf + WGC_MSG_DATA_HEADER_LEN; buf has room
-	 * for wgc_transport_message_len(len, mtu) bytes and becomes the data
-	 * message, encrypted in place.
+	 * The inner packet is the len bytes at buf + WGC_MSG_DATA_HEADER_LEN
+	 * (the head) followed by the tail_len bytes at tail (none: NULL, 0).
+	 * buf has room for wgc_transport_message_len(len + tail_len, mtu)
+	 * bytes and becomes the data message: the head is encrypted in place,
+	 * the tail read where it lies and its ciphertext written after the
+	 * head's, so a TSO segment's payload is sealed straight from its
+	 * super-packet without a copy.
+	 *
+	 * The tail is the caller's, read-only: it must stay valid and
+	 * unchanged until wgc_tx_encrypt returns, and overlap nothing of buf's
+	 * message. The core keeps no pointer into it past the batch: a packet
+	 * staged for a handshake is copied whole (head and tail) into one
+	 * buffer of its own. Routing and ops->tx_check see the head only
+	 * (pkt, len), so it should hold the IP and transport headers (a head
+	 * shorter than its IP header gets the tail copied after it first);
+	 * everything else (padding, MTU, accounting, counters, staging) counts
+	 * the whole packet, len + tail_len bytes.
 	 */
 	uint8_t *buf;
 	size_t len;
+	const uint8_t *tail;
+	size_t tail_len;
 	void *user;                   /* passed to ops->tx_check */
 	/* set by the core */
 	struct wgc_peer *peer;        /* the route, or NULL */

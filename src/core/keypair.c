@@ -167,6 +167,31 @@ size_t wgc_transport_encrypt(const struct wgc_keypair *kp, uint64_t counter, uin
 	return WGC_DATA_OVERHEAD + padded;
 }
 
+size_t wgc_transport_encrypt_gather(const struct wgc_keypair *kp, uint64_t counter, uint8_t *dst,
+				    const uint8_t *plain, size_t len, const uint8_t *tail, size_t tail_len,
+				    size_t mtu)
+{
+	static const uint8_t zeros[WGC_MESSAGE_PADDING_MULTIPLE];
+	size_t padded = wgc_transport_padded_len(len + tail_len, mtu);
+	uint8_t *payload = dst + WGC_MSG_DATA_HEADER_LEN;
+	struct wgc_aead_part parts[3] = {
+		{ payload, len },
+		{ tail, tail_len },
+		{ zeros, padded - len - tail_len },
+	};
+
+	if (parts[2].len > sizeof(zeros))
+		return 0; /* cannot happen: padding stays below one multiple */
+	if (payload != plain)
+		memmove(payload, plain, len);
+	if (!wgc_aead_seal_gather(payload, parts, 3, NULL, 0, counter, kp->send_key))
+		return 0;
+	wgc_store_le32(dst, WGC_MSG_DATA);
+	wgc_store_le32(dst + 4, kp->remote_index);
+	wgc_store_le64(dst + 8, counter);
+	return WGC_DATA_OVERHEAD + padded;
+}
+
 enum wgc_transport_status wgc_transport_decrypt(struct wgc_keypair *kp, const uint8_t *msg, size_t msg_len,
 						uint8_t *dst, size_t *plain_len, uint64_t *counter, uint64_t now_ms)
 {

@@ -80,6 +80,16 @@ bool wgc_transport_next_counter(struct wgc_keypair *kp, uint64_t *counter);
  */
 size_t wgc_transport_encrypt(const struct wgc_keypair *kp, uint64_t counter, uint8_t *dst,
 			     const uint8_t *plain, size_t len, size_t mtu);
+/*
+ * As wgc_transport_encrypt for an inner packet given in two parts: the head
+ * (len bytes at plain, which may equal dst + 16) and then the tail
+ * (tail_len bytes, may be NULL when 0), which must overlap nothing of dst's
+ * wgc_transport_message_len(len + tail_len, mtu) bytes. The tail is read
+ * in place, never copied (a TSO segment's payload in its super-packet).
+ */
+size_t wgc_transport_encrypt_gather(const struct wgc_keypair *kp, uint64_t counter, uint8_t *dst,
+				    const uint8_t *plain, size_t len, const uint8_t *tail, size_t tail_len,
+				    size_t mtu);
 enum wgc_transport_status {
 	WGC_TRANSPORT_OK,
 	WGC_TRANSPORT_EXPIRED,   /* the keypair may no longer receive (age, counter limit, invalidated) */

@@ -84,9 +84,12 @@ void wgc_peer_sent_data(struct wgc_peer *peer, size_t inner_len, size_t wire_len
 		wgc_peer_counter_add(peer, WGC_PEER_KEEPALIVES_SENT, 1);
 }
 
-static void stage(struct wgc_peer *peer, const uint8_t *packet, size_t len)
+/* A copy of head then tail, contiguous and owned by the staging queue: nothing points into the caller's buffers. */
+static void stage(struct wgc_peer *peer, const uint8_t *packet, size_t head_len, const uint8_t *rest,
+		  size_t rest_len)
 {
 	struct wgc_staged *s = peer->staged;
+	size_t len = head_len + rest_len;
 	unsigned tail;
 	uint8_t *copy;
 
@@ -98,8 +101,10 @@ static void stage(struct wgc_peer *peer, const uint8_t *packet, size_t len)
 	copy = malloc(len ? len : 1);
 	if (!copy)
 		return;
-	if (len)
-		memcpy(copy, packet, len);
+	if (head_len)
+		memcpy(copy, packet, head_len);
+	if (rest_len)
+		memcpy(copy + head_len, rest, rest_len);
 	if (s->count == WGC_MAX_STAGED_PACKETS) {
 		/* the oldest goes: by the time a session exists it is the stalest */
 		free(s->packets[s->head]);
@@ -151,21 +156,28 @@ void wgc_peer_send_staged(struct wgc_peer *peer, uint64_t now_ms)
 	wgc_peer_keep_key_fresh_send(peer, now_ms);
 }
 
-void wgc_peer_send_packet(struct wgc_peer *peer, const uint8_t *packet, size_t len, uint64_t now_ms)
+/* A packet in two parts (head, tail) through the staging queue: copied whole, then sent if a session allows. */
+static void send_packet_parts(struct wgc_peer *peer, const uint8_t *head, size_t len, const uint8_t *tail,
+			      size_t tail_len, uint64_t now_ms)
 {
-	if (len > 65535) {
+	if (len + tail_len > 65535) {
 		wgc_counters_add(&peer->device->counters, WGC_DEV_DATA_DROPPED_MALFORMED, 1);
 		return;
 	}
-	stage(peer, packet, len);
+	stage(peer, head, len, tail, tail_len);
 	wgc_peer_send_staged(peer, now_ms);
+}
+
+void wgc_peer_send_packet(struct wgc_peer *peer, const uint8_t *packet, size_t len, uint64_t now_ms)
+{
+	send_packet_parts(peer, packet, len, NULL, 0, now_ms);
 }
 
 void wgc_peer_send_keepalive(struct wgc_peer *peer, uint64_t now_ms)
 {
 	/* with packets waiting, those carry the keepalive's meaning already */
 	if (!wgc_peer_staged_count(peer))
-		stage(peer, NULL, 0);
+		stage(peer, NULL, 0, NULL, 0);
 	wgc_peer_send_staged(peer, now_ms);
 }
 
@@ -178,14 +190,34 @@ struct wgc_peer *wgc_device_route(const struct wgc_device *dev, const uint8_t *p
 	return NULL;
 }
 
+/*
+ * Routing reads the IP header from the head alone: a head too short for its
+ * version's header (not expected from the daemon, whose heads hold all
+ * headers) gets the tail appended, as buf has room for the whole message.
+ */
+static void join_short_head(struct wgc_tx_item *it, uint8_t *pkt)
+{
+	size_t need = it->len && pkt[0] >> 4 == 4 ? 20 : 40;
+
+	if (!it->tail_len || it->len >= need)
+		return;
+	memcpy(pkt + it->len, it->tail, it->tail_len);
+	it->len += it->tail_len;
+	it->tail = NULL;
+	it->tail_len = 0;
+}
+
 /* One packet of a send batch, under the lock: routed, then sent now (kp set), staged or dropped. */
 static wgc_drop_reason prepare_one(struct wgc_device *dev, struct wgc_tx_item *it, uint64_t now_ms)
 {
 	uint8_t *pkt = it->buf + WGC_MSG_DATA_HEADER_LEN;
-	struct wgc_peer *peer = wgc_device_route(dev, pkt, it->len);
+	struct wgc_peer *peer;
 	wgc_drop_reason r;
+	size_t inner;
 
-	it->peer = peer;
+	join_short_head(it, pkt);
+	inner = it->len + it->tail_len;
+	peer = it->peer = wgc_device_route(dev, pkt, it->len);
 	if (!dev->up)
 		return WGC_DEV_DATA_DROPPED_DEVICE_DOWN;
 	if (!peer)
@@ -197,18 +229,18 @@ static wgc_drop_reason prepare_one(struct wgc_device *dev, struct wgc_tx_item *i
 	 * no endpoint yet they wait too (a roaming peer may bring one) */
 	if (r != WGC_DROP_NONE || wgc_peer_staged_count(peer) ||
 	    !(it->kp = wgc_keypairs_current_for_send(&peer->keypairs, now_ms))) {
-		wgc_peer_send_packet(peer, pkt, it->len, now_ms);
+		send_packet_parts(peer, pkt, it->len, it->tail, it->tail_len, now_ms);
 		return WGC_DROP_NONE;
 	}
 	if (!wgc_transport_next_counter(it->kp, &it->counter)) {
 		wgc_keypair_put(it->kp);
 		it->kp = NULL;
-		wgc_peer_send_packet(peer, pkt, it->len, now_ms);
+		send_packet_parts(peer, pkt, it->len, it->tail, it->tail_len, now_ms);
 		return WGC_DROP_NONE;
 	}
 	it->mtu = dev->mtu;
-	it->wire_len = wgc_transport_message_len(it->len, it->mtu);
-	wgc_peer_sent_data(peer, it->len, it->wire_len, now_ms);
+	it->wire_len = wgc_transport_message_len(inner, it->mtu);
+	wgc_peer_sent_data(peer, inner, it->wire_len, now_ms);
 	wgc_peer_keep_key_fresh_send(peer, now_ms);
 	return WGC_DROP_NONE;
 }
@@ -233,8 +265,13 @@ void wgc_tx_encrypt(struct wgc_device *dev, struct wgc_tx_item *items, unsigned 
 
 		if (!it->kp)
 			continue;
-		it->wire_len = wgc_transport_encrypt(it->kp, it->counter, it->buf, it->buf + WGC_MSG_DATA_HEADER_LEN,
-						     it->len, it->mtu);
+		if (it->tail_len)
+			it->wire_len = wgc_transport_encrypt_gather(it->kp, it->counter, it->buf,
+								    it->buf + WGC_MSG_DATA_HEADER_LEN, it->len, it->tail,
+								    it->tail_len, it->mtu);
+		else
+			it->wire_len = wgc_transport_encrypt(it->kp, it->counter, it->buf,
+							     it->buf + WGC_MSG_DATA_HEADER_LEN, it->len, it->mtu);
 		wgc_keypair_put(it->kp);
 		it->kp = NULL;
 		if (!it->wire_len) {

@@ -5,10 +5,14 @@
  * A lane owns one TUN queue. It reads a batch of packets, and under the
  * device lock routes each, reserves a nonce and does the accounting; then,
  * with no lock held, encrypts the batch in place and hands it to
- * sendmmsg. A UDP reader owns one socket: it takes a batch with recvmmsg,
- * looks the keypairs up under the lock, decrypts with no lock held, then
- * under the lock runs the replay window and the rest of the receive
- * bookkeeping in arrival order, and writes the inner packets to the TUN.
+ * sendmmsg. A TSO/USO super-packet is cut into segments whose rebuilt
+ * headers get slots of their own while their payload is sealed straight
+ * from the super-packet (wgc_tx_item.tail), never copied (unless
+ * WGC_NO_TX_ZEROCOPY=1). A UDP reader owns one socket: it takes a batch
+ * with recvmmsg, looks the keypairs up under the lock, decrypts with no
+ * lock held, then under the lock runs the replay window and the rest of
+ * the receive bookkeeping in arrival order, and writes the inner packets
+ * to the TUN.
  *
  * Per-peer order holds because one thread handles a given flow in each
  * direction (the kernel spreads TUN flows over queues by hash), and all
@@ -244,12 +248,29 @@ void wgcd_datapath_lock(struct wgcd *d)
 				  memory_order_relaxed);
 }
 
+/*
+ * A send batch. Each item (a packet, or a segment of a TSO/USO
+ * super-packet) has a slot of its own, which becomes its data message. A
+ * super-packet read from the TUN keeps the slot it was read into as well:
+ * its segments' items hold only their rebuilt headers and point at their
+ * payload in it (wgc_tx_item.tail), so it must stay unchanged until
+ * wgc_tx_encrypt returns; no slot is reused before the next batch.
+ */
 struct lane_buffers {
 	uint8_t slot[BATCH][SLOT];
 	uint8_t *slot_ptr[BATCH];
-	size_t len[BATCH];
-	/* a super-packet that did not fit the previous batch */
-	uint8_t pending[65535];
+	unsigned slots; /* slots taken by the batch being filled */
+	/* one super-packet's split, before it becomes items */
+	size_t seg_len[BATCH];
+	const uint8_t *seg_tail[BATCH];
+	size_t seg_tail_len[BATCH];
+	/*
+	 * A super-packet that did not fit the previous batch. Two buffers:
+	 * the segments taken from one may still point into it when the next
+	 * one that does not fit is saved, into the other.
+	 */
+	uint8_t pending[2][65535];
+	unsigned pending_idx;
 	struct virtio_net_hdr pending_hdr;
 	size_t pending_len;
 	bool has_pending;
@@ -289,29 +310,87 @@ static bool own_looped_packet(const uint8_t *pkt, size_t len, const union wgc_en
 	return false;
 }
 
+static void set_item(struct wgc_tx_item *it, uint8_t *buf, size_t len, const uint8_t *tail, size_t tail_len)
+{
+	it->buf = buf;
+	it->len = len;
+	it->tail = tail;
+	it->tail_len = tail_len;
+}
+
 /*
- * Places one packet read from the TUN (already at b->slot[n] + header room,
- * or elsewhere) into the batch, cut into segments when it is a TSO/USO
- * super-packet and with its checksum completed when the kernel left it
- * partial. Returns the new count, or -1 when it does not fit the batch.
+ * A TSO/USO super-packet as segments whose payload is sealed where it lies
+ * (no copy): the headers of segment j go to their own slot, the payload
+ * stays in pkt. pkt is in slot b->slots when in_slot (that slot then stays
+ * the super-packet's), else in a pending buffer. Returns the new count, or
+ * -1 when this is not a super-packet or needs more slots than are free.
+ */
+static int take_segments(struct lane_buffers *b, int n, const struct virtio_net_hdr *hdr, const uint8_t *pkt,
+			 size_t len, unsigned segs, bool in_slot)
+{
+	unsigned first = b->slots + in_slot;
+	int r, j;
+
+	if (first + segs > BATCH)
+		return -1;
+	r = wgc_offload_split_headers(hdr, pkt, len, &b->slot_ptr[first], SLOT, WGC_MSG_DATA_HEADER_LEN, b->seg_len,
+				      b->seg_tail, b->seg_tail_len, BATCH - first);
+	if (r == -EOPNOTSUPP)
+		return -1;
+	if (r <= 0)
+		return n; /* malformed: dropped */
+	for (j = 0; j < r; j++)
+		set_item(&b->items[n + j], b->slot[first + j], b->seg_len[j], b->seg_tail[j], b->seg_tail_len[j]);
+	b->slots = first + (unsigned)r;
+	return n + r;
+}
+
+/*
+ * Places one packet read from the TUN (at b->slot[b->slots] + header room
+ * when in_slot, else in a pending buffer) into the batch, cut into segments
+ * when it is a TSO/USO super-packet and with its checksum completed when
+ * the kernel left it partial. Returns the new count of items, or -1 when
+ * it does not fit the batch.
  */
 static int take_packet(struct wgcd *d, struct lane_buffers *b, int n, const struct virtio_net_hdr *hdr,
-		       const uint8_t *pkt, size_t len)
+		       const uint8_t *pkt, size_t len, bool in_slot)
 {
-	int k, r;
+	unsigned free_slots = BATCH - b->slots;
+	int k, r, j;
 
 	if (!d->vnet) {
-		b->len[n] = len;
+		set_item(&b->items[n], b->slot[b->slots++], len, NULL, 0);
 		return n + 1;
 	}
 	k = wgc_offload_count(hdr, pkt, len);
 	if (k <= 0)
 		return n; /* malformed: dropped */
-	if (k > BATCH - n)
-		return n ? -1 : n; /* more segments than a whole batch holds: dropped */
-	r = wgc_offload_split(hdr, pkt, len, &b->slot_ptr[n], SLOT, WGC_MSG_DATA_HEADER_LEN, &b->len[n],
-			      (unsigned)(BATCH - n));
-	return r > 0 ? n + r : n;
+	if (d->tx_zerocopy && (hdr->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) != VIRTIO_NET_HDR_GSO_NONE) {
+		r = take_segments(b, n, hdr, pkt, len, (unsigned)k, in_slot);
+		if (r >= 0)
+			return r;
+	}
+	/* not a super-packet, or room for its segments only: copied out (in place for segment 0 when in_slot) */
+	if ((unsigned)k > free_slots)
+		return b->slots ? -1 : n; /* more segments than a whole batch holds: dropped */
+	r = wgc_offload_split(hdr, pkt, len, &b->slot_ptr[b->slots], SLOT, WGC_MSG_DATA_HEADER_LEN, b->seg_len,
+			      free_slots);
+	if (r <= 0)
+		return n;
+	for (j = 0; j < r; j++)
+		set_item(&b->items[n + j], b->slot[b->slots + (unsigned)j], b->seg_len[j], NULL, 0);
+	b->slots += (unsigned)r;
+	return n + r;
+}
+
+/* Keeps a packet that did not fit this batch for the next, away from the buffers this batch still reads. */
+static void save_pending(struct lane_buffers *b, const struct virtio_net_hdr *hdr, const uint8_t *pkt, size_t len)
+{
+	b->pending_idx ^= 1;
+	memcpy(b->pending[b->pending_idx], pkt, len);
+	b->pending_hdr = *hdr;
+	b->pending_len = len;
+	b->has_pending = true;
 }
 
 /* Reads up to BATCH packets, waiting at most a second for the first. Returns count or -errno. */
@@ -322,9 +401,10 @@ static int read_tun_batch(struct wgcd *d, unsigned q, struct lane_buffers *b)
 	struct virtio_net_hdr hdr;
 	int n = 0, r;
 
+	b->slots = 0;
 	if (b->has_pending) {
 		b->has_pending = false;
-		n = take_packet(d, b, 0, &b->pending_hdr, b->pending, b->pending_len);
+		n = take_packet(d, b, 0, &b->pending_hdr, b->pending[b->pending_idx], b->pending_len, false);
 		if (n < 0)
 			n = 0;
 	}
@@ -337,8 +417,8 @@ static int read_tun_batch(struct wgcd *d, unsigned q, struct lane_buffers *b)
 		if (pfd[0].revents & (POLLERR | POLLHUP | POLLNVAL))
 			return -EBADFD;
 	}
-	while (n < BATCH) {
-		uint8_t *dst = b->slot[n] + WGC_MSG_DATA_HEADER_LEN;
+	while (b->slots < BATCH) {
+		uint8_t *dst = b->slot[b->slots] + WGC_MSG_DATA_HEADER_LEN;
 		ssize_t len = d->vnet ? wgc_tun_read_vnet(&d->tun, q, &hdr, dst, 65535)
 				      : wgc_tun_read(&d->tun, q, dst, 65535);
 		if (len == -EAGAIN || len == -EINTR)
@@ -347,12 +427,9 @@ static int read_tun_batch(struct wgcd *d, unsigned q, struct lane_buffers *b)
 			return n ? n : (int)len;
 		if (len == 0)
 			continue;
-		r = take_packet(d, b, n, &hdr, dst, (size_t)len);
+		r = take_packet(d, b, n, &hdr, dst, (size_t)len, true);
 		if (r < 0) {
-			memcpy(b->pending, dst, (size_t)len);
-			b->pending_hdr = hdr;
-			b->pending_len = (size_t)len;
-			b->has_pending = true;
+			save_pending(b, &hdr, dst, (size_t)len);
 			break;
 		}
 		n = r;
@@ -398,19 +475,23 @@ static void process_tun_batch(struct wgcd *d, unsigned q, struct lane_buffers *b
 	pthread_rwlock_rdlock(&d->udp_lock);
 	lane_port = d->udp.port;
 	pthread_rwlock_unlock(&d->udp_lock);
-	for (i = 0; i < n; i++) {
-		b->items[i].buf = b->slot[i];
-		b->items[i].len = b->len[i];
+	for (i = 0; i < n; i++)
 		b->items[i].user = &b->tx[i];
-	}
 	wgcd_datapath_lock(d);
 	wgc_tx_prepare(d->core, b->items, n, wgcd_now_ms());
 	pthread_mutex_unlock(&d->lock);
 	wgc_tx_encrypt(d->core, b->items, n);
 	for (i = 0; i < n; i++) {
-		if (b->items[i].reason == WGC_DEV_DATA_DROPPED_NO_ROUTE) {
-			const uint8_t *pkt = b->slot[i] + WGC_MSG_DATA_HEADER_LEN;
-			size_t il = wgcd_icmp_unreachable(b->icmp, sizeof(b->icmp), pkt, b->len[i]);
+		struct wgc_tx_item *it = &b->items[i];
+
+		if (it->reason == WGC_DEV_DATA_DROPPED_NO_ROUTE) {
+			uint8_t *pkt = it->buf + WGC_MSG_DATA_HEADER_LEN;
+			size_t il;
+
+			/* the quote needs the packet in one piece; the slot has room, and it was not encrypted */
+			if (it->tail_len)
+				memcpy(pkt + it->len, it->tail, it->tail_len);
+			il = wgcd_icmp_unreachable(b->icmp, sizeof(b->icmp), pkt, it->len + it->tail_len);
 			if (il)
 				wgcd_tun_write(d, q, b->icmp, il);
 		}
@@ -437,6 +518,7 @@ static void *lane_main(void *arg)
 	for (i = 0; i < BATCH; i++)
 		b->slot_ptr[i] = b->slot[i];
 	b->has_pending = false;
+	b->pending_idx = 0;
 	while (!atomic_load(&d->stopping)) {
 		int n = read_tun_batch(d, lane->index, b);
 		if (n == -EBADFD || n == -ENODEV) {

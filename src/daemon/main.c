@@ -204,6 +204,7 @@ static int open_network(struct daemon_state *st, const struct wgc_offload_config
 	}
 	/* offloads are an optimisation: whatever the kernel refuses, we do without */
 	d->vnet = (d->tun.flags & WGC_TUN_VNET_HDR) != 0;
+	d->tx_zerocopy = offload->tx_zerocopy;
 	if (d->vnet && wgc_tun_enable_offloads(&d->tun, true) < 0)
 		wgc_log(WGC_LOG_VERBOSE, "TUN offloads unavailable; segments arrive one by one");
 	if (offload->udp_gso && wgc_udp_enable_gso(&d->udp))

@@ -42,6 +42,7 @@ struct wgc_offload_config wgc_offload_config_from_env(void)
 		.udp_gso = !env_off("WGC_NO_GSO"),
 		.udp_gro = !env_off("WGC_NO_GRO"),
 		.tun_offload = !env_off("WGC_NO_TUN_OFFLOAD"),
+		.tx_zerocopy = !env_off("WGC_NO_TX_ZEROCOPY"),
 	};
 	return c;
 }
@@ -191,10 +192,25 @@ static int copy_single(const struct virtio_net_hdr *h, const uint8_t *pkt, size_
  */
 static uint64_t copy_csum(uint8_t *dst, const uint8_t *src, size_t len, uint64_t sum)
 {
-	uint64_t acc = 0;
+	/* 32 bytes a step in generic vectors, as wgc_csum_add does */
+	typedef uint64_t v2u64 __attribute__((vector_size(16)));
+	const v2u64 lo = { 0xffffffffu, 0xffffffffu };
+	v2u64 a0 = { 0, 0 }, a1 = { 0, 0 };
+	uint64_t acc;
 	uint16_t folded;
 	size_t i = 0;
 
+	for (; i + 32 <= len; i += 32) {
+		v2u64 x, y;
+		memcpy(&x, src + i, 16);
+		memcpy(&y, src + i + 16, 16);
+		memcpy(dst + i, &x, 16);
+		memcpy(dst + i + 16, &y, 16);
+		a0 += (x & lo) + (x >> 32);
+		a1 += (y & lo) + (y >> 32);
+	}
+	a0 += a1;
+	acc = a0[0] + a0[1];
 	for (; i + 8 <= len; i += 8) {
 		uint64_t v;
 		memcpy(&v, src + i, 8);
@@ -222,25 +238,30 @@ static uint64_t copy_csum(uint8_t *dst, const uint8_t *src, size_t len, uint64_t
 	return sum;
 }
 
-/*
- * Segment k of a TSO/USO super-packet into out: headers copied and fixed up,
- * the payload copied and summed in one pass, then the L4 checksum from the
- * pseudo-header, the L4 header (even length) and the payload's sum.
- */
-static void build_segment(const struct layout *l, const uint8_t *pkt, size_t len, unsigned k, uint8_t *out,
-			  size_t *out_len)
+/* Where segment k's payload lies in the super-packet, and how long it is. */
+static size_t segment_payload(const struct layout *l, size_t len, unsigned k, size_t *chunk)
 {
 	size_t start = l->hdrlen + (size_t)k * l->gso_size;
-	size_t chunk = len - start < l->gso_size ? len - start : l->gso_size;
+
+	*chunk = len - start < l->gso_size ? len - start : l->gso_size;
+	return start;
+}
+
+/*
+ * Segment k's headers into out (pkt's headers copied and fixed up), with
+ * the L4 checksum from the pseudo-header, the L4 header (even length) and
+ * payload_sum, the payload's unfolded wgc_csum_add sum. out may be pkt.
+ */
+static void segment_headers(const struct layout *l, const uint8_t *pkt, unsigned k, size_t chunk, uint64_t payload_sum,
+			    uint8_t *out)
+{
 	size_t seglen = l->hdrlen + chunk;
 	bool last = k + 1 == l->segs;
 	uint8_t *l4 = out + l->iphlen;
 	size_t off = l->iphlen + (l->proto == IPPROTO_TCP ? TCP_CSUM_OFF : UDP_CSUM_OFF);
-	uint64_t payload_sum;
 	uint16_t c;
 
 	memmove(out, pkt, l->hdrlen);
-	payload_sum = copy_csum(out + l->hdrlen, pkt + start, chunk, 0);
 	if (l->version == 4) {
 		wgc_store_be16(out + 2, (uint16_t)seglen);
 		wgc_store_be16(out + 4, (uint16_t)(wgc_load_be16(pkt + 4) + k));
@@ -265,7 +286,22 @@ static void build_segment(const struct layout *l, const uint8_t *pkt, size_t len
 	if (c == 0 && l->proto == IPPROTO_UDP)
 		c = 0xffff;
 	wgc_store_be16(out + off, c);
-	*out_len = seglen;
+}
+
+/*
+ * Segment k of a TSO/USO super-packet into out: the payload copied and
+ * summed in one pass, then the headers. For segment 0 out may be pkt (the
+ * payload is then already in place and the headers are rewritten over
+ * pkt's own, after every other segment was built from them).
+ */
+static void build_segment(const struct layout *l, const uint8_t *pkt, size_t len, unsigned k, uint8_t *out,
+			  size_t *out_len)
+{
+	size_t chunk, start = segment_payload(l, len, k, &chunk);
+	uint64_t payload_sum = copy_csum(out + l->hdrlen, pkt + start, chunk, 0);
+
+	segment_headers(l, pkt, k, chunk, payload_sum, out);
+	*out_len = l->hdrlen + chunk;
 }
 
 int wgc_offload_split(const struct virtio_net_hdr *hdr, const uint8_t *pkt, size_t len, uint8_t *const bufs[],
@@ -482,4 +518,32 @@ unsigned wgc_offload_coalesce(uint8_t *const pkts[], const size_t lens[], unsign
 		done += c;
 	}
 	return nu;
+}
+
+int wgc_offload_split_headers(const struct virtio_net_hdr *hdr, const uint8_t *pkt, size_t len,
+			      uint8_t *const bufs[], size_t cap, size_t headroom, size_t lens[],
+			      const uint8_t *tails[], size_t tail_lens[], unsigned n)
+{
+	struct layout l;
+	unsigned k;
+	int r;
+
+	r = analyse(hdr, pkt, len, &l);
+	if (r < 0)
+		return r;
+	if (l.gso == VIRTIO_NET_HDR_GSO_NONE)
+		return -EOPNOTSUPP;
+	/* room for the whole first (largest) segment, as wgc_offload_split: the caller's slot gets its payload's ciphertext */
+	if (l.segs > n || headroom > cap || l.hdrlen + (l.segs > 1 ? l.gso_size : len - l.hdrlen) > cap - headroom)
+		return -ENOBUFS;
+	for (k = 0; k < l.segs; k++) {
+		size_t chunk, start = segment_payload(&l, len, k, &chunk);
+
+		/* the payload is only summed where it lies: the AEAD reads it from there */
+		segment_headers(&l, pkt, k, chunk, wgc_csum_add(0, pkt + start, chunk), bufs[k] + headroom);
+		lens[k] = l.hdrlen;
+		tails[k] = pkt + start;
+		tail_lens[k] = chunk;
+	}
+	return (int)l.segs;
 }

@@ -35,6 +35,7 @@ struct wgc_offload_config {
 	bool udp_gso;    /* UDP_SEGMENT on send */
 	bool udp_gro;    /* UDP_GRO on receive */
 	bool tun_offload; /* IFF_VNET_HDR + TSO on the TUN device */
+	bool tx_zerocopy; /* TSO segments sealed from the super-packet (wgc_offload_split_headers), not from copies */
 };
 
 struct wgc_offload_config wgc_offload_config_from_env(void);
@@ -71,6 +72,26 @@ int wgc_offload_count(const struct virtio_net_hdr *hdr, const uint8_t *pkt, size
  */
 int wgc_offload_split(const struct virtio_net_hdr *hdr, const uint8_t *pkt, size_t len, uint8_t *const bufs[],
 		      size_t cap, size_t headroom, size_t lens[], unsigned n);
+
+/*
+ * As wgc_offload_split for a TSO/USO super-packet, but without copying the
+ * payload: only segment k's headers are written, at bufs[k] + headroom
+ * (lens[k] = their length; cap - headroom must hold the whole segment, as
+ * the slot will hold its encrypted payload too), fixed up exactly as
+ * wgc_offload_split does, with the L4 checksum computed over the payload
+ * where it lies; tails[k] and tail_lens[k] say where in pkt the segment's
+ * payload is. Headers then payload are byte for byte the segment
+ * wgc_offload_split would build. pkt is only read and must overlap no
+ * slot; the tails point into it, so it must stay unchanged for as long as
+ * they are used.
+ *
+ * Returns the number of segments, or the errors of wgc_offload_split, or
+ * -EOPNOTSUPP for a packet that is not a super-packet (GSO_NONE: use
+ * wgc_offload_split).
+ */
+int wgc_offload_split_headers(const struct virtio_net_hdr *hdr, const uint8_t *pkt, size_t len,
+			      uint8_t *const bufs[], size_t cap, size_t headroom, size_t lens[],
+			      const uint8_t *tails[], size_t tail_lens[], unsigned n);
 
 /* One writev(2) to a VNET_HDR TUN device: the header, then iov[0..iovcnt). */
 struct wgc_offload_unit {

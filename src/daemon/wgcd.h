@@ -98,6 +98,7 @@ struct wgcd {
 	unsigned udp_generation;
 	uint16_t listen_port;         /* as configured; udp.port is what is bound */
 	bool vnet;                    /* TUN frames carry a virtio_net_hdr (offloads on) */
+	bool tx_zerocopy;             /* super-packets' segments sealed in place (else copied out first) */
 	atomic_bool stopping;
 	int stop_fd;                  /* eventfd: a thread asks main to shut down */
 	unsigned n_lanes;

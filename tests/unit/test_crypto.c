@@ -578,6 +578,100 @@ static void test_backend_selection(void)
 	CHECK(strcmp(wgc_crypto_backend_name(WGC_CRYPTO_SODIUM), "libsodium") == 0);
 }
 
+/*
+ * One gather seal of plain[0..len) cut at a and b (a <= b <= len) into
+ * three pieces, against the one-shot seal of the whole: in place for the
+ * first piece (it is copied to dst first) or with every piece out of place,
+ * and the pieces that are not in place must be left as they were.
+ */
+static int gather_mismatches(enum wgc_crypto_backend be, const uint8_t *plain, size_t len, size_t a, size_t b,
+			     bool in_place, const uint8_t key[32], const uint8_t nonce[12], const uint8_t *ad,
+			     size_t adlen)
+{
+	static uint8_t ref[4200 + 16], dst[4200 + 16], src[4200], out[4200];
+	struct wgc_aead_part parts[3];
+	int bad = 0;
+
+	memcpy(src, plain, len);
+	if (in_place)
+		memcpy(dst, plain, a);
+	parts[0] = (struct wgc_aead_part){ in_place ? dst : src, a };
+	parts[1] = (struct wgc_aead_part){ b > a ? src + a : NULL, b - a };
+	parts[2] = (struct wgc_aead_part){ src + b, len - b };
+	bad += !wgc_crypto_backend_seal(be, ref, plain, len, ad, adlen, nonce, key);
+	bad += !wgc_crypto_backend_seal_gather(be, dst, parts, 3, ad, adlen, nonce, key);
+	bad += memcmp(ref, dst, len + 16) != 0;
+	/* the tail pieces are read only */
+	bad += memcmp(src + a, plain + a, len - a) != 0;
+	/* and what was sealed opens to the original on the other backend too */
+	bad += !wgc_crypto_backend_open(be == WGC_CRYPTO_OPENSSL ? WGC_CRYPTO_SODIUM : WGC_CRYPTO_OPENSSL, out, dst,
+					len + 16, ad, adlen, nonce, key);
+	bad += memcmp(out, plain, len) != 0;
+	return bad;
+}
+
+/* The gather seal equals the seal of the concatenation for every kind of split, on both backends. */
+static void test_aead_seal_gather(void)
+{
+	static const size_t lens[] = { 0, 1, 2, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129,
+				       255, 256, 257, 1419, 1420, 1421, 1436, 1440, 4096, 4111 };
+	static uint8_t plain[4200];
+	uint8_t key[32], nonce[12], ad[32];
+	enum wgc_crypto_backend be;
+	int bad = 0, cases = 0;
+
+	wgc_random_bytes(key, sizeof(key));
+	wgc_random_bytes(nonce, sizeof(nonce));
+	wgc_random_bytes(ad, sizeof(ad));
+	wgc_random_bytes(plain, sizeof(plain));
+	FOR_EACH_BACKEND(be)
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		size_t len = lens[i];
+		/* heads of 0, 1, odd, block-edge, all but one and all bytes; padding-like last pieces of 0..15 */
+		size_t heads[] = { 0, 1, 7, 40, 52, 63, 64, 65, len / 2, len ? len - 1 : 0, len,
+				   wgc_random_below((uint32_t)len + 1) };
+		for (size_t h = 0; h < sizeof(heads) / sizeof(heads[0]); h++) {
+			size_t a = heads[h] > len ? len : heads[h];
+			size_t pad = wgc_random_below(16), b = len - a >= pad ? len - pad : a;
+
+			for (int in_place = 0; in_place < 2; in_place++) {
+				bad += gather_mismatches(be, plain, len, a, b, in_place, key, nonce,
+							 ad, (size_t)(h % 3 ? 0 : sizeof(ad)));
+				cases++;
+			}
+		}
+	}
+	CHECK(cases > 1000);
+	CHECK(bad == 0);
+}
+
+/* With the WireGuard nonce and the size-based backend choice, as the data path calls it. */
+static void test_aead_seal_gather_wireguard(void)
+{
+	static uint8_t plain[1500], ref[1500 + 16], dst[1500 + 16];
+	static const uint8_t zeros[16];
+	uint8_t key[32];
+	int bad = 0;
+
+	wgc_random_bytes(key, sizeof(key));
+	wgc_random_bytes(plain, sizeof(plain));
+	for (size_t len = 0; len <= 1420; len += 1 + len / 8) {
+		size_t head = len < 52 ? len / 2 : 52, padded = (len + 15) & ~(size_t)15;
+		struct wgc_aead_part parts[3] = { { plain, head }, { plain + head, len - head },
+						  { zeros, padded - len } };
+		uint64_t counter = 0x0102030405060708ULL + len;
+		uint8_t padded_plain[1440] = { 0 };
+
+		memcpy(padded_plain, plain, len);
+		bad += !wgc_aead_seal(ref, padded_plain, padded, NULL, 0, counter, key);
+		bad += !wgc_aead_seal_gather(dst, parts, 3, NULL, 0, counter, key);
+		bad += memcmp(ref, dst, padded + 16) != 0;
+		bad += !wgc_aead_open(dst, dst, padded + 16, NULL, 0, counter, key);
+		bad += memcmp(dst, padded_plain, padded) != 0;
+	}
+	CHECK(bad == 0);
+}
+
 /* The OpenSSL backend keeps one cipher context per thread; several threads at once must not mix keys. */
 struct thread_job {
 	enum wgc_crypto_backend backend;
@@ -701,6 +795,8 @@ int main(void)
 	RUN_TEST(test_compare_wipe);
 	RUN_TEST(test_random);
 	RUN_TEST(test_differential_aead);
+	RUN_TEST(test_aead_seal_gather);
+	RUN_TEST(test_aead_seal_gather_wireguard);
 	RUN_TEST(test_differential_x25519);
 	RUN_TEST(test_backend_selection);
 	RUN_TEST(test_threads);
