@@ -87,7 +87,13 @@ enum wgc_mac_state wgc_cookie_validate(struct wgc_cookie_checker *c, const uint8
 	if (!wgc_equal(computed, macs->mac1, WGC_MAC_LEN))
 		goto out;
 	state = WGC_MAC_VALID_NO_COOKIE;
-	if (!check_cookie || !make_cookie(c, cookie, src, now_ms))
+	/*
+	 * An initiator with no cookie sends mac2 as zeros (whitepaper 5.4.4):
+	 * there is nothing to check, and a flood's messages, all of that kind,
+	 * skip two of the four keyed hashes each costs. A computed mac2 of all
+	 * zeros has probability 2^-128, so no valid mac2 is refused.
+	 */
+	if (!check_cookie || wgc_is_zero(macs->mac2, WGC_MAC_LEN) || !make_cookie(c, cookie, src, now_ms))
 		goto out;
 	compute_mac2(computed, msg, msg_len, cookie);
 	if (wgc_equal(computed, macs->mac2, WGC_MAC_LEN))
