@@ -26,6 +26,7 @@ fuzz_obj = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(1))
 # Sources beyond the core and common ones; none of them has a main().
 FUZZ_EXTRA_fuzz_packet := tests/unit/memnet.c
 FUZZ_EXTRA_fuzz_tun_watch := src/daemon/tun.c
+FUZZ_EXTRA_fuzz_offload := src/daemon/offload.c
 FUZZ_EXTRA_fuzz_quick_comments := src/cli/quick_comments.c
 FUZZ_EXTRA_fuzz_quick_conf := src/cli/quick_conf.c
 FUZZ_EXTRA_fuzz_hubfile := src/provision/hubfile.c

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-# Writes the hand-made seed corpora of fuzz_allowedips and fuzz_tun_watch
+# Writes the hand-made seed corpora of fuzz_allowedips, fuzz_tun_watch and fuzz_offload
 # (fuzz_packet writes its own: WGC_FUZZ_WRITE_SEEDS=fuzz/corpus/packet
 # build-fuzz/fuzz_packet). Run from the repository root; overwrites.
 import ipaddress
@@ -71,3 +71,36 @@ write(T, "newlink_mtu", bytes([3]) + nlmsg(RTM_NEWLINK, 3, up, rta(IFLA_IFNAME, 
 write(T, "other_then_del", bytes([3]) + nlmsg(RTM_NEWLINK, 2, up) + nlmsg(RTM_DELLINK, 3))
 write(T, "down", bytes([5]) + nlmsg(RTM_NEWLINK, 5, 0, rta(IFLA_MTU, struct.pack("<I", 1420))))
 write(T, "truncated_attr", bytes([1]) + nlmsg(RTM_NEWLINK, 1, up, struct.pack("<HH", 200, IFLA_MTU)))
+
+
+# --- offloads: struct virtio_net_hdr (host order), then the packet ---
+NEEDS_CSUM, GSO_NONE, GSO_TCPV4, GSO_TCPV6, GSO_UDP_L4 = 1, 0, 1, 4, 5
+
+
+def vnet(flags, gso, hdr_len, gso_size, csum_start, csum_off):
+    return struct.pack("<BBHHHH", flags, gso, hdr_len, gso_size, csum_start, csum_off)
+
+
+def ip4(proto, l4len):
+    return struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + l4len, 7, 0x4000, 64, proto, 0,
+                       bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]))
+
+
+def ip6(proto, l4len):
+    return struct.pack("!IHBB16s16s", 6 << 28, l4len, proto, 64,
+                       ipaddress.ip_address("fd00::1").packed, ipaddress.ip_address("fd00::2").packed)
+
+
+def tcp(flags=0x18):
+    return struct.pack("!HHIIBBHHH", 40000, 5201, 1000, 1, 5 << 4, flags, 512, 0, 0)
+
+
+O = "fuzz/corpus/offload"
+pay = bytes(range(256)) * 12
+write(O, "tso4", vnet(NEEDS_CSUM, GSO_TCPV4, 40, 1000, 20, 16) + ip4(6, 20 + 3000) + tcp() + pay[:3000])
+write(O, "tso4_fin_short_last", vnet(NEEDS_CSUM, GSO_TCPV4, 40, 1448, 20, 16) + ip4(6, 20 + 3001) + tcp(0x19) + pay[:3001])
+write(O, "tso6", vnet(NEEDS_CSUM, GSO_TCPV6, 60, 1200, 40, 16) + ip6(6, 20 + 2500) + tcp() + pay[:2500])
+write(O, "uso4", vnet(NEEDS_CSUM, GSO_UDP_L4, 28, 500, 20, 6) + ip4(17, 8 + 1700) +
+      struct.pack("!HHHH", 5000, 6000, 8 + 1700, 0) + pay[:1700])
+write(O, "csum_only", vnet(NEEDS_CSUM, GSO_NONE, 0, 0, 20, 16) + ip4(6, 20 + 100) + tcp() + pay[:100])
+write(O, "plain", vnet(0, GSO_NONE, 0, 0, 0, 0) + ip4(17, 8 + 10) + struct.pack("!HHHH", 1, 2, 18, 0) + pay[:10])
