@@ -49,6 +49,7 @@ enum {
 	BATCH = 256,
 	SLOT = 65535 + WGC_DATA_OVERHEAD + WGC_MESSAGE_PADDING_MULTIPLE,
 };
+_Static_assert(WGCD_TUN_MAX_SEGS + 1 <= BATCH, "a whole super-packet and its own slot fit one batch");
 
 uint64_t wgcd_now_ms(void)
 {

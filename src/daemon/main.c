@@ -207,6 +207,9 @@ static int open_network(struct daemon_state *st, const struct wgc_offload_config
 	d->tx_zerocopy = offload->tx_zerocopy;
 	if (d->vnet && wgc_tun_enable_offloads(&d->tun, true) < 0)
 		wgc_log(WGC_LOG_VERBOSE, "TUN offloads unavailable; segments arrive one by one");
+	if (d->vnet && wgc_tun_set_gso_max_segs(&d->tun, WGCD_TUN_MAX_SEGS) < 0)
+		wgc_log(WGC_LOG_ERROR, "cannot cap the TUN's gso_max_segs at %d: TCP with a small MSS may lose packets",
+			WGCD_TUN_MAX_SEGS);
 	if (offload->udp_gso && wgc_udp_enable_gso(&d->udp))
 		wgc_log(WGC_LOG_VERBOSE, "UDP GSO unavailable");
 	if (offload->udp_gro && wgc_udp_enable_gro(&d->udp))

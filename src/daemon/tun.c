@@ -321,33 +321,19 @@ static void put_attr(uint8_t *buf, size_t *off, uint16_t type, const void *data,
 	*off += RTA_ALIGN(rta.rta_len);
 }
 
-/* RTM_SETLINK ifindex { IFLA_AF_SPEC { AF_INET6 { IFLA_INET6_ADDR_GEN_MODE = NONE } } }, with an ack. */
-int wgc_tun_disable_ipv6_autoconf(const struct wgc_tun *tun)
+/* Sends one rtnetlink request (buf, len bytes, header included) and returns the kernel's ack: 0 or -errno. */
+static int rtnl_ack(const void *buf, size_t len)
 {
-	uint32_t buf[64] = { 0 }, reply[256];
-	uint8_t *p = (uint8_t *)buf, mode = 1; /* IN6_ADDR_GEN_MODE_NONE */
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = tun->ifindex };
-	struct nlmsghdr nh = { .nlmsg_type = RTM_SETLINK, .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK, .nlmsg_seq = 1 };
-	size_t off = NLMSG_HDRLEN, spec, inet6;
+	uint32_t reply[256];
+	struct nlmsghdr nh;
 	struct nlmsgerr e;
 	ssize_t n;
 	int fd, ret;
 
-	memcpy(p + off, &ifi, sizeof(ifi));
-	off += NLMSG_ALIGN(sizeof(ifi));
-	spec = off;
-	put_attr(p, &off, IFLA_AF_SPEC | NLA_F_NESTED, NULL, 0);
-	inet6 = off;
-	put_attr(p, &off, AF_INET6 | NLA_F_NESTED, NULL, 0);
-	put_attr(p, &off, IFLA_INET6_ADDR_GEN_MODE, &mode, 1);
-	((struct rtattr *)(p + inet6))->rta_len = (unsigned short)(off - inet6);
-	((struct rtattr *)(p + spec))->rta_len = (unsigned short)(off - spec);
-	nh.nlmsg_len = (uint32_t)off;
-	memcpy(p, &nh, sizeof(nh));
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd < 0)
 		return -errno;
-	if (send(fd, buf, off, 0) < 0) {
+	if (send(fd, buf, len, 0) < 0) {
 		ret = -errno;
 		goto out;
 	}
@@ -366,6 +352,53 @@ int wgc_tun_disable_ipv6_autoconf(const struct wgc_tun *tun)
 out:
 	close(fd);
 	return ret;
+}
+
+/* Starts an RTM_SETLINK request for our ifindex in buf; returns the offset of its first attribute. */
+static size_t setlink_start(const struct wgc_tun *tun, uint8_t *p)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = tun->ifindex };
+
+	memcpy(p + NLMSG_HDRLEN, &ifi, sizeof(ifi));
+	return NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(ifi));
+}
+
+/* Ends the request started by setlink_start at off bytes and sends it with an ack. */
+static int setlink_send(uint8_t *p, size_t off)
+{
+	struct nlmsghdr nh = { .nlmsg_type = RTM_SETLINK, .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK, .nlmsg_seq = 1 };
+
+	nh.nlmsg_len = (uint32_t)off;
+	memcpy(p, &nh, sizeof(nh));
+	return rtnl_ack(p, off);
+}
+
+/* RTM_SETLINK ifindex { IFLA_AF_SPEC { AF_INET6 { IFLA_INET6_ADDR_GEN_MODE = NONE } } }, with an ack. */
+int wgc_tun_disable_ipv6_autoconf(const struct wgc_tun *tun)
+{
+	uint32_t buf[64] = { 0 };
+	uint8_t *p = (uint8_t *)buf, mode = 1; /* IN6_ADDR_GEN_MODE_NONE */
+	size_t off = setlink_start(tun, p), spec, inet6;
+
+	spec = off;
+	put_attr(p, &off, IFLA_AF_SPEC | NLA_F_NESTED, NULL, 0);
+	inet6 = off;
+	put_attr(p, &off, AF_INET6 | NLA_F_NESTED, NULL, 0);
+	put_attr(p, &off, IFLA_INET6_ADDR_GEN_MODE, &mode, 1);
+	((struct rtattr *)(p + inet6))->rta_len = (unsigned short)(off - inet6);
+	((struct rtattr *)(p + spec))->rta_len = (unsigned short)(off - spec);
+	return setlink_send(p, off);
+}
+
+/* RTM_SETLINK ifindex { IFLA_GSO_MAX_SEGS = segs }, with an ack. */
+int wgc_tun_set_gso_max_segs(const struct wgc_tun *tun, uint32_t segs)
+{
+	uint32_t buf[16] = { 0 };
+	uint8_t *p = (uint8_t *)buf;
+	size_t off = setlink_start(tun, p);
+
+	put_attr(p, &off, IFLA_GSO_MAX_SEGS, &segs, sizeof(segs));
+	return setlink_send(p, off);
 }
 
 /* Reads IFLA_MTU (RTM_NEWLINK) or IFLA_NEW_NETNSID/IFLA_NEW_IFINDEX (RTM_DELLINK of a move), if well formed. */

@@ -125,6 +125,15 @@ int wgc_tun_attached(const struct wgc_tun *tun);
 int wgc_tun_disable_ipv6_autoconf(const struct wgc_tun *tun);
 
 /*
+ * Caps the segments of the super-packets the kernel hands us (the link's
+ * gso_max_segs, RTM_SETLINK IFLA_GSO_MAX_SEGS; the TUN default is 65535):
+ * a super-packet with more segments than a send batch holds cannot be
+ * taken whole. Sockets connected before the call keep their old cap.
+ * 0 or -errno (older kernels refuse it).
+ */
+int wgc_tun_set_gso_max_segs(const struct wgc_tun *tun, uint32_t segs);
+
+/*
  * The rtnetlink watch: a non-blocking, close-on-exec NETLINK_ROUTE socket
  * subscribed to link events of the current network namespace and, with
  * NETLINK_LISTEN_ALL_NSID (set here, so before capabilities are dropped),

@@ -176,6 +176,13 @@ void wgcd_handshake_queue_free(struct wgcd_handshake_queue *q);
 bool wgcd_handshake_enqueue(struct wgcd_handshake_queue *q, const uint8_t *msg, size_t len,
 			    const struct wgcd_origin *origin);
 void wgcd_handshake_queue_wake(struct wgcd_handshake_queue *q);
+/*
+ * The most segments a TUN super-packet may carry (the link's gso_max_segs,
+ * set at start): the read batch must hold them all, beside the slot of the
+ * super-packet itself. Without the cap a TCP flow with an MSS under ~256
+ * bytes got 64 KiB super-packets of more segments, dropped whole.
+ */
+enum { WGCD_TUN_MAX_SEGS = 255 };
 enum { WGCD_HANDSHAKE_BATCH = 32 };
 /*
  * A worker's next batch: up to WGCD_HANDSHAKE_BATCH messages into batch,
