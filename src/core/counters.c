@@ -37,28 +37,45 @@ static void sources_unlock(struct wgc_device_counters *c)
 	atomic_flag_clear_explicit(&c->sources_lock, memory_order_release);
 }
 
+/*
+ * Records src as the most recent source of reason k. A source already
+ * listed moves to the front instead of taking a second slot, so one client
+ * retrying with a wrong key cannot push every other source out (the list
+ * is for telling which clients misbehave). Call with sources_lock held.
+ */
+static void remember_source(struct wgc_device_counters *c, unsigned k, const struct sockaddr *src)
+{
+	union wgc_sockaddr list[WGC_REJECTED_SOURCES_PER_REASON], add;
+	unsigned i, n = 0;
+
+	memset(&add, 0, sizeof(add));
+	memcpy(&add, src, src->sa_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
+	for (i = 0; i < c->sources_n[k]; i++) {
+		const union wgc_sockaddr *e = &c->sources[k][(c->sources_head[k] + i) % WGC_REJECTED_SOURCES_PER_REASON];
+
+		if (memcmp(e, &add, sizeof(add)))
+			list[n++] = *e;
+	}
+	if (n == WGC_REJECTED_SOURCES_PER_REASON) {
+		/* full: the oldest goes */
+		memmove(list, list + 1, (n - 1) * sizeof(list[0]));
+		n--;
+	}
+	list[n++] = add;
+	memcpy(c->sources[k], list, n * sizeof(list[0]));
+	c->sources_head[k] = 0;
+	c->sources_n[k] = (unsigned char)n;
+}
+
 void wgc_counters_reject(struct wgc_device_counters *c, wgc_drop_reason r, const struct sockaddr *src)
 {
-	unsigned k, slot;
-
 	if ((unsigned)r >= WGC_DEVICE_COUNTER_COUNT)
 		return;
 	wgc_counters_add(c, r, 1);
 	if (!wgc_drop_is_handshake(r) || !src || (src->sa_family != AF_INET && src->sa_family != AF_INET6))
 		return;
-	k = r - WGC_DEV_REJECTED_INVALID_LENGTH;
 	sources_lock(c);
-	slot = (c->sources_head[k] + c->sources_n[k]) % WGC_REJECTED_SOURCES_PER_REASON;
-	if (c->sources_n[k] == WGC_REJECTED_SOURCES_PER_REASON) {
-		/* full: the oldest goes */
-		slot = c->sources_head[k];
-		c->sources_head[k] = (unsigned char)((slot + 1) % WGC_REJECTED_SOURCES_PER_REASON);
-	} else {
-		c->sources_n[k]++;
-	}
-	memset(&c->sources[k][slot], 0, sizeof(c->sources[k][slot]));
-	memcpy(&c->sources[k][slot], src,
-	       src->sa_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
+	remember_source(c, r - WGC_DEV_REJECTED_INVALID_LENGTH, src);
 	sources_unlock(c);
 }
 

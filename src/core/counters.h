@@ -56,7 +56,8 @@
 	X(DATA_DROPPED_GAVE_UP, "data_dropped_handshake_gave_up")                               \
 	X(DATA_DROPPED_MALFORMED, "data_dropped_malformed")                                     \
 	X(DATA_DROPPED_ENCRYPT, "data_dropped_encrypt_failed")                                  \
-	X(DATA_DROPPED_SEND_FAILED, "data_dropped_send_failed")
+	X(DATA_DROPPED_SEND_FAILED, "data_dropped_send_failed")                                 \
+	X(DATA_DROPPED_TOO_MANY_SEGMENTS, "data_dropped_too_many_segments")
 
 #define WGC_PEER_COUNTERS(X)                                                                    \
 	X(HANDSHAKE_INITIATIONS_SENT, "handshake_initiations_sent")                             \
@@ -136,11 +137,14 @@ static inline void wgc_peer_counters_set(struct wgc_peer_counters *c, enum wgc_p
 {
 	atomic_store_explicit(&c->v[i], v, memory_order_relaxed);
 }
-/* Counts one rejection; for a handshake reason also remembers src (may be NULL). Any thread. */
+/*
+ * Counts one rejection; for a handshake reason also remembers src (may be
+ * NULL) as its most recent source, each source once. Any thread.
+ */
 void wgc_counters_reject(struct wgc_device_counters *c, wgc_drop_reason r, const struct sockaddr *src);
 /*
- * Copies the remembered sources of one handshake reason, most recent first,
- * into out (room for WGC_REJECTED_SOURCES_PER_REASON). Returns the count.
+ * Copies the remembered sources of one handshake reason, distinct, most
+ * recent first, into out (room for WGC_REJECTED_SOURCES_PER_REASON). Returns the count.
  */
 unsigned wgc_counters_rejected_sources(struct wgc_device_counters *c, wgc_drop_reason r,
 				       union wgc_sockaddr out[WGC_REJECTED_SOURCES_PER_REASON]);

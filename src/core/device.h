@@ -342,6 +342,8 @@ uint64_t wgc_peer_counter_get(struct wgc_peer *peer, enum wgc_peer_counter c);
 /* Facts only the embedder sees (a handshake's TTL, ICMP errors); any thread, no lock. */
 void wgc_peer_counter_set(struct wgc_peer *peer, enum wgc_peer_counter c, uint64_t v);
 void wgc_peer_counter_add(struct wgc_peer *peer, enum wgc_peer_counter c, uint64_t n);
+/* A drop only the embedder sees (a TUN packet it could not split); any thread, no lock. */
+void wgc_device_counter_add(struct wgc_device *dev, enum wgc_device_counter c, uint64_t n);
 /* The recent sources of one rejection reason, most recent first; returns the count. */
 unsigned wgc_device_rejected_sources(struct wgc_device *dev, wgc_drop_reason reason,
 				     union wgc_sockaddr out[WGC_REJECTED_SOURCES_PER_REASON]);

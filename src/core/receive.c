@@ -278,6 +278,12 @@ void wgc_peer_counter_set(struct wgc_peer *peer, enum wgc_peer_counter c, uint64
 	wgc_peer_counters_set(pc, c, v);
 }
 
+void wgc_device_counter_add(struct wgc_device *dev, enum wgc_device_counter c, uint64_t n)
+{
+	if ((unsigned)c < WGC_DEVICE_COUNTER_COUNT && n)
+		wgc_counters_add(&dev->counters, c, n);
+}
+
 void wgc_peer_counter_add(struct wgc_peer *peer, enum wgc_peer_counter c, uint64_t n)
 {
 	struct wgc_peer_counters *pc;

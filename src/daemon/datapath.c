@@ -311,6 +311,12 @@ static bool own_looped_packet(const uint8_t *pkt, size_t len, const union wgc_en
 	return false;
 }
 
+/* A TUN packet dropped before the core saw it: counted all the same (issue 11: every drop has a reason). */
+static void count_tun_drop(struct wgcd *d, enum wgc_device_counter reason)
+{
+	wgc_device_counter_add(d->core, reason, 1);
+}
+
 static void set_item(struct wgc_tx_item *it, uint8_t *buf, size_t len, const uint8_t *tail, size_t tail_len)
 {
 	it->buf = buf;
@@ -326,8 +332,8 @@ static void set_item(struct wgc_tx_item *it, uint8_t *buf, size_t len, const uin
  * the super-packet's), else in a pending buffer. Returns the new count, or
  * -1 when this is not a super-packet or needs more slots than are free.
  */
-static int take_segments(struct lane_buffers *b, int n, const struct virtio_net_hdr *hdr, const uint8_t *pkt,
-			 size_t len, unsigned segs, bool in_slot)
+static int take_segments(struct wgcd *d, struct lane_buffers *b, int n, const struct virtio_net_hdr *hdr,
+			 const uint8_t *pkt, size_t len, unsigned segs, bool in_slot)
 {
 	unsigned first = b->slots + in_slot;
 	int r, j;
@@ -338,8 +344,10 @@ static int take_segments(struct lane_buffers *b, int n, const struct virtio_net_
 				      b->seg_tail, b->seg_tail_len, BATCH - first);
 	if (r == -EOPNOTSUPP)
 		return -1;
-	if (r <= 0)
-		return n; /* malformed: dropped */
+	if (r <= 0) {
+		count_tun_drop(d, WGC_DEV_DATA_DROPPED_MALFORMED);
+		return n;
+	}
 	for (j = 0; j < r; j++)
 		set_item(&b->items[n + j], b->slot[first + j], b->seg_len[j], b->seg_tail[j], b->seg_tail_len[j]);
 	b->slots = first + (unsigned)r;
@@ -364,20 +372,28 @@ static int take_packet(struct wgcd *d, struct lane_buffers *b, int n, const stru
 		return n + 1;
 	}
 	k = wgc_offload_count(hdr, pkt, len);
-	if (k <= 0)
-		return n; /* malformed: dropped */
+	if (k <= 0) {
+		count_tun_drop(d, WGC_DEV_DATA_DROPPED_MALFORMED);
+		return n;
+	}
 	if (d->tx_zerocopy && (hdr->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) != VIRTIO_NET_HDR_GSO_NONE) {
-		r = take_segments(b, n, hdr, pkt, len, (unsigned)k, in_slot);
+		r = take_segments(d, b, n, hdr, pkt, len, (unsigned)k, in_slot);
 		if (r >= 0)
 			return r;
 	}
 	/* not a super-packet, or room for its segments only: copied out (in place for segment 0 when in_slot) */
-	if ((unsigned)k > free_slots)
-		return b->slots ? -1 : n; /* more segments than a whole batch holds: dropped */
+	if ((unsigned)k > free_slots) {
+		if (b->slots)
+			return -1;
+		count_tun_drop(d, WGC_DEV_DATA_DROPPED_TOO_MANY_SEGMENTS); /* more than a whole batch holds */
+		return n;
+	}
 	r = wgc_offload_split(hdr, pkt, len, &b->slot_ptr[b->slots], SLOT, WGC_MSG_DATA_HEADER_LEN, b->seg_len,
 			      free_slots);
-	if (r <= 0)
+	if (r <= 0) {
+		count_tun_drop(d, WGC_DEV_DATA_DROPPED_MALFORMED);
 		return n;
+	}
 	for (j = 0; j < r; j++)
 		set_item(&b->items[n + j], b->slot[b->slots + (unsigned)j], b->seg_len[j], NULL, 0);
 	b->slots += (unsigned)r;

@@ -28,13 +28,19 @@ enum { UNDER_LOAD_LINGER_MS = 1000, BATCH = WGCD_HANDSHAKE_BATCH, NAP_US = 1000 
 
 int wgcd_handshake_queue_init(struct wgcd_handshake_queue *q, unsigned capacity)
 {
+	pthread_condattr_t attr;
+
 	memset(q, 0, sizeof(*q));
 	q->items = calloc(capacity, sizeof(*q->items));
 	if (!q->items)
 		return -ENOMEM;
 	q->capacity = capacity;
 	pthread_mutex_init(&q->mu, NULL);
-	pthread_cond_init(&q->cv, NULL);
+	/* the nap's deadline on the monotonic clock: a wall-clock step back must not stretch it */
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&q->cv, &attr);
+	pthread_condattr_destroy(&attr);
 	return 0;
 }
 
@@ -122,7 +128,7 @@ static void nap(struct wgcd_handshake_queue *q)
 {
 	struct timespec until;
 
-	clock_gettime(CLOCK_REALTIME, &until);
+	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_nsec += NAP_US * 1000L;
 	if (until.tv_nsec >= 1000000000L) {
 		until.tv_sec++;

@@ -297,6 +297,50 @@ static void test_cookie_validate_mac2(void)
 	wgc_cookie_maker_wipe(&maker);
 }
 
+/*
+ * The remembered sources of a rejection reason: most recent first, at most
+ * WGC_REJECTED_SOURCES_PER_REASON, and a source seen again moves to the
+ * front instead of filling a second slot (one client retrying with a wrong
+ * key used to push every other source out).
+ */
+static void test_rejected_sources_distinct(void)
+{
+	static struct wgc_device_counters c;
+	union wgc_sockaddr out[WGC_REJECTED_SOURCES_PER_REASON];
+	struct sockaddr_in a[WGC_REJECTED_SOURCES_PER_REASON + 2];
+	const wgc_drop_reason r = WGC_DEV_REJECTED_INVALID_MAC1;
+	unsigned i, n;
+
+	wgc_device_counters_init(&c);
+	for (i = 0; i < WGC_REJECTED_SOURCES_PER_REASON + 2; i++) {
+		memset(&a[i], 0, sizeof(a[i]));
+		a[i].sin_family = AF_INET;
+		a[i].sin_port = htons((uint16_t)(1000 + i));
+		a[i].sin_addr.s_addr = htonl(0x0a000001 + i);
+	}
+	wgc_counters_reject(&c, r, (struct sockaddr *)&a[0]);
+	wgc_counters_reject(&c, r, (struct sockaddr *)&a[1]);
+	for (i = 0; i < 5; i++)
+		wgc_counters_reject(&c, r, (struct sockaddr *)&a[0]);
+	n = wgc_counters_rejected_sources(&c, r, out);
+	CHECK(n == 2 && !memcmp(&out[0].in4, &a[0], sizeof(a[0])) && !memcmp(&out[1].in4, &a[1], sizeof(a[1])));
+	CHECK(atomic_load(&c.v[r]) == 7);
+	/* ten distinct sources: the eight most recent, newest first */
+	for (i = 0; i < WGC_REJECTED_SOURCES_PER_REASON + 2; i++)
+		wgc_counters_reject(&c, r, (struct sockaddr *)&a[i]);
+	n = wgc_counters_rejected_sources(&c, r, out);
+	CHECK(n == WGC_REJECTED_SOURCES_PER_REASON);
+	for (i = 0; i < n; i++)
+		CHECK(!memcmp(&out[i].in4, &a[WGC_REJECTED_SOURCES_PER_REASON + 1 - i], sizeof(a[0])));
+	/* a listed source seen again moves to the front; nothing drops out */
+	wgc_counters_reject(&c, r, (struct sockaddr *)&a[4]);
+	n = wgc_counters_rejected_sources(&c, r, out);
+	CHECK(n == WGC_REJECTED_SOURCES_PER_REASON && !memcmp(&out[0].in4, &a[4], sizeof(a[0])) &&
+	      !memcmp(&out[n - 1].in4, &a[2], sizeof(a[0])));
+	/* another reason's list is its own */
+	CHECK(wgc_counters_rejected_sources(&c, WGC_DEV_REJECTED_UNKNOWN_PEER, out) == 0);
+}
+
 static void test_cookie_under_load(void)
 {
 	struct memnet_msg m;
@@ -949,6 +993,7 @@ int main(void)
 	RUN_TEST(test_tamper_data);
 	RUN_TEST(test_cookie_under_load);
 	RUN_TEST(test_cookie_validate_mac2);
+	RUN_TEST(test_rejected_sources_distinct);
 	RUN_TEST(test_cookie_reply_sent_after_begin);
 	RUN_TEST(test_handshake_screen);
 	RUN_TEST(test_replayed_initiation);
