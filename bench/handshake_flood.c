@@ -136,6 +136,10 @@ static bool parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *le
 			return false;
 	} else {
 		const char *c = strrchr(s, ':');
+
+		/* a bare IPv6 address (two colons or more) has no port */
+		if (allow_no_port && c && strchr(s, ':') != c)
+			c = NULL;
 		hl = c ? (size_t)(c - s) : strlen(s);
 		if (hl >= sizeof(host))
 			return false;
@@ -288,7 +292,7 @@ static int open_sources(const struct opts *o, int *fds)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 		if (tok) {
 			if (!parse_addr(tok, &ss, &len, true) || ss.ss_family != o->target.sa.sa_family)
-				die("bad --sources entry (same family as the target)", tok);
+				die("bad --sources entry (an address of the target's family; IPv6 bare or in [])", tok);
 			if (bind(fd, (struct sockaddr *)&ss, len) < 0)
 				die("bind source", tok);
 		}
