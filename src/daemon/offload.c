@@ -304,6 +304,14 @@ static void build_segment(const struct layout *l, const uint8_t *pkt, size_t len
 	*out_len = l->hdrlen + chunk;
 }
 
+/* Whether n slots of cap bytes, headroom reserved in each, hold every segment (the first is the largest). */
+static bool segments_fit(const struct layout *l, size_t len, size_t cap, size_t headroom, unsigned n)
+{
+	size_t first = l->segs > 1 ? l->hdrlen + l->gso_size : len;
+
+	return l->segs <= n && headroom <= cap && first <= cap - headroom;
+}
+
 int wgc_offload_split(const struct virtio_net_hdr *hdr, const uint8_t *pkt, size_t len, uint8_t *const bufs[],
 		      size_t cap, size_t headroom, size_t lens[], unsigned n)
 {
@@ -314,17 +322,12 @@ int wgc_offload_split(const struct virtio_net_hdr *hdr, const uint8_t *pkt, size
 	r = analyse(hdr, pkt, len, &l);
 	if (r < 0)
 		return r;
-	if (l.segs > n || headroom > cap)
+	if (!segments_fit(&l, len, cap, headroom, n))
 		return -ENOBUFS;
 	if (l.gso == VIRTIO_NET_HDR_GSO_NONE) {
-		if (len > cap - headroom)
-			return -ENOBUFS;
 		lens[0] = len;
 		return copy_single(hdr, pkt, len, bufs[0] + headroom);
 	}
-	/* the first segment is the largest */
-	if (l.hdrlen + (l.segs > 1 ? l.gso_size : len - l.hdrlen) > cap - headroom)
-		return -ENOBUFS;
 	/* segment 0 last: pkt may live where it goes */
 	for (k = 1; k < l.segs; k++)
 		build_segment(&l, pkt, len, k, bufs[k] + headroom, &lens[k]);
@@ -533,8 +536,8 @@ int wgc_offload_split_headers(const struct virtio_net_hdr *hdr, const uint8_t *p
 		return r;
 	if (l.gso == VIRTIO_NET_HDR_GSO_NONE)
 		return -EOPNOTSUPP;
-	/* room for the whole first (largest) segment, as wgc_offload_split: the caller's slot gets its payload's ciphertext */
-	if (l.segs > n || headroom > cap || l.hdrlen + (l.segs > 1 ? l.gso_size : len - l.hdrlen) > cap - headroom)
+	/* room for the whole first segment, as wgc_offload_split: the caller's slot gets its payload's ciphertext */
+	if (!segments_fit(&l, len, cap, headroom, n))
 		return -ENOBUFS;
 	for (k = 0; k < l.segs; k++) {
 		size_t chunk, start = segment_payload(&l, len, k, &chunk);
