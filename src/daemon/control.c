@@ -119,11 +119,17 @@ int wgcd_start(struct wgcd *d)
 	if (!ret)
 		ret = wgcd_start_lanes(d);
 	if (!ret) {
-		unsigned n = wgcd_handshake_workers();
+		unsigned n = wgcd_handshake_workers(), classes = wgcd_handshake_nice() > 0 ? WGCD_HS_CLASSES : 1;
 
-		for (d->n_handshake_threads = 0; d->n_handshake_threads < n; d->n_handshake_threads++)
-			if (pthread_create(&d->handshake_threads[d->n_handshake_threads], NULL, wgcd_handshake_main, d))
+		for (d->n_handshake_threads = 0; d->n_handshake_threads < n * classes; d->n_handshake_threads++) {
+			struct wgcd_handshake_worker *w = &d->handshake_workers[d->n_handshake_threads];
+
+			*w = (struct wgcd_handshake_worker){ .d = d, .cls = d->n_handshake_threads / n };
+			if (pthread_create(&w->thread, NULL, wgcd_handshake_main, w))
 				return -EAGAIN;
+		}
+		if (classes > 1)
+			wgcd_handshake_queue_track(&d->handshakes, &d->data_packets, wgcd_now_ms());
 		if (pthread_create(&d->timer_thread, NULL, timer_main, d))
 			return -EAGAIN;
 		d->timer_started = true;
@@ -153,7 +159,7 @@ void wgcd_stop(struct wgcd *d)
 	wgcd_candidates_stop(d);
 	wgcd_handshake_queue_wake(&d->handshakes);
 	while (d->n_handshake_threads)
-		pthread_join(d->handshake_threads[--d->n_handshake_threads], NULL);
+		pthread_join(d->handshake_workers[--d->n_handshake_threads].thread, NULL);
 	/* the port is free for a successor before the UAPI socket disappears */
 	wgc_udp_close(&d->udp);
 }

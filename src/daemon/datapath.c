@@ -498,6 +498,7 @@ static void process_tun_batch(struct wgcd *d, unsigned q, struct lane_buffers *b
 	wgc_tx_prepare(d->core, b->items, n, wgcd_now_ms());
 	pthread_mutex_unlock(&d->lock);
 	wgc_tx_encrypt(d->core, b->items, n);
+	atomic_fetch_add_explicit(&d->data_packets, n, memory_order_relaxed);
 	for (i = 0; i < n; i++) {
 		struct wgc_tx_item *it = &b->items[i];
 
@@ -623,12 +624,13 @@ static void process_udp_batch(struct wgcd *d, struct reader_buffers *b, unsigned
 	pthread_mutex_unlock(&d->lock);
 	for (i = 0; i < n; i++) {
 		if (b->items[i].verdict == WGC_RX_QUEUED &&
-		    !wgcd_handshake_enqueue(&d->handshakes, b->slot[i], b->items[i].len, &b->origin[i]))
+		    !wgcd_handshake_enqueue(&d->handshakes, b->slot[i], b->items[i].len, &b->origin[i], now))
 			wgc_device_count_drop(d->core, WGC_DEV_REJECTED_HANDSHAKE_QUEUE_FULL, b->items[i].src);
 		n_data += b->items[i].kp != NULL;
 	}
 	if (!n_data)
 		return;
+	atomic_fetch_add_explicit(&d->data_packets, n_data, memory_order_relaxed);
 	wgc_rx_decrypt(b->items, n, now);
 	b->delivered.n = 0;
 	current_delivery = &b->delivered;

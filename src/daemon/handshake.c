@@ -12,10 +12,23 @@
  * depth is the measure of load, as in the kernel: past an eighth of its
  * capacity the device is "under load" (and stays so for a second after),
  * which makes the core demand cookies and rate-limit each source.
+ *
+ * Two classes of workers share the queue: level ones at the daemon's
+ * priority and lowered ones at WGC_HANDSHAKE_NICE more, and only one class
+ * takes batches at a time. While the tunnels are busy the lowered class
+ * does: on a contended CPU the data path of established tunnels runs first
+ * and handshakes get what is left, so a flood backs up in the queue, puts
+ * the device under load and is answered with cheap cookie replies instead
+ * of taking a core from the tunnels. While they are quiet the level class
+ * does, so that a flood on a machine busy with other work is not left to
+ * that work's leftovers. (Two classes, because a thread that lowered its
+ * own priority cannot raise it again without CAP_SYS_NICE, which wgcd
+ * drops.)
  */
 #include "daemon/wgcd.h"
 
 #include <errno.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
@@ -25,6 +38,8 @@
 #include "daemon/log.h"
 
 enum { UNDER_LOAD_LINGER_MS = 1000, BATCH = WGCD_HANDSHAKE_BATCH, NAP_US = 1000 };
+/* Busy tunnels: this many data packets a second (about 100 Mbit/s of full-size packets), sampled over BUSY_SAMPLE_MS. */
+enum { BUSY_PACKETS_PER_S = 10000, BUSY_SAMPLE_MS = 100 };
 
 int wgcd_handshake_queue_init(struct wgcd_handshake_queue *q, unsigned capacity)
 {
@@ -39,7 +54,8 @@ int wgcd_handshake_queue_init(struct wgcd_handshake_queue *q, unsigned capacity)
 	/* the nap's deadline on the monotonic clock: a wall-clock step back must not stretch it */
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&q->cv, &attr);
+	pthread_cond_init(&q->cv[WGCD_HS_LEVEL], &attr);
+	pthread_cond_init(&q->cv[WGCD_HS_LOWERED], &attr);
 	pthread_condattr_destroy(&attr);
 	return 0;
 }
@@ -51,19 +67,68 @@ void wgcd_handshake_queue_free(struct wgcd_handshake_queue *q)
 		free(q->items);
 	}
 	pthread_mutex_destroy(&q->mu);
-	pthread_cond_destroy(&q->cv);
+	pthread_cond_destroy(&q->cv[WGCD_HS_LEVEL]);
+	pthread_cond_destroy(&q->cv[WGCD_HS_LOWERED]);
 	q->items = NULL;
 }
 
+/*
+ * Which class takes batches (under q->mu): the lowered one while the
+ * tunnels are busy, sampled at most every BUSY_SAMPLE_MS as the handshake
+ * messages arrive, which is when it matters. A change wakes both classes.
+ */
+static unsigned active_class(struct wgcd_handshake_queue *q, uint64_t now_ms)
+{
+	uint64_t packets;
+	bool busy;
+
+	if (!q->data_packets)
+		return WGCD_HS_LEVEL;
+	/* two readers' clocks may arrive out of order: an earlier one is simply not due */
+	if (now_ms >= q->sampled_ms + BUSY_SAMPLE_MS) {
+		packets = atomic_load_explicit(q->data_packets, memory_order_relaxed);
+		busy = (packets - q->sampled_packets) * 1000 >= (uint64_t)BUSY_PACKETS_PER_S * (now_ms - q->sampled_ms);
+		q->sampled_ms = now_ms;
+		q->sampled_packets = packets;
+		if (busy != q->busy) {
+			q->busy = busy;
+			pthread_cond_broadcast(&q->cv[WGCD_HS_LEVEL]);
+			pthread_cond_broadcast(&q->cv[WGCD_HS_LOWERED]);
+		}
+	}
+	return q->busy ? WGCD_HS_LOWERED : WGCD_HS_LEVEL;
+}
+
+void wgcd_handshake_queue_track(struct wgcd_handshake_queue *q, const _Atomic uint64_t *data_packets, uint64_t now_ms)
+{
+	pthread_mutex_lock(&q->mu);
+	q->data_packets = data_packets;
+	q->sampled_ms = now_ms;
+	q->sampled_packets = atomic_load_explicit(data_packets, memory_order_relaxed);
+	pthread_mutex_unlock(&q->mu);
+}
+
+unsigned wgcd_handshake_active_class(struct wgcd_handshake_queue *q)
+{
+	unsigned c;
+
+	pthread_mutex_lock(&q->mu);
+	c = q->data_packets && q->busy ? WGCD_HS_LOWERED : WGCD_HS_LEVEL;
+	pthread_mutex_unlock(&q->mu);
+	return c;
+}
+
 bool wgcd_handshake_enqueue(struct wgcd_handshake_queue *q, const uint8_t *msg, size_t len,
-			    const struct wgcd_origin *origin)
+			    const struct wgcd_origin *origin, uint64_t now_ms)
 {
 	struct wgcd_handshake_item *it;
 	bool queued = false;
+	unsigned c;
 
 	if (len > sizeof(it->msg))
 		return false;
 	pthread_mutex_lock(&q->mu);
+	c = active_class(q, now_ms);
 	if (q->count < q->capacity) {
 		it = &q->items[(q->head + q->count) % q->capacity];
 		memcpy(it->msg, msg, len);
@@ -77,8 +142,8 @@ bool wgcd_handshake_enqueue(struct wgcd_handshake_queue *q, const uint8_t *msg, 
 		 * each message costing a futex wake and a context switch. A
 		 * napping worker collects the first messages itself.
 		 */
-		if ((q->count == 1 && !q->napping) || q->count % BATCH == 0)
-			pthread_cond_signal(&q->cv);
+		if ((q->count == 1 && !q->napping[c]) || q->count % BATCH == 0)
+			pthread_cond_signal(&q->cv[c]);
 	} else {
 		q->dropped++;
 	}
@@ -90,7 +155,8 @@ void wgcd_handshake_queue_wake(struct wgcd_handshake_queue *q)
 {
 	pthread_mutex_lock(&q->mu);
 	q->stopping = true;
-	pthread_cond_broadcast(&q->cv);
+	pthread_cond_broadcast(&q->cv[WGCD_HS_LEVEL]);
+	pthread_cond_broadcast(&q->cv[WGCD_HS_LOWERED]);
 	pthread_mutex_unlock(&q->mu);
 }
 
@@ -102,6 +168,29 @@ unsigned wgcd_handshake_workers(void)
 	if (n < 1)
 		n = 1;
 	return n > WGCD_MAX_HANDSHAKE_WORKERS ? WGCD_MAX_HANDSHAKE_WORKERS : (unsigned)n;
+}
+
+int wgcd_handshake_nice(void)
+{
+	const char *v = getenv("WGC_HANDSHAKE_NICE");
+
+	return v && *v ? (int)strtol(v, NULL, 10) : WGCD_HANDSHAKE_NICE;
+}
+
+/*
+ * A lowered worker raises its own nice value (per thread on Linux; raising
+ * needs no privilege, and it never has to come back down: the level
+ * workers take over when the tunnels are quiet). A failure leaves it level.
+ */
+static void lower_priority(void)
+{
+	id_t tid = (id_t)gettid();
+	int base, by = wgcd_handshake_nice();
+
+	errno = 0;
+	base = getpriority(PRIO_PROCESS, tid);
+	if ((base == -1 && errno) || setpriority(PRIO_PROCESS, tid, base + by > 19 ? 19 : base + by))
+		wgc_log(WGC_LOG_ERROR, "handshake thread: cannot lower its priority: %s", strerror(errno));
 }
 
 static bool under_load(struct wgcd *d, unsigned depth, uint64_t now)
@@ -124,7 +213,7 @@ static bool under_load(struct wgcd *d, unsigned depth, uint64_t now)
  * thirds of the workers' CPU at 25,000 initiations a second). A message
  * under load waits at most that long; without load nothing waits.
  */
-static void nap(struct wgcd_handshake_queue *q)
+static void nap(struct wgcd_handshake_queue *q, unsigned cls)
 {
 	struct timespec until;
 
@@ -134,24 +223,29 @@ static void nap(struct wgcd_handshake_queue *q)
 		until.tv_sec++;
 		until.tv_nsec -= 1000000000L;
 	}
-	q->napping++;
-	while (q->count < BATCH && !q->stopping && pthread_cond_timedwait(&q->cv, &q->mu, &until) != ETIMEDOUT)
+	q->napping[cls]++;
+	while (q->count < BATCH && !q->stopping && pthread_cond_timedwait(&q->cv[cls], &q->mu, &until) != ETIMEDOUT)
 		;
-	q->napping--;
+	q->napping[cls]--;
+}
+
+static bool is_active(const struct wgcd_handshake_queue *q, unsigned cls)
+{
+	return cls == (q->data_packets && q->busy ? WGCD_HS_LOWERED : WGCD_HS_LEVEL);
 }
 
 unsigned wgcd_handshake_take(struct wgcd_handshake_queue *q, struct wgcd_handshake_item *batch, unsigned *depth,
-			   bool loaded)
+			     bool loaded, unsigned cls)
 {
 	unsigned n;
 
 	pthread_mutex_lock(&q->mu);
 	for (;;) {
-		while (!q->count && !q->stopping)
-			pthread_cond_wait(&q->cv, &q->mu);
+		while ((!q->count || !is_active(q, cls)) && !q->stopping)
+			pthread_cond_wait(&q->cv[cls], &q->mu);
 		if (!loaded || q->count >= BATCH || q->stopping)
 			break;
-		nap(q);
+		nap(q, cls);
 		loaded = false;
 		/* another worker may have emptied the queue meanwhile */
 	}
@@ -234,13 +328,16 @@ static void process_batch(struct wgcd *d, struct wgcd_handshake_item *batch, str
 
 void *wgcd_handshake_main(void *arg)
 {
-	struct wgcd *d = arg;
+	const struct wgcd_handshake_worker *w = arg;
+	struct wgcd *d = w->d;
 	struct wgcd_handshake_item *batch = calloc(BATCH, sizeof(*batch));
 	struct wgc_hs_item *items = calloc(BATCH, sizeof(*items));
 	struct wgcd_reply_batch *rb = calloc(1, sizeof(*rb));
 	unsigned n, depth = 0;
 
 	wgcd_name_thread("handshake");
+	if (w->cls == WGCD_HS_LOWERED)
+		lower_priority();
 	if (!batch || !items || !rb) {
 		wgc_log(WGC_LOG_ERROR, "handshake thread: out of memory");
 		free(batch);
@@ -249,7 +346,7 @@ void *wgcd_handshake_main(void *arg)
 		wgcd_request_stop(d);
 		return NULL;
 	}
-	while ((n = wgcd_handshake_take(&d->handshakes, batch, &depth, under_load(d, 0, wgcd_now_ms()))))
+	while ((n = wgcd_handshake_take(&d->handshakes, batch, &depth, under_load(d, 0, wgcd_now_ms()), w->cls)))
 		process_batch(d, batch, items, n, depth, rb);
 	wgc_wipe(batch, BATCH * sizeof(*batch));
 	wgc_wipe(items, BATCH * sizeof(*items));

@@ -111,7 +111,8 @@ static bool env_ok(void)
 		}
 	}
 	return env_number_ok("WGC_LANES", 1, WGCD_MAX_LANES) &&
-	       env_number_ok("WGC_HANDSHAKE_WORKERS", 1, WGCD_MAX_HANDSHAKE_WORKERS);
+	       env_number_ok("WGC_HANDSHAKE_WORKERS", 1, WGCD_MAX_HANDSHAKE_WORKERS) &&
+	       env_number_ok("WGC_HANDSHAKE_NICE", 0, 19);
 }
 
 static bool preflight(const struct options *o)

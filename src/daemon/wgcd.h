@@ -50,6 +50,8 @@ enum {
 	WGCD_MAX_LANES = 8,
 	WGCD_MAX_QUEUED_HANDSHAKES = 4096,
 	WGCD_MAX_HANDSHAKE_WORKERS = 8,
+	/* the workers' nice over the data path's: measured in bench/RESULTS.md (issue 11) */
+	WGCD_HANDSHAKE_NICE = 19,
 };
 
 struct wgcd_handshake_item {
@@ -58,17 +60,32 @@ struct wgcd_handshake_item {
 	struct wgcd_origin origin;
 };
 
+/* The handshake workers' classes (handshake.c): only one takes batches at a time. */
+enum { WGCD_HS_LEVEL, WGCD_HS_LOWERED, WGCD_HS_CLASSES };
+
 struct wgcd_handshake_queue {
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t cv[WGCD_HS_CLASSES];
 	struct wgcd_handshake_item *items;
 	unsigned capacity, head, count;
-	unsigned napping; /* workers gathering a batch under load (see wgcd_handshake_main) */
+	unsigned napping[WGCD_HS_CLASSES]; /* workers gathering a batch under load (see wgcd_handshake_main) */
 	uint64_t dropped;
 	bool stopping;
+	/* the tunnels' busyness (wgcd_handshake_queue_track; NULL: the level class always takes) */
+	const _Atomic uint64_t *data_packets;
+	uint64_t sampled_ms, sampled_packets;
+	bool busy;
 };
 
 struct wgcd;
+
+/* A handshake worker's thread and class (WGCD_HS_*). */
+struct wgcd_handshake_worker {
+	struct wgcd *d;
+	pthread_t thread;
+	unsigned cls;
+};
+
 struct wgcd_cand;
 struct wgc_candidates;
 
@@ -109,9 +126,12 @@ struct wgcd {
 	pthread_cond_t timer_cv;      /* with lock: the timer thread sleeps on it */
 	uint64_t timer_wake_ms;       /* when it will wake by itself (under lock) */
 	struct wgcd_handshake_queue handshakes;
-	pthread_t handshake_threads[WGCD_MAX_HANDSHAKE_WORKERS];
+	/* WGCD_HS_LEVEL ones, then as many WGCD_HS_LOWERED ones (none with WGC_HANDSHAKE_NICE=0) */
+	struct wgcd_handshake_worker handshake_workers[WGCD_HS_CLASSES * WGCD_MAX_HANDSHAKE_WORKERS];
 	unsigned n_handshake_threads; /* started */
 	_Atomic uint64_t last_under_load_ms; /* handshake workers */
+	/* data packets the lanes and UDP readers handled, added per batch: the workers' "tunnels busy" */
+	_Atomic uint64_t data_packets;
 	/* the data path's contended takes of `lock' and the time they waited (wgcd_datapath_lock) */
 	_Atomic uint64_t datapath_lock_waits, datapath_lock_wait_ns;
 	struct wgcd_cand *cand;       /* endpoint candidates' intervals and threads (candidates.c) */
@@ -172,9 +192,20 @@ int wgcd_set_listen_port(struct wgcd *d, uint16_t port);
 /* Handshake queue (handshake.c) */
 int wgcd_handshake_queue_init(struct wgcd_handshake_queue *q, unsigned capacity);
 void wgcd_handshake_queue_free(struct wgcd_handshake_queue *q);
-/* false when the queue is full: the message is dropped */
+/* false when the queue is full: the message is dropped. now_ms: wgcd_now_ms(),
+ * when the class that takes batches is next decided. */
 bool wgcd_handshake_enqueue(struct wgcd_handshake_queue *q, const uint8_t *msg, size_t len,
-			    const struct wgcd_origin *origin);
+			    const struct wgcd_origin *origin, uint64_t now_ms);
+/*
+ * From now on the lowered class takes batches while *data_packets (the data
+ * path's count of packets, kept by the caller, which outlives the queue)
+ * rises by 10,000 a second or more, decided as messages are enqueued, at
+ * most every 100 ms; the level class otherwise. Without it, always the
+ * level class.
+ */
+void wgcd_handshake_queue_track(struct wgcd_handshake_queue *q, const _Atomic uint64_t *data_packets, uint64_t now_ms);
+/* The class taking batches now (WGCD_HS_*). */
+unsigned wgcd_handshake_active_class(struct wgcd_handshake_queue *q);
 void wgcd_handshake_queue_wake(struct wgcd_handshake_queue *q);
 /*
  * The most segments a TUN super-packet may carry (the link's gso_max_segs,
@@ -186,18 +217,23 @@ enum { WGCD_TUN_MAX_SEGS = 255 };
 enum { WGCD_HANDSHAKE_BATCH = 32 };
 /*
  * A worker's next batch: up to WGCD_HANDSHAKE_BATCH messages into batch,
- * waiting for the first; when loaded (the device is under load), waiting
- * up to a millisecond more for a whole batch. 0 only once the queue is
- * woken for stopping. *depth: the queue's depth before the batch was taken.
+ * waiting for the first and for its class (cls, WGCD_HS_*) to be the one
+ * taking batches; when loaded (the device is under load), waiting up to a
+ * millisecond more for a whole batch. 0 only once the queue is woken for
+ * stopping. *depth: the queue's depth before the batch was taken.
  */
 unsigned wgcd_handshake_take(struct wgcd_handshake_queue *q, struct wgcd_handshake_item *batch, unsigned *depth,
-			     bool loaded);
-/* One handshake worker (pthread start routine, arg: struct wgcd *); several
- * run on one queue. Returns when the queue is woken for stopping. */
+			     bool loaded, unsigned cls);
+/* One handshake worker (pthread start routine, arg: struct wgcd_handshake_worker *);
+ * several run on one queue. Returns when the queue is woken for stopping. */
 void *wgcd_handshake_main(void *arg);
 /* How many workers to start: WGC_HANDSHAKE_WORKERS (1..WGCD_MAX_HANDSHAKE_WORKERS)
  * when set, else one per online CPU, at most WGCD_MAX_HANDSHAKE_WORKERS. */
 unsigned wgcd_handshake_workers(void);
+/* How much the lowered workers raise their nice value over the process's
+ * (Linux nice units, 0..19; the result is capped at 19): WGC_HANDSHAKE_NICE
+ * when set, else WGCD_HANDSHAKE_NICE. 0: no lowered workers. */
+int wgcd_handshake_nice(void);
 
 /* The core's ops->deadline_changed: wakes the timer thread for a nearer deadline (control.c). */
 void wgcd_deadline_changed(void *ctx, uint64_t deadline);

@@ -87,7 +87,7 @@ check "no stray sockets from invalid names" bash -c "! ls '$UAPI_DIR' | grep -q 
 
 # --- malformed tuning variables are refused, naming the variable (they were silently clamped) ---
 new_ifname IF_ENV
-for setting in WGC_LANES=abc WGC_LANES=9 WGC_LANES=0 WGC_HANDSHAKE_WORKERS=100000 WGC_CRYPTO_AEAD=bogus \
+for setting in WGC_LANES=abc WGC_LANES=9 WGC_LANES=0 WGC_HANDSHAKE_WORKERS=100000 WGC_HANDSHAKE_NICE=20 WGC_HANDSHAKE_NICE=-1 WGC_CRYPTO_AEAD=bogus \
 	WGC_CRYPTO_X25519=x; do
 	out=$(ip netns exec "$NS" env "$setting" timeout 5 "$WGCD" -f "$IF_ENV" 2>&1); rc=$?
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -q "^wgcd: ${setting%%=*}=${setting#*=}: " <<<"$out" &&

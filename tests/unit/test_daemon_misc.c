@@ -274,15 +274,17 @@ static void test_peer_fits_512(void)
 struct taker {
 	struct wgcd_handshake_queue *q;
 	struct wgcd_handshake_item batch[WGCD_HANDSHAKE_BATCH];
-	unsigned n, depth;
+	unsigned n, depth, cls;
 	bool loaded;
+	atomic_bool done;
 };
 
 static void *take_thread(void *arg)
 {
 	struct taker *t = arg;
 
-	t->n = wgcd_handshake_take(t->q, t->batch, &t->depth, t->loaded);
+	t->n = wgcd_handshake_take(t->q, t->batch, &t->depth, t->loaded, t->cls);
+	atomic_store(&t->done, true);
 	return NULL;
 }
 
@@ -291,17 +293,39 @@ static unsigned napping(struct wgcd_handshake_queue *q)
 	unsigned v;
 
 	pthread_mutex_lock(&q->mu);
-	v = q->napping;
+	v = q->napping[WGCD_HS_LEVEL];
 	pthread_mutex_unlock(&q->mu);
 	return v;
 }
 
-static void enqueue_one(struct wgcd_handshake_queue *q, uint8_t tag)
+static void enqueue_at(struct wgcd_handshake_queue *q, uint8_t tag, uint64_t now_ms)
 {
 	struct wgcd_origin o = { .ttl = -1 };
 	uint8_t msg[148] = { tag };
 
-	CHECK(wgcd_handshake_enqueue(q, msg, sizeof(msg), &o));
+	CHECK(wgcd_handshake_enqueue(q, msg, sizeof(msg), &o, now_ms));
+}
+
+static void enqueue_one(struct wgcd_handshake_queue *q, uint8_t tag)
+{
+	enqueue_at(q, tag, 0);
+}
+
+/* A batch for class cls, only when it is the active class: else the take would wait for ever. */
+static unsigned take_now(struct wgcd_handshake_queue *q, struct taker *t, unsigned cls)
+{
+	bool active = wgcd_handshake_active_class(q) == cls;
+
+	CHECK(active);
+	return active ? wgcd_handshake_take(q, t->batch, &t->depth, false, cls) : 0;
+}
+
+/* Waits up to 5 s for a taker thread to return. */
+static bool taker_done(struct taker *t)
+{
+	for (int i = 0; i < 5000 && !atomic_load(&t->done); i++)
+		usleep(1000);
+	return atomic_load(&t->done);
 }
 
 /*
@@ -323,23 +347,23 @@ static void test_handshake_take_nap(void)
 	enqueue_one(&q, 1);
 	enqueue_one(&q, 2);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	CHECK(wgcd_handshake_take(&q, a.batch, &a.depth, true) == 2);
+	CHECK(wgcd_handshake_take(&q, a.batch, &a.depth, true, WGCD_HS_LEVEL) == 2);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	CHECK(a.depth == 2 && a.batch[0].msg[0] == 1 && a.batch[1].msg[0] == 2);
 	CHECK((t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec) >= 900000L);
 	/* a full batch is taken at once, napping or not */
 	for (i = 0; i < WGCD_HANDSHAKE_BATCH + 3; i++)
 		enqueue_one(&q, (uint8_t)i);
-	CHECK(wgcd_handshake_take(&q, a.batch, &a.depth, true) == WGCD_HANDSHAKE_BATCH);
+	CHECK(wgcd_handshake_take(&q, a.batch, &a.depth, true, WGCD_HS_LEVEL) == WGCD_HANDSHAKE_BATCH);
 	CHECK(a.depth == WGCD_HANDSHAKE_BATCH + 3);
-	CHECK(wgcd_handshake_take(&q, a.batch, &a.depth, false) == 3);
+	CHECK(wgcd_handshake_take(&q, a.batch, &a.depth, false, WGCD_HS_LEVEL) == 3);
 	/* the napper's message is taken by another worker: the napper waits for the next */
 	enqueue_one(&q, 7);
 	CHECK(pthread_create(&ta, NULL, take_thread, &a) == 0);
 	for (i = 0; i < 5000 && !napping(&q); i++)
 		usleep(200);
 	CHECK(napping(&q) == 1);
-	CHECK(wgcd_handshake_take(&q, b.batch, &b.depth, false) == 1 && b.batch[0].msg[0] == 7);
+	CHECK(wgcd_handshake_take(&q, b.batch, &b.depth, false, WGCD_HS_LEVEL) == 1 && b.batch[0].msg[0] == 7);
 	usleep(5000); /* the nap has run out on an empty queue */
 	enqueue_one(&q, 8);
 	pthread_join(ta, NULL);
@@ -349,6 +373,69 @@ static void test_handshake_take_nap(void)
 	wgcd_handshake_queue_wake(&q);
 	pthread_join(ta, NULL);
 	CHECK(a.n == 0);
+	wgcd_handshake_queue_free(&q);
+}
+
+/*
+ * Which class of workers takes batches (issue 11, floods): the lowered one
+ * while the tunnels move 10,000 data packets a second or more, sampled as
+ * messages arrive, at most every 100 ms; a level worker waiting meanwhile
+ * is woken when the tunnels go quiet. The clock is the enqueuer's.
+ */
+static void test_handshake_classes(void)
+{
+	struct wgcd_handshake_queue q;
+	struct taker lvl = { .q = &q, .cls = WGCD_HS_LEVEL }, low = { .q = &q, .cls = WGCD_HS_LOWERED };
+	_Atomic uint64_t packets = 5000000;
+	pthread_t tl, tw;
+
+	CHECK(wgcd_handshake_queue_init(&q, 64) == 0);
+	/* untracked: the level class, however busy */
+	enqueue_at(&q, 1, 1000);
+	CHECK(wgcd_handshake_active_class(&q) == WGCD_HS_LEVEL);
+	CHECK(take_now(&q, &lvl, WGCD_HS_LEVEL) == 1);
+	wgcd_handshake_queue_track(&q, &packets, 1000);
+	/* 50 ms later: too soon to sample, even after 5,000 packets */
+	packets += 5000;
+	enqueue_at(&q, 2, 1050);
+	CHECK(wgcd_handshake_active_class(&q) == WGCD_HS_LEVEL);
+	/* 100 ms after tracking began: 5,000 packets, 50,000/s: busy */
+	enqueue_at(&q, 3, 1100);
+	CHECK(wgcd_handshake_active_class(&q) == WGCD_HS_LOWERED);
+	/* another reader's clock, read a moment earlier, is not due (it wrapped to "long ago, quiet") */
+	enqueue_at(&q, 3, 1099);
+	CHECK(wgcd_handshake_active_class(&q) == WGCD_HS_LOWERED);
+	CHECK(take_now(&q, &low, WGCD_HS_LOWERED) == 3);
+	CHECK(low.batch[0].msg[0] == 2 && low.batch[1].msg[0] == 3);
+	/* a level worker waits while busy; a message for it goes to the lowered class */
+	CHECK(pthread_create(&tl, NULL, take_thread, &lvl) == 0);
+	enqueue_at(&q, 4, 1150);
+	usleep(20000);
+	CHECK(!atomic_load(&lvl.done));
+	CHECK(take_now(&q, &low, WGCD_HS_LOWERED) == 1 && low.batch[0].msg[0] == 4);
+	/* exactly 10,000/s is busy, one packet fewer is quiet: then the waiting level worker takes over */
+	packets += 1000;
+	enqueue_at(&q, 5, 1200);
+	CHECK(wgcd_handshake_active_class(&q) == WGCD_HS_LOWERED);
+	CHECK(take_now(&q, &low, WGCD_HS_LOWERED) == 1);
+	packets += 999;
+	enqueue_at(&q, 6, 1300);
+	CHECK(wgcd_handshake_active_class(&q) == WGCD_HS_LEVEL);
+	if (!taker_done(&lvl)) {
+		CHECK(!"the waiting level worker took over");
+		wgcd_handshake_queue_wake(&q);
+	}
+	pthread_join(tl, NULL);
+	CHECK(lvl.n == 1 && lvl.batch[0].msg[0] == 6);
+	/* a lowered worker now waits, and stopping ends it with 0 */
+	CHECK(pthread_create(&tw, NULL, take_thread, &low) == 0);
+	enqueue_at(&q, 7, 1350);
+	usleep(20000);
+	CHECK(!atomic_load(&low.done));
+	wgcd_handshake_queue_wake(&q);
+	CHECK(taker_done(&low));
+	pthread_join(tw, NULL);
+	CHECK(low.n == 0);
 	wgcd_handshake_queue_free(&q);
 }
 
@@ -364,5 +451,6 @@ int main(void)
 	RUN_TEST(test_pktbuf_wipe);
 	RUN_TEST(test_peer_fits_512);
 	RUN_TEST(test_handshake_take_nap);
+	RUN_TEST(test_handshake_classes);
 	return harness_exit_code();
 }
