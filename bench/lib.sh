@@ -69,7 +69,10 @@ bench_ns() {
 # bench_ifname VAR: a WireGuard interface name unique on the machine.
 bench_ifname() {
 	local letters=abcdefghijklmnopqrstuvwxyz
-	printf -v "$1" 'wb%s%s' "$$" "${letters:$((_bench_if_count++ % 26)):1}"
+	# two letters: ROUNDS=5 of three implementations takes more than 26 names, and a
+	# reused one met the earlier round's interface, which is kept until the end
+	printf -v "$1" 'wb%s%s%s' "$$" "${letters:$((_bench_if_count / 26 % 26)):1}" "${letters:$((_bench_if_count % 26)):1}"
+	_bench_if_count=$((_bench_if_count + 1))
 }
 
 nsx() {

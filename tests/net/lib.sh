@@ -127,7 +127,9 @@ new_ns() {
 # new_ifname VAR: a WireGuard interface name unique on this machine (<= 15 chars).
 new_ifname() {
 	local letters=abcdefghijklmnopqrstuvwxyz
-	printf -v "$1" 'wg%s%s' "$$" "${letters:$((_lib_if_count++ % 26)):1}"
+	# two letters, so that a test with more than 26 interfaces never reuses a name
+	printf -v "$1" 'wg%s%s%s' "$$" "${letters:$((_lib_if_count / 26 % 26)):1}" "${letters:$((_lib_if_count % 26)):1}"
+	_lib_if_count=$((_lib_if_count + 1))
 	# what `wgc up' recorded for it (/run/wgc/IF.state), when a test tears down without `wgc down'
 	push_cleanup "rm -f '/run/wgc/${!1}.state'"
 }
