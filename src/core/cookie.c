@@ -74,6 +74,17 @@ void wgc_cookie_checker_wipe(struct wgc_cookie_checker *c)
 	wgc_wipe(c, sizeof(*c));
 }
 
+bool wgc_cookie_claims_mac2(const uint8_t *msg, size_t msg_len)
+{
+	const struct wgc_msg_macs *macs;
+
+	if (!((msg_len == WGC_MSG_INITIATION_LEN && msg[0] == WGC_MSG_HANDSHAKE_INITIATION) ||
+	      (msg_len == WGC_MSG_RESPONSE_LEN && msg[0] == WGC_MSG_HANDSHAKE_RESPONSE)))
+		return false;
+	macs = (const struct wgc_msg_macs *)(msg + WGC_MAC1_OFFSET(msg_len));
+	return !wgc_is_zero(macs->mac2, WGC_MAC_LEN);
+}
+
 enum wgc_mac_state wgc_cookie_validate(struct wgc_cookie_checker *c, const uint8_t *msg, size_t msg_len,
 				       const struct sockaddr *src, bool check_cookie, uint64_t now_ms)
 {

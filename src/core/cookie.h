@@ -43,6 +43,15 @@ enum wgc_mac_state {
 	WGC_MAC_VALID_WITH_COOKIE,
 };
 
+/*
+ * Whether msg, an initiation or a response of its exact length (else
+ * false), carries a mac2: its sender holds a cookie of ours (whitepaper
+ * 5.4.4 sends zeros otherwise). Only a claim, not checked: no key is
+ * needed, so a receive path may use it to order what it queues, never to
+ * accept anything.
+ */
+bool wgc_cookie_claims_mac2(const uint8_t *msg, size_t msg_len);
+
 /* Keys derive from our public key; call again when the identity changes. */
 void wgc_cookie_checker_init(struct wgc_cookie_checker *c, const uint8_t our_public[WGC_KEY_LEN]);
 void wgc_cookie_checker_wipe(struct wgc_cookie_checker *c);

@@ -20,6 +20,7 @@
  * Nothing is allocated per packet: batches live in per-thread buffers.
  */
 #include "daemon/wgcd.h"
+#include "core/cookie.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -604,6 +605,25 @@ static void write_delivered(struct wgcd *d, struct reader_buffers *b)
 	}
 }
 
+/* A message the core queued for the handshake workers; a full queue's drop is counted, under its source. */
+static void enqueue_handshake(struct wgcd *d, const uint8_t *msg, size_t len, const struct wgcd_origin *origin,
+			      uint64_t now)
+{
+	struct wgcd_origin evicted;
+
+	switch (wgcd_handshake_enqueue(&d->handshakes, msg, len, origin, now, wgc_cookie_claims_mac2(msg, len),
+				       &evicted)) {
+	case WGCD_ENQUEUE_DROPPED:
+		wgc_device_count_drop(d->core, WGC_DEV_REJECTED_HANDSHAKE_QUEUE_FULL, &origin->from.addr);
+		break;
+	case WGCD_ENQUEUE_REPLACED:
+		wgc_device_count_drop(d->core, WGC_DEV_REJECTED_HANDSHAKE_QUEUE_FULL, &evicted.from.addr);
+		break;
+	case WGCD_ENQUEUED:
+		break;
+	}
+}
+
 /* The core decides (classify and commit under the lock, decrypt outside); the reader does I/O. */
 static void process_udp_batch(struct wgcd *d, struct reader_buffers *b, unsigned n)
 {
@@ -623,9 +643,8 @@ static void process_udp_batch(struct wgcd *d, struct reader_buffers *b, unsigned
 	wgc_rx_classify(d->core, b->items, n);
 	pthread_mutex_unlock(&d->lock);
 	for (i = 0; i < n; i++) {
-		if (b->items[i].verdict == WGC_RX_QUEUED &&
-		    !wgcd_handshake_enqueue(&d->handshakes, b->slot[i], b->items[i].len, &b->origin[i], now))
-			wgc_device_count_drop(d->core, WGC_DEV_REJECTED_HANDSHAKE_QUEUE_FULL, b->items[i].src);
+		if (b->items[i].verdict == WGC_RX_QUEUED)
+			enqueue_handshake(d, b->slot[i], b->items[i].len, &b->origin[i], now);
 		n_data += b->items[i].kp != NULL;
 	}
 	if (!n_data)

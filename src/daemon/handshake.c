@@ -118,24 +118,30 @@ unsigned wgcd_handshake_active_class(struct wgcd_handshake_queue *q)
 	return c;
 }
 
-bool wgcd_handshake_enqueue(struct wgcd_handshake_queue *q, const uint8_t *msg, size_t len,
-			    const struct wgcd_origin *origin, uint64_t now_ms)
+static void fill(struct wgcd_handshake_item *it, const uint8_t *msg, size_t len, const struct wgcd_origin *origin,
+		 bool claims_cookie)
+{
+	memcpy(it->msg, msg, len);
+	it->len = (uint16_t)len;
+	it->claims_cookie = claims_cookie;
+	it->origin = *origin;
+}
+
+enum wgcd_enqueue_result wgcd_handshake_enqueue(struct wgcd_handshake_queue *q, const uint8_t *msg, size_t len,
+						const struct wgcd_origin *origin, uint64_t now_ms, bool claims_cookie,
+						struct wgcd_origin *evicted)
 {
 	struct wgcd_handshake_item *it;
-	bool queued = false;
+	enum wgcd_enqueue_result r = WGCD_ENQUEUED;
 	unsigned c;
 
 	if (len > sizeof(it->msg))
-		return false;
+		return WGCD_ENQUEUE_DROPPED;
 	pthread_mutex_lock(&q->mu);
 	c = active_class(q, now_ms);
 	if (q->count < q->capacity) {
-		it = &q->items[(q->head + q->count) % q->capacity];
-		memcpy(it->msg, msg, len);
-		it->len = (uint16_t)len;
-		it->origin = *origin;
+		fill(&q->items[(q->head + q->count) % q->capacity], msg, len, origin, claims_cookie);
 		q->count++;
-		queued = true;
 		/*
 		 * A worker is woken for the first message and then once per full
 		 * batch: under a flood the workers take whole batches instead of
@@ -144,11 +150,17 @@ bool wgcd_handshake_enqueue(struct wgcd_handshake_queue *q, const uint8_t *msg, 
 		 */
 		if ((q->count == 1 && !q->napping[c]) || q->count % BATCH == 0)
 			pthread_cond_signal(&q->cv[c]);
+	} else if (claims_cookie && !(it = &q->items[(q->head + q->count - 1) % q->capacity])->claims_cookie) {
+		*evicted = it->origin;
+		fill(it, msg, len, origin, true);
+		q->dropped++;
+		r = WGCD_ENQUEUE_REPLACED;
 	} else {
 		q->dropped++;
+		r = WGCD_ENQUEUE_DROPPED;
 	}
 	pthread_mutex_unlock(&q->mu);
-	return queued;
+	return r;
 }
 
 void wgcd_handshake_queue_wake(struct wgcd_handshake_queue *q)

@@ -57,6 +57,7 @@ enum {
 struct wgcd_handshake_item {
 	uint8_t msg[WGC_MSG_INITIATION_LEN]; /* the largest handshake message */
 	uint16_t len;
+	bool claims_cookie;                  /* wgc_cookie_claims_mac2: may take a full queue's newest place */
 	struct wgcd_origin origin;
 };
 
@@ -192,10 +193,20 @@ int wgcd_set_listen_port(struct wgcd *d, uint16_t port);
 /* Handshake queue (handshake.c) */
 int wgcd_handshake_queue_init(struct wgcd_handshake_queue *q, unsigned capacity);
 void wgcd_handshake_queue_free(struct wgcd_handshake_queue *q);
-/* false when the queue is full: the message is dropped. now_ms: wgcd_now_ms(),
- * when the class that takes batches is next decided. */
-bool wgcd_handshake_enqueue(struct wgcd_handshake_queue *q, const uint8_t *msg, size_t len,
-			    const struct wgcd_origin *origin, uint64_t now_ms);
+enum wgcd_enqueue_result { WGCD_ENQUEUED, WGCD_ENQUEUE_DROPPED, WGCD_ENQUEUE_REPLACED };
+/*
+ * Queues a copy of msg (len bytes) and its origin. When the queue is full
+ * the message is dropped (DROPPED), unless it claims a cookie
+ * (wgc_cookie_claims_mac2) and the newest queued message does not: then it
+ * takes that one's place and *evicted gets that one's origin (REPLACED).
+ * Under a flood of cookie-less initiations a peer that got a cookie reply
+ * thus gets its next attempt in, instead of facing the same odds twice;
+ * a flood that sets mac2 too only meets the plain drop-when-full. now_ms:
+ * wgcd_now_ms(), when the class that takes batches is next decided.
+ */
+enum wgcd_enqueue_result wgcd_handshake_enqueue(struct wgcd_handshake_queue *q, const uint8_t *msg, size_t len,
+						const struct wgcd_origin *origin, uint64_t now_ms, bool claims_cookie,
+						struct wgcd_origin *evicted);
 /*
  * From now on the lowered class takes batches while *data_packets (the data
  * path's count of packets, kept by the caller, which outlives the queue)

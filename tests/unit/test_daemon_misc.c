@@ -19,6 +19,7 @@
 #include "daemon/log.h"
 #include "daemon/pktbuf.h"
 #include "daemon/wgcd.h"
+#include "core/cookie.h"
 
 static size_t fmt(char *out, size_t cap, enum wgc_log_level l, const char *ifname, const char *f, ...)
 	__attribute__((format(printf, 5, 6)));
@@ -303,7 +304,7 @@ static void enqueue_at(struct wgcd_handshake_queue *q, uint8_t tag, uint64_t now
 	struct wgcd_origin o = { .ttl = -1 };
 	uint8_t msg[148] = { tag };
 
-	CHECK(wgcd_handshake_enqueue(q, msg, sizeof(msg), &o, now_ms));
+	CHECK(wgcd_handshake_enqueue(q, msg, sizeof(msg), &o, now_ms, false, NULL) == WGCD_ENQUEUED);
 }
 
 static void enqueue_one(struct wgcd_handshake_queue *q, uint8_t tag)
@@ -439,6 +440,56 @@ static void test_handshake_classes(void)
 	wgcd_handshake_queue_free(&q);
 }
 
+/*
+ * A full queue (issue 11, floods): a message that claims a cookie takes the
+ * newest cookie-less message's place, whose origin is returned for the drop
+ * count; when the newest claims one too, or the message does not, it is
+ * dropped. wgc_cookie_claims_mac2 reads only exact-length initiations and
+ * responses with a non-zero mac2.
+ */
+static void test_handshake_cookie_admission(void)
+{
+	struct wgcd_handshake_queue q;
+	struct wgcd_handshake_item batch[WGCD_HANDSHAKE_BATCH];
+	struct wgcd_origin o = { .ttl = -1 }, evicted;
+	uint8_t init[WGC_MSG_INITIATION_LEN] = { WGC_MSG_HANDSHAKE_INITIATION }, resp[WGC_MSG_RESPONSE_LEN] = {
+		WGC_MSG_HANDSHAKE_RESPONSE
+	};
+	unsigned depth;
+
+	CHECK(!wgc_cookie_claims_mac2(init, sizeof(init)));
+	init[sizeof(init) - 1] = 1; /* the last byte of mac2 */
+	CHECK(wgc_cookie_claims_mac2(init, sizeof(init)));
+	CHECK(!wgc_cookie_claims_mac2(init, sizeof(init) - 1));
+	CHECK(!wgc_cookie_claims_mac2(resp, sizeof(resp)));
+	resp[sizeof(resp) - WGC_MAC_LEN] = 1; /* the first byte of mac2 */
+	CHECK(wgc_cookie_claims_mac2(resp, sizeof(resp)));
+	resp[sizeof(resp) - WGC_MAC_LEN - 1] = 1; /* mac1 is not mac2 */
+	resp[sizeof(resp) - WGC_MAC_LEN] = 0;
+	CHECK(!wgc_cookie_claims_mac2(resp, sizeof(resp)));
+	resp[0] = WGC_MSG_HANDSHAKE_INITIATION; /* a response's length with an initiation's type */
+	resp[sizeof(resp) - 1] = 1;
+	CHECK(!wgc_cookie_claims_mac2(resp, sizeof(resp)));
+
+	CHECK(wgcd_handshake_queue_init(&q, 3) == 0);
+	for (uint8_t i = 1; i <= 3; i++) {
+		o.ttl = i;
+		CHECK(wgcd_handshake_enqueue(&q, (uint8_t[]){ i }, 1, &o, 0, false, NULL) == WGCD_ENQUEUED);
+	}
+	o.ttl = 4;
+	CHECK(wgcd_handshake_enqueue(&q, (uint8_t[]){ 4 }, 1, &o, 0, false, &evicted) == WGCD_ENQUEUE_DROPPED);
+	o.ttl = 5;
+	CHECK(wgcd_handshake_enqueue(&q, (uint8_t[]){ 5 }, 1, &o, 0, true, &evicted) == WGCD_ENQUEUE_REPLACED);
+	CHECK(evicted.ttl == 3);
+	o.ttl = 6;
+	CHECK(wgcd_handshake_enqueue(&q, (uint8_t[]){ 6 }, 1, &o, 0, true, &evicted) == WGCD_ENQUEUE_DROPPED);
+	CHECK(wgcd_handshake_take(&q, batch, &depth, false, WGCD_HS_LEVEL) == 3);
+	CHECK(batch[0].msg[0] == 1 && batch[1].msg[0] == 2 && batch[2].msg[0] == 5 && batch[2].origin.ttl == 5);
+	CHECK(batch[2].claims_cookie && !batch[1].claims_cookie);
+	CHECK(q.dropped == 3);
+	wgcd_handshake_queue_free(&q);
+}
+
 int main(void)
 {
 	RUN_TEST(test_log_levels);
@@ -452,5 +503,6 @@ int main(void)
 	RUN_TEST(test_peer_fits_512);
 	RUN_TEST(test_handshake_take_nap);
 	RUN_TEST(test_handshake_classes);
+	RUN_TEST(test_handshake_cookie_admission);
 	return harness_exit_code();
 }
